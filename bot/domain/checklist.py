@@ -143,9 +143,7 @@ class Checklist(BaseModel):
                 target = seen.get(qid)
                 if target is None:
                     where = "a later question" if self._has(qid) else "an unknown id"
-                    raise _QuestionProblem(
-                        index, "ask_if", f"refers to '{qid}', which is {where}"
-                    )
+                    raise _QuestionProblem(index, "ask_if", f"refers to '{qid}', which is {where}")
                 if target.kind is not QuestionKind.CHOICE:
                     raise _QuestionProblem(
                         index, "ask_if", f"refers to '{qid}', which is not a choice question"
