@@ -1,0 +1,217 @@
+"""Tone checks for walk-away messages: the phrases that turn an honest no into a slammed door.
+
+A rep edits the drafted message before it goes out; the edit is checked here and every fault
+comes back with the exact words that tripped it, so a UI can point at them. The phrases live in
+`prompts/tone.yml` as data, because teams learn new ways to sound desperate faster than code
+ships; the file is validated and compiled once, and a broken pattern names its rule.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_TONE_RULES = "tone.yml"
+CONDITION_WINDOW = 200
+
+
+class FaultCode(StrEnum):
+    BLAME = "blame"
+    GUILT = "guilt"
+    THREAT = "threat"
+    BLUFF = "bluff"
+    SELF_CENTRED = "self_centred"
+    MISSING_CONDITIONS = "missing_conditions"
+
+
+@dataclass(frozen=True)
+class ToneFault:
+    """One thing to fix: `excerpt` is the text as the rep wrote it ("" for something missing)."""
+
+    code: str
+    excerpt: str
+    message: str
+    suggestion: str
+
+
+class ToneRulesError(ValueError):
+    """The tone rules file cannot be used; the message names the rule and the pattern."""
+
+
+class _RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: FaultCode
+    message: str = Field(min_length=1)
+    suggestion: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for number, pattern in enumerate(patterns, start=1):
+            try:
+                compiled = _compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"pattern {number} {pattern!r} is not a valid regular expression: {exc}"
+                ) from None
+            if compiled.fullmatch(""):
+                raise ValueError(f"pattern {number} {pattern!r} matches empty text")
+        return patterns
+
+
+class _ToneFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int | str = 1
+    faults: tuple[_RuleSpec, ...] = Field(min_length=1)
+    required: tuple[_RuleSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToneRule:
+    code: FaultCode
+    message: str
+    suggestion: str
+    patterns: tuple[re.Pattern[str], ...]
+
+    def fault(self, excerpt: str) -> ToneFault:
+        return ToneFault(self.code.value, excerpt, self.message, self.suggestion)
+
+
+@dataclass(frozen=True)
+class ToneRules:
+    faults: tuple[ToneRule, ...]
+    """A match of any pattern is a fault."""
+    required: tuple[ToneRule, ...]
+    """The fault is raised when none of the patterns match."""
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    # Whole words only: "fool" must not fire inside "foolproof".
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+
+
+def parse_tone_rules(text: str, *, source: str = DEFAULT_TONE_RULES) -> ToneRules:
+    """Validate and compile a tone rules file; every failure is one ToneRulesError."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ToneRulesError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ToneRulesError(f"{source}: expected a mapping with a 'faults' list")
+    try:
+        spec = _ToneFile.model_validate(data)
+    except ValidationError as exc:
+        raise ToneRulesError(_describe(exc, data, source)) from None
+
+    def build(rule: _RuleSpec) -> ToneRule:
+        compiled = tuple(_compile(p) for p in rule.patterns)
+        return ToneRule(rule.code, rule.message.strip(), rule.suggestion.strip(), compiled)
+
+    return ToneRules(
+        faults=tuple(build(r) for r in spec.faults),
+        required=tuple(build(r) for r in spec.required),
+    )
+
+
+def load_tone_rules(path: str | Path | None = None) -> ToneRules:
+    """A team's own rules file, or the one shipped in `prompts/`."""
+    if path is None:
+        text = resources.files("prompts").joinpath(DEFAULT_TONE_RULES).read_text("utf-8")
+        return parse_tone_rules(text)
+    file = Path(path)
+    try:
+        text = file.read_text("utf-8")
+    except OSError as exc:
+        raise ToneRulesError(f"{file}: cannot read tone rules: {exc.strerror}") from None
+    return parse_tone_rules(text, source=str(file))
+
+
+@functools.cache
+def default_tone_rules() -> ToneRules:
+    return load_tone_rules()
+
+
+def check_tone(
+    text: str, *, expect_conditions: bool = True, rules: ToneRules | None = None
+) -> list[ToneFault]:
+    """Every fault in reading order, then anything missing.
+
+    `expect_conditions=False` is for messages that are not a no (a note that the deal goes
+    ahead), where asking for re-engagement conditions would be noise.
+    """
+    rules = rules or default_tone_rules()
+    flat, origin = _normalise(text)
+    hits: list[tuple[int, int, ToneRule]] = []
+    for rule in rules.faults:
+        spans = sorted(
+            (m.start(), -m.end(), m.end())
+            for pattern in rule.patterns
+            for m in pattern.finditer(flat)
+        )
+        last_end = -1
+        for start, _, end in spans:
+            if start >= last_end:
+                hits.append((start, end, rule))
+                last_end = end
+    hits.sort(key=lambda hit: (hit[0], hit[2].code.value))
+    faults = [rule.fault(text[origin[start] : origin[end - 1] + 1]) for start, end, rule in hits]
+    for rule in rules.required:
+        if rule.code is FaultCode.MISSING_CONDITIONS and not expect_conditions:
+            continue
+        if not any(pattern.search(flat) for pattern in rule.patterns):
+            faults.append(rule.fault(""))
+    return faults
+
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """Straight quotes and single spaces, with each kept character's index in the original.
+
+    Patterns are written with one plain space and a straight apostrophe; the index map lets the
+    fault quote the rep's own text, line breaks and curly quotes included.
+    """
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text.translate(_QUOTES)):
+        if char.isspace():
+            if chars and chars[-1] == " ":
+                continue
+            char = " "
+        chars.append(char)
+        origin.append(index)
+    return "".join(chars), origin
+
+
+def _describe(exc: ValidationError, data: dict[str, Any], source: str) -> str:
+    error = exc.errors()[0]
+    loc = error["loc"]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        section, index = str(loc[0]), loc[1]
+        items = data.get(section)
+        code = "?"
+        if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
+            code = str(items[index].get("code", "?"))
+        field = ".".join(str(part) for part in loc[2:]) or "(rule)"
+        if error["type"] == "enum":
+            message = f"unknown code {error['input']!r} (expected one of: {_codes()})"
+        return f"{source}: rule '{code}' ({section} #{index + 1}), field '{field}': {message}"
+    field = ".".join(str(part) for part in loc) or "(file)"
+    return f"{source}: field '{field}': {message}"
+
+
+def _codes() -> str:
+    return ", ".join(code.value for code in FaultCode)
