@@ -1,5 +1,190 @@
-"""Placeholder entry point; replaced as the CLI lands."""
+"""The `walkaway` command: console, evaluate, records, serve, remind.
+
+Each sub-command turns expected failures (bad settings, a broken checklist, a bad file) into
+one clear line and a non-zero exit code instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.domain.checklist import Checklist, ChecklistError, load_checklist
+from bot.evaluate import AnswersFileError, evaluate, read_answers_file
+
+LOCAL_TEAM = "local"
+EVENTS_PATH = "/slack/events"
 
 
-def main() -> None:
-    raise SystemExit("not yet")
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.run(args)
+    except (SettingsError, ChecklistError, AnswersFileError) as problem:
+        print(f"walkaway: {problem}", file=sys.stderr)
+        code = 2
+    raise SystemExit(code)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="walkaway",
+        description="Decide honestly whether to keep pursuing a deal, and walk away well.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    console = commands.add_parser("console", help="run the qualification in this terminal")
+    console.add_argument("deal", nargs="*", help="the deal's name (asked for when left out)")
+    console.add_argument("--as", dest="user", default=None, help="your name (default: login)")
+    console.set_defaults(run=_console)
+
+    ev = commands.add_parser("evaluate", help="print the verdict for an answers file")
+    ev.add_argument("--answers", required=True, type=Path, metavar="FILE")
+    ev.add_argument("--json", action="store_true", help="print JSON for scripts")
+    ev.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
+    ev.set_defaults(run=_evaluate)
+
+    records = commands.add_parser("records", help="read stored walk-away records")
+    which = records.add_subparsers(dest="records_command", required=True)
+    listing = which.add_parser("list", help="newest first")
+    listing.add_argument("--team", default=LOCAL_TEAM, help="Slack team id (default: console)")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(run=_records_list)
+    show = which.add_parser("show", help="one record in full")
+    show.add_argument("record_id", type=int, metavar="ID")
+    show.set_defaults(run=_records_show)
+
+    serve = commands.add_parser(
+        "serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)"
+    )
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def _checklist(settings: Settings) -> Checklist:
+    return load_checklist(settings.walkaway_checklist)
+
+
+def _console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+    from bot.service import Actor, Qualifications
+    from storage.repository import Store
+
+    settings = load_settings()
+    checklist = _checklist(settings)
+    deal = " ".join(args.deal).strip()
+    try:
+        while not deal:
+            deal = input("Which deal? ").strip()
+    except (KeyboardInterrupt, EOFError):
+        print()
+        return 130
+    store = Store.open(settings.database_url)
+    name = args.user or getpass.getuser()
+    service = Qualifications(store=store, checklist=checklist)
+    actor = Actor(team_id=LOCAL_TEAM, user_id=name, display_name=name)
+    return run_console(service, actor=actor, deal_name=deal, read=input, out=sys.stdout)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from bot.console import format_verdict
+    from bot.domain.model import Verdict
+
+    checklist = _checklist(load_settings())
+    deal, answers = read_answers_file(args.answers, checklist)
+    result = evaluate(deal, answers, checklist=checklist, today=args.today or date.today())
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    print(format_verdict(Verdict.from_dict(result), deal_name=deal), end="")
+    if result["ignored"]:
+        print(f"\nIgnored (their question does not apply): {', '.join(result['ignored'])}")
+    if result["draft"]:
+        print("\nDraft message to the buyer:\n\n" + result["draft"])
+    return 0
+
+
+def _records_list(args: argparse.Namespace) -> int:
+    from storage.repository import Store
+
+    store = Store.open(load_settings().database_url)
+    workspace_id = store.ensure_workspace(team_id=args.team)
+    rows = store.list_records(workspace_id=workspace_id, limit=args.limit)
+    if not rows:
+        print("No records yet. Finish a qualification with `walkaway console`.")
+        return 0
+    for row in rows:
+        print(
+            f"#{row.id:<5} {row.created_at:%Y-%m-%d}  {row.outcome:<10} {row.status:<10} "
+            f"{row.deal_name}"
+        )
+    return 0
+
+
+def _records_show(args: argparse.Namespace) -> int:
+    from bot.console import format_verdict
+    from storage.repository import Store
+
+    store = Store.open(load_settings().database_url)
+    record = store.get_record(record_id=args.record_id)
+    if record is None:
+        print(f"walkaway: no record #{args.record_id}", file=sys.stderr)
+        return 1
+    print(f"Record #{record.id}: {record.deal_name} (rep {record.rep_slack_user_id})")
+    print(f"Status: {record.status}    Created: {record.created_at:%Y-%m-%d %H:%M} UTC")
+    print(format_verdict(record.verdict, deal_name=record.deal_name), end="")
+    print("\nAnswers:")
+    for answer in record.answers:
+        if answer.superseded_at is None:
+            note = f"  (note: {answer.note})" if answer.note else ""
+            print(f"  {answer.question_id}: {answer.value}{note}")
+    print("\nStatus history:")
+    for change in record.status_history:
+        note = f" - {change.note}" if change.note else ""
+        print(f"  {change.changed_at:%Y-%m-%d %H:%M} {change.status}{note}")
+    text = record.sent_text or record.draft_text
+    if text:
+        print("\nMessage " + ("as sent:" if record.sent_text else "drafted:") + "\n\n" + text)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.app import create_app
+    from storage.repository import Store
+
+    settings = load_settings()
+    settings.require_slack()
+    checklist = _checklist(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    store = Store.open(settings.database_url)
+    app = create_app(settings, store=store, checklist=checklist)
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        print("walkaway: Socket Mode, connecting to Slack…", file=sys.stderr)
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler.start()  # type: ignore[no-untyped-call]
+        return 0
+    import waitress
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    print(
+        f"walkaway: HTTP mode on http://{settings.host}:{settings.port}{EVENTS_PATH}",
+        file=sys.stderr,
+    )
+    waitress.serve(
+        SlackRequestHandler(app, path=EVENTS_PATH),
+        host=settings.host,
+        port=settings.port,
+        threads=8,
+    )
+    return 0

@@ -1,0 +1,78 @@
+"""`walkaway evaluate`: the verdict for an answers file, for scripts and CRM hooks.
+
+Every problem with the file becomes one line naming it, never a traceback, because the caller
+is usually another program reading our exit code and stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from bot.domain.checklist import Checklist
+from bot.domain.conversation import InvalidAnswer, parse_answer, split_applicable
+from bot.domain.drafts import render_draft
+from bot.domain.model import AnswerValue
+from bot.domain.verdict import decide
+
+
+class AnswersFileError(ValueError):
+    """The answers file cannot be evaluated; the message names the problem."""
+
+
+class AnswersFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deal: StrictStr = Field(default="this deal", min_length=1, max_length=200)
+    answers: dict[str, StrictStr | StrictInt | StrictFloat]
+
+
+def read_answers_file(path: Path, checklist: Checklist) -> tuple[str, dict[str, AnswerValue]]:
+    """Parse and validate: unknown ids and invalid values are errors, not silently dropped."""
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise AnswersFileError(f"{path}: cannot read: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise AnswersFileError(f"{path}: not valid JSON ({exc})") from None
+    try:
+        parsed = AnswersFile.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "the top level"
+        raise AnswersFileError(f"{path}: {where}: {error['msg']}") from None
+    answers: dict[str, AnswerValue] = {}
+    for qid, value in parsed.answers.items():
+        question = checklist.by_id.get(qid)
+        if question is None:
+            raise AnswersFileError(f"{path}: unknown question id '{qid}'")
+        try:
+            answers[qid] = parse_answer(question, value)
+        except InvalidAnswer as exc:
+            raise AnswersFileError(f"{path}: {exc}") from None
+    return parsed.deal, answers
+
+
+def evaluate(
+    deal: str, answers: dict[str, AnswerValue], *, checklist: Checklist, today: date
+) -> dict[str, Any]:
+    """The verdict as the JSON document scripts consume."""
+    kept, ignored = split_applicable(checklist, answers)
+    verdict = decide(kept, today=today, checklist=checklist)
+    result = verdict.to_dict()
+    result["deal"] = deal
+    result["draft"] = render_draft(verdict, deal_name=deal, answers=kept)
+    result["ignored"] = sorted(ignored)
+    return result

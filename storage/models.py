@@ -1,0 +1,215 @@
+"""The schema, as typed SQLAlchemy models.
+
+Statuses and outcomes are plain strings guarded by CHECK constraints rather than database enums:
+adding a status then needs no enum-type migration on PostgreSQL, and SQLite enforces the same
+rule. Nothing here is ever deleted by the app, so foreign keys carry no cascades.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+from bot.domain.model import AnswerValue
+from storage.columns import UTCDateTime, json_type, utcnow
+from storage.records import RecordStatus, SessionStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SLACK_ID = String(64)
+"""Slack ids are short ('T0123ABCD', '1712345678.123456'); 64 leaves room without inviting abuse."""
+
+
+def _in(column: str, values: type[SessionStatus] | type[RecordStatus]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, TypeEngine[Any]]] = {
+        datetime: UTCDateTime(),
+        date: Date(),
+    }
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(SLACK_ID, unique=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    slack_user_id: Mapped[str] = mapped_column(SLACK_ID)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    manager_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    """Casefolded and whitespace-collapsed, so 'Acme  Corp' and 'acme corp' are one deal."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QualificationSession(Base):
+    __tablename__ = "qualification_sessions"
+    __table_args__ = (
+        CheckConstraint(_in("status", SessionStatus), name="status"),
+        Index(
+            "ix_qualification_sessions_workspace_rep_status",
+            "workspace_id",
+            "rep_user_id",
+            "status",
+        ),
+        # A double-clicked /walkaway from two processes must resume one session, not fork two.
+        Index(
+            "uq_qualification_sessions_one_open_per_rep_deal",
+            "deal_id",
+            "rep_user_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        # A reply typed in the DM thread is matched to its session by (channel, thread).
+        Index("ix_qualification_sessions_channel_thread", "channel_id", "thread_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    rep_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.OPEN.value)
+    checklist_hash: Mapped[str] = mapped_column(String(128))
+    checklist_snapshot: Mapped[dict[str, Any]] = mapped_column(json_type())
+    """The checklist wording as asked, so an old record still reads right after an edit."""
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    thread_ts: Mapped[str | None] = mapped_column(SLACK_ID)
+    prompt_ts: Mapped[str | None] = mapped_column(SLACK_ID)
+    """The ts of the question message now waiting for an answer (typed replies answer it)."""
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class Answer(Base):
+    """One answer as given. Changed or retracted answers are superseded, never deleted."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        Index("ix_answers_session_id", "session_id"),
+        # The database, not just the code, guarantees one live answer per question.
+        Index(
+            "uq_answers_one_current_per_question",
+            "session_id",
+            "question_id",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("qualification_sessions.id"))
+    question_id: Mapped[str] = mapped_column(String(128))
+    value: Mapped[AnswerValue] = mapped_column(json_type())
+    note: Mapped[str | None] = mapped_column(Text)
+    answered_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    question_text: Mapped[str] = mapped_column(Text)
+    superseded_at: Mapped[datetime | None]
+
+
+class VerdictRow(Base):
+    __tablename__ = "verdicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("qualification_sessions.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(json_type())
+    """Verdict.to_dict(): reasons, conditions and cautions exactly as they were shown."""
+    recheck_on: Mapped[date | None]
+    record_line: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WalkawayRecord(Base):
+    __tablename__ = "walkaway_records"
+    __table_args__ = (
+        CheckConstraint(_in("status", RecordStatus), name="status"),
+        Index("ix_walkaway_records_workspace_created", "workspace_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("qualification_sessions.id"), unique=True)
+    verdict_id: Mapped[int] = mapped_column(ForeignKey("verdicts.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    rep_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=RecordStatus.OPEN.value)
+    recheck_on: Mapped[date | None]
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    sent_text: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    sent_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecordStatusChange(Base):
+    __tablename__ = "record_status_changes"
+    __table_args__ = (
+        CheckConstraint(_in("status", RecordStatus), name="status"),
+        Index("ix_record_status_changes_record_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("walkaway_records.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A claimed key (Slack retry id, button click id); the primary key makes the claim atomic."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

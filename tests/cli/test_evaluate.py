@@ -1,0 +1,138 @@
+"""`walkaway evaluate` is for scripts: JSON out, one clear line and exit 2 on a bad file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+WALK = {
+    "deal": "Acme renewal",
+    "answers": {
+        "deal.stage": "negotiation",
+        "use_case.autonomous_irreversible": "no",
+        "scar.previous_attempt": "yes",
+        "scar.failure_mode": "unclear_ownership",
+        "scar.still_present": "yes",
+        "scar.addressable": "no",
+        "scar.months_since": 14,
+        "buyer.evidence_receptive": "yes",
+        "terms.guarantee_demanded": "no",
+        "terms.values_compromised": "no",
+        "terms.mutual_benefit": "yes",
+        "dynamics.deadlock": "no",
+        "dynamics.better_alternative": "no",
+        "self.quota_only": "no",
+    },
+}
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    env.pop("WALKAWAY_CHECKLIST", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+
+def _answers_file(tmp_path: Path, content: Any) -> Path:
+    path = tmp_path / "answers.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content), "utf-8")
+    return path
+
+
+def test_evaluate_prints_the_verdict_as_json_for_scripts(tmp_path: Path) -> None:
+    path = _answers_file(tmp_path, WALK)
+    done = _run(tmp_path, "evaluate", "--answers", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["outcome"] == "walk"
+    assert [r["signal"] for r in result["reasons"]] == ["scar_not_removable"]
+    assert any("owner" in c["text"] for c in result["conditions"])
+    assert result["recheck_on"] is None
+    assert "unclear ownership" in result["record_line"]
+    assert result["draft"] and "Acme renewal" in result["draft"]
+    assert result["ignored"] == []
+    assert set(result) >= {
+        "outcome",
+        "reasons",
+        "conditions",
+        "cautions",
+        "recheck_on",
+        "record_line",
+        "draft",
+    }
+
+
+def test_partial_answers_are_valid_and_off_branch_answers_are_ignored(tmp_path: Path) -> None:
+    path = _answers_file(
+        tmp_path,
+        {"deal": "Beta", "answers": {"deal.stage": "evaluation", "pilot.in_flight": "yes"}},
+    )
+    done = _run(tmp_path, "evaluate", "--answers", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["outcome"] == "proceed"
+    assert result["ignored"] == ["pilot.in_flight"]
+    assert any(c["code"] == "not_answered" for c in result["cautions"])
+    assert result["draft"] is None
+
+
+def test_evaluate_without_json_prints_a_readable_verdict(tmp_path: Path) -> None:
+    done = _run(tmp_path, "evaluate", "--answers", str(_answers_file(tmp_path, WALK)))
+    assert done.returncode == 0, done.stderr
+    assert "Verdict for Acme renewal: WALK AWAY" in done.stdout
+    assert "Draft message to the buyer" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "Input should be a valid dictionary"),
+        ({"deal": "x"}, "answers: Field required"),
+        ({"deal": "x", "answers": {"deal.stag": "pilot"}}, "unknown question id 'deal.stag'"),
+        ({"deal": "x", "answers": {"deal.stage": "later"}}, "'later' is not one of the answers"),
+        ({"deal": "x", "answers": {"scar.months_since": -2}}, "cannot be below 0"),
+        ({"deal": "x", "answers": {"deal.stage": ["pilot"]}}, "answers.deal.stage"),
+        ({"deal": "x", "answers": {}, "extra": 1}, "extra: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_answers_file_gets_one_clear_line_and_exit_2(
+    tmp_path: Path, content: Any, message: str
+) -> None:
+    done = _run(tmp_path, "evaluate", "--answers", str(_answers_file(tmp_path, content)), "--json")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert message in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_answers_file_is_a_clear_error(tmp_path: Path) -> None:
+    done = _run(tmp_path, "evaluate", "--answers", str(tmp_path / "nope.json"))
+    assert done.returncode == 2
+    assert "cannot read" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_broken_team_checklist_stops_with_the_question_and_field(tmp_path: Path) -> None:
+    shipped = Path(__file__).resolve().parents[2] / "prompts" / "checklist.yml"
+    broken = tmp_path / "ours.yml"
+    broken.write_text(shipped.read_text("utf-8").replace("    kind: number\n", "    kind: count\n"))
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"WALKAWAY_CHECKLIST={broken}\n")
+    done = _run(tmp_path, "evaluate", "--answers", str(_answers_file(tmp_path, WALK)))
+    assert done.returncode == 2
+    assert "question 'scar.months_since', field 'kind'" in done.stderr
+    assert "Traceback" not in done.stderr

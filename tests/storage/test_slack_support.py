@@ -1,0 +1,89 @@
+"""What the Slack layer leans on: the open question's message, thread lookup, claimed answers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from storage import Store
+from tests.storage.builders import answer, defer_verdict, make_team, open_deal
+
+
+def test_the_open_question_message_and_thread_are_remembered(
+    open_store: Callable[[], Store],
+) -> None:
+    store = open_store()
+    team = make_team(store)
+    session = open_deal(store, team, "Thread Co")
+    store.set_session_thread(session_id=session.id, channel_id="DREP", thread_ts="100.1")
+    store.set_prompt(session_id=session.id, prompt_ts="100.2")
+    found = open_store().find_session_by_thread(channel_id="DREP", thread_ts="100.1")
+    assert found is not None and found.id == session.id
+    assert found.prompt_ts == "100.2"
+    assert store.find_session_by_thread(channel_id="DREP", thread_ts="999.9") is None
+
+
+def test_a_claimed_answer_is_recorded_once_however_many_clicks_race(
+    open_store: Callable[[], Store],
+) -> None:
+    stores = [open_store() for _ in range(2)]
+    team = make_team(stores[0])
+    session = open_deal(stores[0], team, "Race Co")
+    barrier = threading.Barrier(6, timeout=30)
+    results: list[bool] = []
+
+    def click(n: int) -> None:
+        barrier.wait()
+        results.append(
+            stores[n % 2].record_answer(
+                session_id=session.id,
+                question_id="deal.stage",
+                value="pilot",
+                answered_by_user_id=team.rep_id,
+                question_text="Where is this deal right now?",
+                claim_key=f"turn:{session.id}:1.0",
+            )
+        )
+
+    threads = [threading.Thread(target=click, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 5 + [True]
+    history = stores[0].answer_history(session_id=session.id)
+    assert [a.question_id for a in history] == ["deal.stage"]
+
+
+def test_a_refused_claim_writes_no_answer(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    team = make_team(store)
+    session = open_deal(store, team, "Claim Co")
+    assert store.claim_once(key=f"turn:{session.id}:2.0")
+    answered = store.record_answer(
+        session_id=session.id,
+        question_id="deal.stage",
+        value="pilot",
+        answered_by_user_id=team.rep_id,
+        question_text="?",
+        claim_key=f"turn:{session.id}:2.0",
+    )
+    assert answered is False
+    assert store.current_answers(session_id=session.id) == {}
+
+
+def test_edited_draft_is_kept_and_home_lists_only_the_reps_records(
+    open_store: Callable[[], Store],
+) -> None:
+    store = open_store()
+    team = make_team(store)
+    mine = open_deal(store, team, "Mine Co")
+    answer(store, team, mine.id, "deal.stage", "pilot")
+    record_id = store.complete_session(session_id=mine.id, verdict=defer_verdict(), draft_text="v1")
+    store.update_draft(record_id=record_id, text="v2, kinder")
+    detail = store.get_record(record_id=record_id)
+    assert detail is not None and detail.draft_text == "v2, kinder"
+    assert [
+        r.id for r in store.list_records(workspace_id=team.workspace_id, rep_user_id=team.rep_id)
+    ] == [record_id]
+    assert store.list_records(workspace_id=team.workspace_id, rep_user_id=team.manager_id) == []
