@@ -213,3 +213,37 @@ class IdempotencyKey(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Approval(Base):
+    """A manager's (or deal desk's) position on a walk, stop-pilot or defer verdict.
+
+    One row per record. The first decision wins (a conditional UPDATE on `decision IS NULL`),
+    and the reminder is claimed with a conditional UPDATE on `reminder_claimed_at IS NULL`, so
+    several processes can race on either without double effects.
+    """
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        CheckConstraint(
+            "decision IS NULL OR decision IN ('agree', 'discuss', 'override')", name="decision"
+        ),
+        Index("ix_approvals_pending_remind", "decided_at", "remind_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("walkaway_records.id"), unique=True)
+    approver_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The rep's manager; None when the ping went to the deal-desk channel."""
+    approver_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    """The deal-desk channel used when the rep has no manager."""
+    ping_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    ping_ts: Mapped[str | None] = mapped_column(SLACK_ID)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    remind_after: Mapped[datetime | None]
+    reminder_claimed_at: Mapped[datetime | None]
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    override_outcome: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -49,6 +49,8 @@ class Call:
     args: dict[str, Any]
     token: str | None
     error: str | None = None
+    result: dict[str, Any] | None = None
+    """What the fake answered (e.g. the ts of a posted message)."""
 
 
 @dataclass
@@ -97,6 +99,7 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._users: dict[str, _User] = {}
         self._members: dict[str, list[str]] = {}
+        self._channels: dict[str, dict[str, dict[str, Any]]] = {}
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -277,11 +280,12 @@ class FakeSlack:
             if failure.retry_after is not None:
                 headers["Retry-After"] = str(failure.retry_after)
             return failure.status, {"ok": False, "error": failure.error}, headers
-        self._record(Call(method, args, token))
         if not token:
+            self._record(Call(method, args, token))
             return 200, {"ok": False, "error": "not_authed"}, {}
         responder = getattr(self, "_api_" + _snake(method), None)
         body: dict[str, Any] = responder(args) if responder else {"ok": True}
+        self._record(Call(method, args, token, result=body))
         return 200, body, {}
 
     def _dm_channel(self, channel: str) -> str:
@@ -318,7 +322,18 @@ class FakeSlack:
     def _api_chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
         channel = self._dm_channel(str(args.get("channel", "")))
-        return {"ok": True, "channel": channel, "ts": ts, "message": self._message(args, ts)}
+        message = self._message(args, ts)
+        with self._lock:
+            self._channels.setdefault(channel, {})[ts] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def messages(self, channel: str, *, thread_ts: str | None = None) -> list[dict[str, Any]]:
+        """What a person sees in a channel (or one thread) now: posts with updates applied."""
+        with self._lock:
+            shown = list(self._channels.get(channel, {}).values())
+        if thread_ts is not None:
+            shown = [m for m in shown if m.get("thread_ts") == thread_ts]
+        return sorted(shown, key=lambda m: float(m["ts"]))
 
     def _api_chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         # Real Slack answers with message_ts only; there is no message to fetch or update later.
@@ -326,6 +341,15 @@ class FakeSlack:
 
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = str(args.get("ts", ""))
+        channel = str(args.get("channel", ""))
+        with self._lock:
+            old = self._channels.get(channel, {}).get(ts)
+            if old is None:
+                return {"ok": False, "error": "message_not_found"}
+            updated = self._message(args, ts)
+            if "thread_ts" in old:
+                updated["thread_ts"] = old["thread_ts"]
+            self._channels[channel][ts] = updated
         return {
             "ok": True,
             "channel": str(args.get("channel", "")),

@@ -1,0 +1,74 @@
+"""`/walkaway …`: every sub-command acks at once; the slow part runs after the ack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import command as command_blocks
+from bot.blocks.text import escape, truncate
+from bot.ids import COMMAND
+from bot.slack_flow import MAX_DEAL_NAME, Deps, actor_from, open_thread, post_next
+
+Handler = Callable[[str, dict[str, Any], WebClient, Respond, Deps], None]
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(COMMAND)
+    def walkaway(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        text = str(body.get("text") or "").strip()
+        word, _, rest = text.partition(" ")
+        sub = SUBCOMMANDS.get(word.casefold())
+        if not text:
+            ack()
+            _list_unfinished(body, deps, respond)
+        elif sub is not None:
+            ack()
+            sub(rest.strip(), body, client, respond, deps)
+        else:
+            deal = truncate(" ".join(text.split()), MAX_DEAL_NAME)
+            ack(text=f"Opening the walk-away check for *{escape(deal)}* in a DM with me…")
+            _start(deal, body, client, respond, deps)
+
+
+def _help(rest: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps) -> None:
+    text, blocks = command_blocks.help_message()
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def _list_unfinished(body: dict[str, Any], deps: Deps, respond: Respond) -> None:
+    actor = actor_from(body)
+    store = deps.store
+    workspace_id = store.ensure_workspace(team_id=actor.team_id)
+    rep_id = store.ensure_user(workspace_id=workspace_id, slack_user_id=actor.user_id)
+    sessions = store.list_open_sessions(workspace_id=workspace_id, rep_user_id=rep_id)
+    answered = {
+        s.id: len(store.current_answers(session_id=s.id))
+        for s in sessions[: command_blocks.MAX_LISTED]
+    }
+    text, blocks = command_blocks.resume_list(sessions, answered)
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def _start(
+    deal: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps
+) -> None:
+    actor = actor_from(body)
+    progress = deps.service.start(actor, deal)
+    resumed = progress.session.channel_id is not None
+    progress = open_thread(client, deps, progress, user_id=actor.user_id)
+    if resumed:
+        answered = len(progress.conversation.answers)
+        respond(
+            text=f"Picking up *{escape(deal)}* where you left off ({answered} answer(s) saved): "
+            "the next question is in our DM thread.",
+            response_type="ephemeral",
+        )
+    post_next(client, deps, progress)
+
+
+SUBCOMMANDS: dict[str, Handler] = {"help": _help}
+"""Words after /walkaway that are commands rather than a deal name; later surfaces add theirs."""

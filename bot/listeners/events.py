@@ -1,0 +1,61 @@
+"""Events: answers typed into the qualification thread (message.im).
+
+Slack retries events it thinks failed, so each event id is claimed in the database first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.blocks.text import escape
+from bot.console import NOTE_MARK
+from bot.domain.conversation import InvalidAnswer
+from bot.service import Actor
+from bot.slack_flow import Deps, Duplicate, Refusal, take_answer
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("message")
+    def typed_reply(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        thread_ts = event.get("thread_ts")
+        user = event.get("user")
+        if not thread_ts or not user or thread_ts == event.get("ts"):
+            return
+        session = deps.store.find_session_by_thread(
+            channel_id=event["channel"], thread_ts=thread_ts
+        )
+        if session is None or session.status != "open" or session.prompt_ts is None:
+            return
+        if not deps.store.claim_once(key=f"event:{body.get('event_id') or event['ts']}"):
+            return
+        progress = deps.service.progress(session.id)
+        question = progress.next_question if progress else None
+        if progress is None or question is None:
+            return
+        raw, _, note = str(event.get("text") or "").partition(NOTE_MARK.strip())
+        actor = Actor(team_id=str(body.get("team_id") or event.get("team")), user_id=user)
+        try:
+            take_answer(
+                client,
+                deps,
+                actor=actor,
+                session_id=session.id,
+                question_id=question.id,
+                raw=raw.strip(),
+                note=note.strip() or None,
+                channel=event["channel"],
+                ts=session.prompt_ts,
+            )
+        except (InvalidAnswer, Refusal) as problem:
+            client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=thread_ts,
+                text=f"{escape(str(problem))} You can also use the buttons on the question.",
+            )
+        except Duplicate:
+            return

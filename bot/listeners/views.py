@@ -1,0 +1,89 @@
+"""Modal submissions: validation errors go back inline on the field, before the modal closes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.blocks import modals
+from bot.blocks import verdict as verdict_blocks
+from bot.domain.conversation import InvalidAnswer
+from bot.domain.tone import check_tone
+from bot.ids import Block, Field, View
+from bot.payloads import AnswerModalMeta, DraftModalMeta
+from bot.slack_flow import Deps, Duplicate, Refusal, actor_from, record_for, take_answer
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(View.ANSWER)
+    def answer_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = body["view"]
+        meta = AnswerModalMeta.load(view["private_metadata"])
+        values = view["state"]["values"]
+        raw = _input_value(values, Block.ANSWER_INPUT, Field.VALUE)
+        note = _input_value(values, Block.NOTE_INPUT, Field.NOTE)
+        try:
+            take_answer(
+                client,
+                deps,
+                actor=actor_from(body),
+                session_id=meta.session,
+                question_id=meta.question,
+                raw=raw,
+                note=note,
+                channel=meta.channel,
+                ts=meta.ts,
+                before_posting=ack,
+            )
+        except InvalidAnswer as problem:
+            ack(response_action="errors", errors={Block.ANSWER_INPUT: str(problem)})
+        except Refusal as problem:
+            ack(
+                response_action="errors", errors={Block.ANSWER_INPUT: str(problem).replace("*", "")}
+            )
+        except Duplicate:
+            ack()
+
+    @app.view(View.EDIT_DRAFT)
+    def draft_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = body["view"]
+        meta = DraftModalMeta.load(view["private_metadata"])
+        values = view["state"]["values"]
+        text = (_input_value(values, Block.DRAFT_INPUT, Field.DRAFT) or "").strip()
+        send_anyway = bool(
+            values.get(Block.SEND_ANYWAY, {}).get(Field.SEND_ANYWAY, {}).get("selected_options")
+        )
+        actor = actor_from(body)
+        try:
+            record = record_for(deps, actor=actor, record_id=meta.record)
+        except Refusal as problem:
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: str(problem)})
+            return
+        if record.sent_at is not None:
+            ack(
+                response_action="errors",
+                errors={Block.DRAFT_INPUT: "This draft is already marked as sent."},
+            )
+            return
+        if not text:
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: "The message is empty."})
+            return
+        faults = check_tone(text)
+        if faults and not send_anyway:
+            ack(response_action="errors", errors=modals.tone_errors(faults))
+            return
+        deps.store.update_draft(record_id=meta.record, text=text)
+        ack()
+        message, blocks = verdict_blocks.draft_message(record_id=meta.record, draft=text)
+        client.chat_update(channel=meta.channel, ts=meta.ts, text=message, blocks=blocks)
+
+
+def _input_value(values: dict[str, Any], block: str, field: str) -> str | None:
+    state = values.get(block, {}).get(field, {})
+    if state.get("type") == "static_select":
+        option = state.get("selected_option") or {}
+        return option.get("value")
+    value = state.get("value")
+    return value if isinstance(value, str) else None
