@@ -66,8 +66,9 @@ def test_the_slash_command_is_walkaway(manifest: dict[str, Any]) -> None:
     commands = manifest["features"]["slash_commands"]
     assert [command["command"] for command in commands] == ["/walkaway"]
     (walkaway,) = commands
-    assert walkaway["should_escape"] is False
-    for word in ("deal name", "search", "help"):
+    # Mentions must arrive as <@U…|name> ids for `manager @someone` and `search rep:@someone`.
+    assert walkaway["should_escape"] is True
+    for word in ("deal name", "search", "manager", "help"):
         assert word in walkaway["usage_hint"]
 
 

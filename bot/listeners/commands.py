@@ -19,7 +19,7 @@ Handler = Callable[[str, dict[str, Any], WebClient, Respond, Deps], None]
 def register(app: App, deps: Deps) -> None:
     @app.command(COMMAND)
     def walkaway(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        text = str(body.get("text") or "").strip()
+        text = command_text(body)
         word, _, rest = text.partition(" ")
         sub = SUBCOMMANDS.get(word.casefold())
         if not text:
@@ -32,6 +32,13 @@ def register(app: App, deps: Deps) -> None:
             deal = truncate(" ".join(text.split()), MAX_DEAL_NAME)
             ack(text=f"Opening the walk-away check for *{escape(deal)}* in a DM with me…")
             _start(deal, body, client, respond, deps)
+
+
+def command_text(body: dict[str, Any]) -> str:
+    """The command's text as typed: should_escape sends &, <, > as entities; mentions stay
+    as <@U…|name> tokens for the sub-commands that read them."""
+    raw = str(body.get("text") or "")
+    return raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
 def _help(rest: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps) -> None:
