@@ -6,27 +6,25 @@ own database and fake Slack Web API.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.domain.checklist import Checklist
 from bot.listeners import register_all
+from bot.listeners.errors import APOLOGY, report
 from bot.service import Qualifications
 from bot.slack_flow import Deps
 from storage.repository import Store
 
 log = logging.getLogger("walkaway")
-
-APOLOGY = (
-    "Sorry, something went wrong on my side (reference {ref}). "
-    "Your saved answers are safe; please try again."
-)
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -37,7 +35,14 @@ def web_client(settings: Settings) -> WebClient:
     return client
 
 
-def create_app(settings: Settings, *, store: Store, checklist: Checklist) -> App:
+def create_app(
+    settings: Settings,
+    *,
+    store: Store,
+    checklist: Checklist,
+    listener_executor: Executor | None = None,
+) -> App:
+    """The app; `listener_executor` runs work after the ack (Bolt's 5-thread pool if None)."""
     settings.require_slack()
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -47,6 +52,7 @@ def create_app(settings: Settings, *, store: Store, checklist: Checklist) -> App
         signing_secret=secret,
         logger=log,
         raise_error_for_unhandled_request=False,
+        listener_executor=listener_executor,
     )
     deps = Deps(
         settings=settings, store=store, service=Qualifications(store=store, checklist=checklist)
@@ -57,28 +63,28 @@ def create_app(settings: Settings, *, store: Store, checklist: Checklist) -> App
 
 
 def _apologise(
-    error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger
+    error: Exception,
+    body: dict[str, Any],
+    client: WebClient,
+    logger: logging.Logger,
+    respond: Respond | None,
+    response: BoltResponse | None,
 ) -> BoltResponse | None:
-    """Log the traceback under a reference id and tell the person, privately, that id."""
-    ref = uuid.uuid4().hex[:8]
-    logger.error("unhandled error ref=%s", ref, exc_info=error)
-    user = (
-        (body.get("user") or {}).get("id")
-        if isinstance(body.get("user"), dict)
-        else body.get("user_id")
-    )
-    channel = (
-        body.get("channel_id")
-        or (body.get("channel") or {}).get("id")
-        or (body.get("container") or {}).get("channel_id")
-    )
-    if not isinstance(user, str):
-        return None
-    try:
-        if isinstance(channel, str):
-            client.chat_postEphemeral(channel=channel, user=user, text=APOLOGY.format(ref=ref))
-        else:
-            client.chat_postMessage(channel=user, text=APOLOGY.format(ref=ref))
-    except Exception:  # the apology is best effort; the original error is already logged
-        logger.exception("could not deliver apology ref=%s", ref)
+    """Whatever a listener raised: log it under a reference id and tell the person that id.
+
+    A modal not yet acknowledged stays open, its input intact, with the apology on its first
+    field; anything else gets a private message (see bot/listeners/errors.py).
+    """
+    if body.get("type") == "view_submission" and response is not None:
+        fields = list(((body.get("view") or {}).get("state") or {}).get("values") or {})
+        if fields:
+            ref = uuid.uuid4().hex[:8]
+            logger.error("unhandled error ref=%s", ref, exc_info=error)
+            errors = {"response_action": "errors", "errors": {fields[0]: APOLOGY.format(ref=ref)}}
+            return BoltResponse(
+                status=200,
+                body=json.dumps(errors),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
+    report(error, body=body, client=client, respond=respond, logger=logger)
     return None

@@ -11,15 +11,29 @@ import getpass
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.checklist import Checklist, ChecklistError, load_checklist
 from bot.evaluate import AnswersFileError, evaluate, read_answers_file
 
+if TYPE_CHECKING:
+    from storage.approvals import ApprovalInfo
+
 LOCAL_TEAM = "local"
 EVENTS_PATH = "/slack/events"
+WAITRESS_THREADS = 8
+"""HTTP mode's request threads (tests/bench/ack_latency.py serves with the same number)."""
+LISTENER_THREADS = 32
+"""Threads running listeners. Bolt answers Slack only once a listener has called ack() on one of
+these, and the listener keeps its thread for the Web API calls after the ack, so with Bolt's
+default of 5, five requests waiting on Slack's API hold up every other ack. With the Web API
+answering in 100 ms, 32 threads took the app from about 18 to 50-60 requests/s and its p99 ack
+from 1.3 s to 0.6-0.7 s (tests/bench/ack_latency.py --api-latency-ms 100); 16 gave 33-35.
+More threads do not help once SQLite's single writer is the limit."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -65,7 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)"
     )
     serve.set_defaults(run=_serve)
+
+    remind = commands.add_parser(
+        "remind",
+        help="remind managers once about decisions pending too long (safe to run from cron "
+        "on several hosts)",
+    )
+    remind.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
+    remind.set_defaults(run=_remind)
     return parser
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _checklist(settings: Settings) -> Checklist:
@@ -145,6 +172,9 @@ def _records_show(args: argparse.Namespace) -> int:
         if answer.superseded_at is None:
             note = f"  (note: {answer.note})" if answer.note else ""
             print(f"  {answer.question_id}: {answer.value}{note}")
+    approval = store.approvals.get(record_id=record.id)
+    if approval is not None:
+        print(f"\nManager: {_position(approval)}")
     print("\nStatus history:")
     for change in record.status_history:
         note = f" - {change.note}" if change.note else ""
@@ -153,6 +183,43 @@ def _records_show(args: argparse.Namespace) -> int:
     if text:
         print("\nMessage " + ("as sent:" if record.sent_text else "drafted:") + "\n\n" + text)
     return 0
+
+
+def _position(approval: ApprovalInfo) -> str:
+    asked = approval.approver_slack_id or (
+        f"deal desk {approval.approver_channel_id}" if approval.approver_channel_id else None
+    )
+    if approval.decision is None or approval.decided_at is None:
+        return f"waiting for {asked}" if asked else "no manager picked yet"
+    line = (
+        f"{approval.decision.label} by {approval.decided_by} "
+        f"on {approval.decided_at:%Y-%m-%d %H:%M} UTC"
+    )
+    if approval.override_outcome is not None:
+        line += f" (wants {approval.override_outcome.label})"
+    return line + (f": {approval.reason}" if approval.reason else "")
+
+
+def _remind(args: argparse.Namespace) -> int:
+    from bot.app import web_client
+    from bot.approval_flow import send_due_reminders
+    from storage.repository import Store
+
+    settings = load_settings()
+    if settings.slack_bot_token is None:
+        raise SettingsError("Set SLACK_BOT_TOKEN (in the environment or .env) to send reminders.")
+    store = Store.open(settings.database_url)
+    try:
+        sent = send_due_reminders(web_client(settings), store, now=args.now or datetime.now(UTC))
+    finally:
+        store.close()
+    print(f"walkaway: sent {sent} reminder(s)")
+    return 0
+
+
+def listener_pool() -> ThreadPoolExecutor:
+    """The pool `serve` runs listeners on (see LISTENER_THREADS)."""
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="walkaway-listener")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -166,7 +233,10 @@ def _serve(args: argparse.Namespace) -> int:
     checklist = _checklist(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     store = Store.open(settings.database_url)
-    app = create_app(settings, store=store, checklist=checklist)
+    app = create_app(settings, store=store, checklist=checklist, listener_executor=listener_pool())
+    from bot.approval_flow import ReminderLoop
+
+    ReminderLoop(app.client, store).start()
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -185,6 +255,6 @@ def _serve(args: argparse.Namespace) -> int:
         SlackRequestHandler(app, path=EVENTS_PATH),
         host=settings.host,
         port=settings.port,
-        threads=8,
+        threads=WAITRESS_THREADS,
     )
     return 0

@@ -21,11 +21,23 @@ class Action(StrEnum):
     EDIT_DRAFT = "edit_draft"
     MARK_SENT = "mark_sent"
     COPY_TEXT = "copy_text"
+    APPROVAL_AGREE = "approval_agree"
+    APPROVAL_DISCUSS = "approval_discuss"
+    APPROVAL_OVERRIDE = "approval_override"
+    PICK_MANAGER = "pick_manager"
+    """The user select on a verdict card whose rep has neither a manager nor a deal desk."""
+    SEARCH_PAGE = "search_page"
+    SEARCH_SHARE = "search_share"
+    SEARCH_SHARE_ONE = "search_share_one"
+    SEARCH_DETAILS = "search_details"
 
 
 class View(StrEnum):
     ANSWER = "answer_view"
     EDIT_DRAFT = "edit_draft_view"
+    OVERRIDE = "override_view"
+    APPROVAL_SETTINGS = "approval_settings_view"
+    RECORD_DETAILS = "record_details_view"
 
 
 class Block(StrEnum):
@@ -35,6 +47,15 @@ class Block(StrEnum):
     SEND_ANYWAY = "send_anyway"
     DRAFT_ACTIONS = "draft_actions"
     VERDICT = "verdict"
+    APPROVAL_ACTIONS = "approval_actions"
+    APPROVAL_STATUS = "approval_status"
+    OVERRIDE_OUTCOME = "override_outcome"
+    OVERRIDE_REASON = "override_reason"
+    DESK_CHANNEL = "desk_channel"
+    HOLD = "hold"
+    REMINDER_DAYS = "reminder_days"
+    RECORD_STATUS = "record_status"
+    RECORD_STATUS_NOTE = "record_status_note"
 
 
 class Field(StrEnum):
@@ -44,3 +65,9 @@ class Field(StrEnum):
     NOTE = "note"
     DRAFT = "draft"
     SEND_ANYWAY = "send_anyway"
+    OUTCOME = "outcome"
+    REASON = "reason"
+    CHANNEL = "channel"
+    HOLD = "hold"
+    DAYS = "days"
+    STATUS = "status"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import conversation as convo_blocks
 from bot.blocks import verdict as verdict_blocks
@@ -50,6 +51,29 @@ def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
         channel=session.channel_id, thread_ts=session.thread_ts, text=text, blocks=blocks
     )
     deps.store.set_prompt(session_id=session.id, prompt_ts=str(posted["ts"]))
+
+
+def ask_again(client: WebClient, deps: Deps, progress: Progress) -> None:
+    """Resume: ask the waiting question at the foot of the thread, retiring the old copy.
+
+    The old question message is retired only if its turn is still free (claimed here, so a
+    click on it racing this loses cleanly); when it was already answered, the next question
+    was never posted (a failure mid-way), and posting it now is the whole repair.
+    """
+    session = progress.session
+    question = progress.next_question
+    old = session.prompt_ts
+    if old and question is not None and deps.store.claim_once(key=turn_key(session.id, old)):
+        assert session.channel_id
+        step, _ = progress.conversation.progress()
+        text, blocks = convo_blocks.superseded_message(
+            question, step=step + 1, why="Asked again further down."
+        )
+        try:
+            client.chat_update(channel=session.channel_id, ts=old, text=text, blocks=blocks)
+        except SlackApiError as error:  # e.g. the rep deleted it; the new copy is what matters
+            log.warning("could not retire question %s: %s", old, error.response.get("error"))
+    post_next(client, deps, progress)
 
 
 def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: str) -> Progress:
@@ -96,7 +120,7 @@ def finish(client: WebClient, deps: Deps, progress: Progress) -> None:
     text, blocks = verdict_blocks.verdict_card(
         finished.verdict, deal_name=session.deal_name, record_id=finished.record_id
     )
-    client.chat_postMessage(
+    card = client.chat_postMessage(
         channel=session.channel_id, thread_ts=session.thread_ts, text=text, blocks=blocks
     )
     if finished.draft:
@@ -106,6 +130,9 @@ def finish(client: WebClient, deps: Deps, progress: Progress) -> None:
         client.chat_postMessage(
             channel=session.channel_id, thread_ts=session.thread_ts, text=text, blocks=blocks
         )
+    from bot.approval_flow import after_verdict  # it builds on this module, so import late
+
+    after_verdict(client, deps, session=session, finished=finished, card_ts=str(card["ts"]))
 
 
 def actor_from(body: dict[str, object]) -> Actor:
@@ -117,6 +144,11 @@ def actor_from(body: dict[str, object]) -> Actor:
     if not isinstance(user_id, str) or not isinstance(team_id, str):
         raise ValueError("payload without a user or team")
     return Actor(team_id=team_id, user_id=user_id)
+
+
+ALREADY_ANSWERED = (
+    "That question is already answered. Use *Back* on the current question to change it."
+)
 
 
 class Refusal(Exception):
@@ -149,9 +181,7 @@ def take_answer(
     progress = current_for(deps, actor=actor, session_id=session_id)
     question = progress.next_question
     if question is None or question.id != question_id:
-        raise Refusal(
-            "That question is already answered. Use *Back* on the current question to change it."
-        )
+        raise Refusal(ALREADY_ANSWERED)
     answered = progress.conversation.answer(question_id, raw)
     step = len(progress.conversation.answers) + 1
     updated = deps.service.answer(
@@ -202,17 +232,30 @@ def go_back(
     *,
     actor: Actor,
     session_id: int,
+    question_id: str | None,
     channel: str,
     ts: str,
     restart: bool,
 ) -> None:
-    """Back (or Start over): retire the clicked question message, then ask again."""
+    """Back (or Start over): retire the clicked question message, then ask again.
+
+    The clicked message must hold the question still waiting for an answer (its id rides on
+    the button; `prompt_ts` only for buttons from before it did, since it is written just
+    after the message is posted and a quick click can beat it). The message's turn is then
+    claimed, so Back and an answer on the same message, or two Backs, cannot both happen.
+    """
     progress = current_for(deps, actor=actor, session_id=session_id)
-    if progress.session.prompt_ts not in (None, ts):
+    question = progress.next_question
+    current = question.id if question is not None else None
+    moved_on = (
+        question_id != current
+        if question_id is not None
+        else progress.session.prompt_ts not in (None, ts)
+    )
+    if moved_on:
         raise Refusal("That question has moved on; use the buttons on the latest question.")
     if not deps.store.claim_once(key=turn_key(session_id, ts)):
         raise Duplicate
-    question = progress.next_question
     updated = deps.service.restart(session_id) if restart else deps.service.back(session_id)
     if question is not None:
         step, _ = progress.conversation.progress()

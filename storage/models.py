@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -172,6 +173,16 @@ class WalkawayRecord(Base):
     __table_args__ = (
         CheckConstraint(_in("status", RecordStatus), name="status"),
         Index("ix_walkaway_records_workspace_created", "workspace_id", "created_at"),
+        # Search filters (storage.search): each narrows one workspace's records newest first.
+        Index(
+            "ix_walkaway_records_workspace_outcome_created", "workspace_id", "outcome", "created_at"
+        ),
+        Index(
+            "ix_walkaway_records_workspace_status_created", "workspace_id", "status", "created_at"
+        ),
+        Index(
+            "ix_walkaway_records_workspace_rep_created", "workspace_id", "rep_user_id", "created_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,6 +239,12 @@ class Approval(Base):
         CheckConstraint(
             "decision IS NULL OR decision IN ('agree', 'discuss', 'override')", name="decision"
         ),
+        # An override always says what the manager wants instead, and why.
+        CheckConstraint(
+            "decision IS NULL OR decision <> 'override' "
+            "OR (override_outcome IS NOT NULL AND reason IS NOT NULL)",
+            name="override_complete",
+        ),
         Index("ix_approvals_pending_remind", "decided_at", "remind_after"),
     )
 
@@ -247,3 +264,54 @@ class Approval(Base):
     decided_at: Mapped[datetime | None]
     override_outcome: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+    card_ts: Mapped[str | None] = mapped_column(SLACK_ID)
+    """The rep's verdict card (in the session's thread), updated as the decision moves on."""
+    hold_until_agreed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The workspace's hold setting as it was when the verdict was shown, so flipping the
+    setting later never locks (or unlocks) a draft whose card already said otherwise."""
+
+
+class RecordSearch(Base):
+    """One record's searchable text, rebuilt by storage.search in the transaction that changes it.
+
+    A denormalised copy on purpose: the words live in five tables (deals, verdicts, answers,
+    status changes, records), and a full-text index needs them in one row. Migration 0004 adds
+    what only one backend can have, so it is not modelled here: on SQLite a `search_key` column
+    and the FTS5 table it feeds through triggers, on PostgreSQL a generated `tsvector` column
+    with its GIN index (storage.search.UNMODELLED names them all).
+    """
+
+    __tablename__ = "record_search"
+    __table_args__ = (Index("ix_record_search_workspace_record", "workspace_id", "record_id"),)
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("walkaway_records.id"), primary_key=True, autoincrement=False
+    )
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    deal: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(Text)
+    """The reasons as shown, then the one-line internal record."""
+    conditions: Mapped[str] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text)
+    """Notes on the answers, then the notes left with each status change."""
+    messages: Mapped[str] = mapped_column(Text)
+    """The buyer draft and, when it differs, the text as sent."""
+    facets: Mapped[str] = mapped_column(Text)
+    """The rep, outcome, status and tags as indexable words (storage.search.facet): SQLite's
+    FTS5 index filters with them; PostgreSQL filters with B-tree indexes and ignores them."""
+
+
+class RecordTag(Base):
+    """The verdict's tags (fired signals, the old failure mode, the outcome), one row each.
+
+    A table rather than a JSON list so `signal:` filters use an index on both backends.
+    """
+
+    __tablename__ = "record_tags"
+    __table_args__ = (
+        Index("ix_record_tags_workspace_tag_record", "workspace_id", "tag", "record_id"),
+    )
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("walkaway_records.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))

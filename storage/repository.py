@@ -17,13 +17,14 @@ from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.model import AnswerValue, Verdict
-from storage import db
+from storage import db, search
 from storage import queries as q
+from storage.approvals import Approvals
 from storage.columns import utcnow
 from storage.errors import InvalidValueError
 from storage.models import (
@@ -58,6 +59,8 @@ class Store:
         if engine.dialect.name == "sqlite":
             writer = engine.execution_options(**{db.SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._writes = sessionmaker(writer, expire_on_commit=False)
+        self.approvals = Approvals(reads=self._reads, writes=self._writes)
+        """Managers, approval settings and managers' positions on records."""
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -357,6 +360,7 @@ class Store:
                 )
             )
             row.status, row.completed_at, row.updated_at = SessionStatus.COMPLETE, now, now
+            search.refresh(s, record.id)
             return record.id
 
     def list_records(
@@ -413,12 +417,14 @@ class Store:
             now = utcnow()
             record.sent_text, record.sent_at, record.sent_by_user_id = text, now, by_user_id
             record.updated_at = now
+            search.refresh(s, record_id)
 
     def update_draft(self, *, record_id: int, text: str) -> None:
         """Keep the rep's edited draft; the bot's original stays in the verdict's history."""
         with self._write() as s:
             record = q.record_row(s, record_id, lock=True)
             record.draft_text, record.updated_at = text, utcnow()
+            search.refresh(s, record_id)
 
     def set_status(
         self, *, record_id: int, status: RecordStatus | str, note: str | None, by_user_id: int
@@ -441,6 +447,38 @@ class Store:
                 )
             )
             record.status, record.updated_at = new_status, now
+            search.refresh(s, record_id)  # status notes are searchable ("what happened since")
+
+    # -- search ---------------------------------------------------------------------------
+
+    def search_records(
+        self,
+        *,
+        workspace_id: int,
+        criteria: search.SearchCriteria,
+        page: int = 0,
+        page_size: int = search.PAGE_SIZE,
+    ) -> search.SearchPage:
+        """One page of this workspace's matching records, most relevant first (storage.search)."""
+        with self._reads() as s:
+            return search.search(
+                s, workspace_id=workspace_id, criteria=criteria, page=page, page_size=page_size
+            )
+
+    def search_hit(self, *, record_id: int, workspace_id: int) -> search.SearchHit | None:
+        """One record as search shows it; None for an unknown id or another workspace's."""
+        with self._reads() as s:
+            found = search.hits(s, workspace_id=workspace_id, record_ids=[record_id])
+            return found[0] if found else None
+
+    def find_users_by_name(self, *, workspace_id: int, name: str) -> list[str]:
+        """Slack ids of this workspace's people known by that display name (any case)."""
+        query = select(User.slack_user_id).where(
+            User.workspace_id == workspace_id,
+            func.lower(User.display_name) == name.strip().lower(),
+        )
+        with self._reads() as s:
+            return list(s.scalars(query.order_by(User.id).limit(10)))
 
     # -- idempotency ----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ JUSTIFIED_BOT_SCOPES = {
     "im:write": "open a DM with a rep or manager (conversations.open)",
     "im:history": "receive message.im: answers typed in the bot's DM",
     "users:read": "users.info: admin checks and display names",
+    "channels:read": "conversations.members: only deal-desk channel members may answer its pings",
 }
 
 # Events and the scope Slack requires before it will deliver them.

@@ -19,13 +19,22 @@ from storage.records import SessionInfo
 
 Message = tuple[str, list[Block]]
 MAX_LISTED = 15
+DEAL_PLACEHOLDER = "&lt;deal name&gt;"
+"""Escaped: a bare `<deal name>` is Slack link syntax, not text."""
 """Each unfinished qualification takes two blocks; this stays well under 50 per message."""
 
 HELP = (
-    f"*{COMMAND} <deal name>* — start (or resume) a walk-away check for a deal. I'll ask a few "
-    "questions in a DM thread, then give a verdict, what would change it, and a draft message "
-    "for the buyer.\n"
+    f"*{COMMAND} {DEAL_PLACEHOLDER}* — start (or resume) a walk-away check for a deal. "
+    "I'll ask a few questions in a DM thread, then give a verdict, what would change it, "
+    "and a draft message for the buyer.\n"
     f"*{COMMAND}* — list your unfinished checks with a Resume button.\n"
+    f"*{COMMAND} manager @someone* — who is asked to agree, discuss or override your walk, "
+    "stop-pilot and defer verdicts (no name: show yours; `none`: clear it).\n"
+    f"*{COMMAND} settings* — admins: the deal-desk channel, holding drafts until the manager "
+    "agrees, and when to remind.\n"
+    f"*{COMMAND} search &lt;words&gt; [outcome:walk] [rep:@someone] …* — find past "
+    f"walk-away records: why we walked and what happened since (`{COMMAND} search` alone lists "
+    "the filters).\n"
     f"*{COMMAND} help* — this message.\n"
     "In the thread: click an answer, or *Answer…* to type a number or add a note; "
     "*Back* changes your previous answer; *Start over* begins again. "
@@ -45,7 +54,7 @@ def resume_list(sessions: Sequence[SessionInfo], answered: dict[int, int]) -> Me
                 SectionBlock(
                     text=MarkdownTextObject(
                         text=f"You have no unfinished walk-away checks. Start one with "
-                        f"`{COMMAND} <deal name>`, or `{COMMAND} help` for more."
+                        f"`{COMMAND} {DEAL_PLACEHOLDER}`, or `{COMMAND} help` for more."
                     )
                 )
             ],

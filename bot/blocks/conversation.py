@@ -47,7 +47,7 @@ def thread_opening(deal_name: str) -> Message:
 def question_message(
     question: Question, *, session_id: int, step: int, total: int, deal_name: str
 ) -> Message:
-    """One question with its answer controls; Back and Start over ride along."""
+    """One question with its answer controls; from the second on, Back and Start over too."""
     header = f"*{step}/{total}* · {safe_mrkdwn(question.text, 2500)}"
     if question.help:
         header += f"\n_{safe_mrkdwn(question.help, 400)}_"
@@ -57,16 +57,20 @@ def question_message(
             block_id=_block_id(question.id, session_id, step),
             elements=[
                 *_answer_elements(question, session_id),
-                ButtonElement(
-                    text="Back" if step > 1 else "Start over",
-                    action_id=Action.BACK if step > 1 else Action.START_OVER,
-                    value=SessionRef(session=session_id, question=question.id).dump(),
-                ),
+                *(_navigation(question, session_id) if step > 1 else []),
             ],
         ),
         ContextBlock(elements=[MarkdownTextObject(text=f"Deal: {safe_mrkdwn(deal_name, 500)}")]),
     ]
     return f"{step}/{total}: {plain_text(question.text, 3000)}", blocks
+
+
+def _navigation(question: Question, session_id: int) -> list[ButtonElement]:
+    ref = SessionRef(session=session_id, question=question.id).dump()
+    return [
+        ButtonElement(text="Back", action_id=Action.BACK, value=ref),
+        ButtonElement(text="Start over", action_id=Action.START_OVER, value=ref),
+    ]
 
 
 def _block_id(question_id: str, session_id: int, step: int) -> str:

@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["ELLIPSIS", "LIMITS", "escape", "plain_text", "safe_mrkdwn", "truncate"]
+__all__ = ["ELLIPSIS", "LIMITS", "escape", "plain_text", "safe_mrkdwn", "truncate", "unescape"]
 
 ELLIPSIS: Final = "…"
 """One character, so a cut costs a single character of the budget."""
@@ -94,6 +94,13 @@ def escape(text: str) -> str:
     entities produced for ``<`` and ``>`` are not themselves re-escaped.
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """What a person typed, from text Slack delivered (slash commands with should_escape,
+    message events): the three entities decoded once, ``&amp;`` last so ``&amp;lt;`` stays
+    the ``&lt;`` that was typed. Mention tokens such as ``<@U…>`` stay as they came."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _entity_start(text: str, end: int) -> int | None:

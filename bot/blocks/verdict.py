@@ -65,11 +65,14 @@ def verdict_card(verdict: Verdict, *, deal_name: str, record_id: int) -> Message
 
 
 def _bullets(heading: str, items: list[str]) -> str:
+    """A heading and up to _LIST_ITEMS bullets sharing one section's 3000 characters."""
     shown = items[:_LIST_ITEMS]
+    head = f"*{heading}*\n"
     more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
-    budget = (LIMITS.SECTION_TEXT - len(heading) - 40) // max(len(shown), 1)
+    room = LIMITS.SECTION_TEXT - len(head) - len(more)
+    budget = room // max(len(shown), 1) - len("• \n")
     lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
-    return f"*{heading}*\n{lines}{more}"
+    return f"{head}{lines}{more}"
 
 
 def draft_message(

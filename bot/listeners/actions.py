@@ -3,26 +3,44 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.approval_flow import check_send_allowed
 from bot.blocks import modals
 from bot.blocks import verdict as verdict_blocks
+from bot.blocks.text import escape
 from bot.domain.conversation import InvalidAnswer
 from bot.ids import Action
-from bot.payloads import AnswerModalMeta, AnswerRef, DraftModalMeta, RecordRef, SessionRef
+from bot.listeners.errors import after_ack
+from bot.payloads import (
+    AnswerModalMeta,
+    AnswerRef,
+    BadPayload,
+    DraftModalMeta,
+    RecordRef,
+    SessionRef,
+)
 from bot.slack_flow import (
+    ALREADY_ANSWERED,
     Deps,
     Duplicate,
     Refusal,
     actor_from,
+    ask_again,
     current_for,
     go_back,
-    post_next,
     record_for,
     take_answer,
+)
+
+STALE_BUTTON = (
+    "That button carries something I don't recognise (perhaps it is from an older version "
+    "of this message), so I did nothing. Use the buttons on the latest message, or type "
+    "`/walkaway` to see your unfinished checks."
 )
 
 
@@ -30,13 +48,14 @@ def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(f"^({Action.ANSWER_CHOICE}:\\d+|{Action.ANSWER_SELECT})$"))
     def answer_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        action = body["actions"][0]
-        raw = action["selected_option"]["value"] if "selected_option" in action else action["value"]
-        ref = AnswerRef.load(raw)
-        channel, ts = _message_location(body)
-        _tell(
-            respond,
-            lambda: take_answer(
+
+        def answer() -> None:
+            action = _action(body)
+            chosen = action.get("selected_option") or {}
+            ref = AnswerRef.load(chosen.get("value") if chosen else action.get("value"))
+            channel, ts = _message_location(body)
+            _first_time(deps, body)
+            take_answer(
                 client,
                 deps,
                 actor=actor_from(body),
@@ -46,19 +65,23 @@ def register(app: App, deps: Deps) -> None:
                 note=None,
                 channel=channel,
                 ts=ts,
-            ),
-        )
+            )
+
+        _tell(body, client, respond, answer)
 
     @app.action(Action.ANSWER_MODAL)
     def answer_modal_opened(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        ref = AnswerRef.load(body["actions"][0]["value"])
-        channel, ts = _message_location(body)
 
         def open_modal() -> None:
+            ref = AnswerRef.load(_action(body).get("value"))
+            channel, ts = _message_location(body)
             progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
+            waiting = progress.next_question
+            if waiting is None or waiting.id != ref.question:
+                raise Refusal(ALREADY_ANSWERED)
             question = progress.checklist.question(ref.question)
             meta = AnswerModalMeta(
                 session=ref.session, question=ref.question, channel=channel, ts=ts
@@ -67,71 +90,78 @@ def register(app: App, deps: Deps) -> None:
                 trigger_id=body["trigger_id"], view=modals.answer_modal(question, meta=meta)
             )
 
-        _tell(respond, open_modal)
+        _tell(body, client, respond, open_modal)
 
     @app.action(Action.BACK)
     @app.action(Action.START_OVER)
     def back_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        action = body["actions"][0]
-        ref = SessionRef.load(action["value"])
-        channel, ts = _message_location(body)
-        _tell(
-            respond,
-            lambda: go_back(
+
+        def back() -> None:
+            action = _action(body)
+            ref = SessionRef.load(action.get("value"))
+            channel, ts = _message_location(body)
+            _first_time(deps, body)
+            go_back(
                 client,
                 deps,
                 actor=actor_from(body),
                 session_id=ref.session,
+                question_id=ref.question,
                 channel=channel,
                 ts=ts,
-                restart=action["action_id"] == Action.START_OVER,
-            ),
-        )
+                restart=action.get("action_id") == Action.START_OVER,
+            )
+
+        _tell(body, client, respond, back)
 
     @app.action(Action.RESUME)
     def resume_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        ref = SessionRef.load(body["actions"][0]["value"])
 
         def resume() -> None:
+            ref = SessionRef.load(_action(body).get("value"))
+            _first_time(deps, body)
             progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
-            post_next(client, deps, progress)
-            respond(
-                text="Resumed: the next question is in our DM thread.",
-                response_type="ephemeral",
-                replace_original=True,
-            )
+            ask_again(client, deps, progress)
+            if respond.response_url:  # not from the Home tab, whose clicks carry none
+                respond(
+                    text="Resumed: the next question is in our DM thread.",
+                    response_type="ephemeral",
+                    replace_original=True,
+                )
 
-        _tell(respond, resume)
+        _tell(body, client, respond, resume)
 
     @app.action(Action.EDIT_DRAFT)
     def edit_draft_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        ref = RecordRef.load(body["actions"][0]["value"])
-        channel, ts = _message_location(body)
 
         def open_editor() -> None:
+            ref = RecordRef.load(_action(body).get("value"))
+            channel, ts = _message_location(body)
             record = record_for(deps, actor=actor_from(body), record_id=ref.record)
             meta = DraftModalMeta(record=ref.record, channel=channel, ts=ts)
             view = modals.edit_draft_modal(draft=record.draft_text or "", meta=meta)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-        _tell(respond, open_editor)
+        _tell(body, client, respond, open_editor)
 
     @app.action(Action.MARK_SENT)
     def mark_sent_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        ref = RecordRef.load(body["actions"][0]["value"])
-        channel, ts = _message_location(body)
 
         def mark() -> None:
+            ref = RecordRef.load(_action(body).get("value"))
+            channel, ts = _message_location(body)
+            _first_time(deps, body)
             actor = actor_from(body)
             record = record_for(deps, actor=actor, record_id=ref.record)
+            check_send_allowed(deps, record_id=ref.record)
             if record.sent_at is not None or not deps.store.claim_once(key=f"sent:{ref.record}"):
                 raise Refusal("This draft is already marked as sent.")
             deps.store.mark_sent(
@@ -149,23 +179,38 @@ def register(app: App, deps: Deps) -> None:
             )
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
-        _tell(respond, mark)
+        _tell(body, client, respond, mark)
 
     @app.action(Action.COPY_TEXT)
     def copy_text_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        ref = RecordRef.load(body["actions"][0]["value"])
 
         def copy() -> None:
+            ref = RecordRef.load(_action(body).get("value"))
             record = record_for(deps, actor=actor_from(body), record_id=ref.record)
             text, blocks = verdict_blocks.copy_text_message(
                 record.sent_text or record.draft_text or ""
             )
             respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-        _tell(respond, copy)
+        _tell(body, client, respond, copy)
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        raise BadPayload("a block_actions payload without an action")
+    return actions[0]
+
+
+def _first_time(deps: Deps, body: dict[str, Any]) -> None:
+    """Slack stamps every click; the same stamp twice is one click delivered twice."""
+    user = (body.get("user") or {}).get("id")
+    stamp = _action(body).get("action_ts")
+    if user and stamp and not deps.store.claim_once(key=f"click:{user}:{stamp}"):
+        raise Duplicate
 
 
 def _message_location(body: dict[str, Any]) -> tuple[str, str]:
@@ -177,11 +222,26 @@ def _message_location(body: dict[str, Any]) -> tuple[str, str]:
     return str(channel), str(ts)
 
 
-def _tell(respond: Respond, step: Any) -> None:
-    """Run a step; expected refusals become a short private reply, duplicates stay silent."""
-    try:
-        step()
-    except (Refusal, InvalidAnswer) as problem:
-        respond(text=str(problem), response_type="ephemeral", replace_original=False)
-    except Duplicate:
-        return
+def _tell(
+    body: dict[str, Any], client: WebClient, respond: Respond, step: Callable[[], object]
+) -> None:
+    """Run the work after the ack, payload parsing included: expected refusals and payloads we
+    did not build become a short private reply, duplicates stay silent, and anything else an
+    apology with a reference id and the traceback logged (bot/listeners/errors.py)."""
+    with after_ack(body, client, respond):
+        try:
+            step()
+        except (Refusal, InvalidAnswer) as problem:
+            _reply(body, client, respond, escape(str(problem)))
+        except BadPayload:
+            _reply(body, client, respond, STALE_BUTTON)
+        except Duplicate:
+            return
+
+
+def _reply(body: dict[str, Any], client: WebClient, respond: Respond, text: str) -> None:
+    """A private word: next to the message clicked, or in the DM for a Home tab click."""
+    if respond.response_url:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=str((body.get("user") or {}).get("id")), text=text)

@@ -9,9 +9,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import command as command_blocks
-from bot.blocks.text import escape, truncate
+from bot.blocks.text import escape, truncate, unescape
 from bot.ids import COMMAND
-from bot.slack_flow import MAX_DEAL_NAME, Deps, actor_from, open_thread, post_next
+from bot.listeners import approvals, search
+from bot.listeners.errors import after_ack
+from bot.slack_flow import MAX_DEAL_NAME, Deps, actor_from, ask_again, open_thread, post_next
 
 Handler = Callable[[str, dict[str, Any], WebClient, Respond, Deps], None]
 
@@ -24,21 +26,23 @@ def register(app: App, deps: Deps) -> None:
         sub = SUBCOMMANDS.get(word.casefold())
         if not text:
             ack()
-            _list_unfinished(body, deps, respond)
+            with after_ack(body, client, respond):
+                _list_unfinished(body, deps, respond)
         elif sub is not None:
             ack()
-            sub(rest.strip(), body, client, respond, deps)
+            with after_ack(body, client, respond):
+                sub(rest.strip(), body, client, respond, deps)
         else:
             deal = truncate(" ".join(text.split()), MAX_DEAL_NAME)
             ack(text=f"Opening the walk-away check for *{escape(deal)}* in a DM with me…")
-            _start(deal, body, client, respond, deps)
+            with after_ack(body, client, respond):
+                _start(deal, body, client, respond, deps)
 
 
 def command_text(body: dict[str, Any]) -> str:
     """The command's text as typed: should_escape sends &, <, > as entities; mentions stay
     as <@U…|name> tokens for the sub-commands that read them."""
-    raw = str(body.get("text") or "")
-    return raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    return unescape(str(body.get("text") or "")).strip()
 
 
 def _help(rest: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps) -> None:
@@ -74,8 +78,15 @@ def _start(
             "the next question is in our DM thread.",
             response_type="ephemeral",
         )
-    post_next(client, deps, progress)
+        ask_again(client, deps, progress)
+    else:
+        post_next(client, deps, progress)
 
 
-SUBCOMMANDS: dict[str, Handler] = {"help": _help}
+SUBCOMMANDS: dict[str, Handler] = {
+    "help": _help,
+    "manager": approvals.manager_command,
+    "settings": approvals.settings_command,
+    "search": search.search_command,
+}
 """Words after /walkaway that are commands rather than a deal name; later surfaces add theirs."""

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks.text import escape
+from bot.blocks.text import escape, unescape
 from bot.console import NOTE_MARK
 from bot.domain.conversation import InvalidAnswer
 from bot.service import Actor
@@ -37,7 +37,8 @@ def register(app: App, deps: Deps) -> None:
         question = progress.next_question if progress else None
         if progress is None or question is None:
             return
-        raw, _, note = str(event.get("text") or "").partition(NOTE_MARK.strip())
+        typed = unescape(str(event.get("text") or ""))
+        raw, _, note = typed.partition(NOTE_MARK.strip())
         actor = Actor(team_id=str(body.get("team_id") or event.get("team")), user_id=user)
         try:
             take_answer(
@@ -52,10 +53,20 @@ def register(app: App, deps: Deps) -> None:
                 ts=session.prompt_ts,
             )
         except (InvalidAnswer, Refusal) as problem:
-            client.chat_postMessage(
-                channel=event["channel"],
-                thread_ts=thread_ts,
-                text=f"{escape(str(problem))} You can also use the buttons on the question.",
+            _reply(
+                client,
+                event,
+                f"{escape(str(problem))} You can also use the buttons on the question.",
             )
-        except Duplicate:
-            return
+        except Duplicate:  # a click on the question won the turn, or its message moved on
+            _reply(client, event, TURN_TAKEN)
+
+
+TURN_TAKEN = (
+    "That question already has an answer, so I left your reply out. If no new question "
+    "appeared, type `/walkaway` and click *Resume*."
+)
+
+
+def _reply(client: WebClient, event: dict[str, Any], text: str) -> None:
+    client.chat_postMessage(channel=event["channel"], thread_ts=event["thread_ts"], text=text)

@@ -12,7 +12,8 @@ from bot.blocks import verdict as verdict_blocks
 from bot.domain.conversation import InvalidAnswer
 from bot.domain.tone import check_tone
 from bot.ids import Block, Field, View
-from bot.payloads import AnswerModalMeta, DraftModalMeta
+from bot.listeners.errors import after_ack, report
+from bot.payloads import AnswerModalMeta, BadPayload, DraftModalMeta
 from bot.slack_flow import Deps, Duplicate, Refusal, actor_from, record_for, take_answer
 
 
@@ -20,10 +21,21 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.ANSWER)
     def answer_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
-        meta = AnswerModalMeta.load(view["private_metadata"])
+        try:
+            meta = AnswerModalMeta.load(view.get("private_metadata"))
+        except BadPayload:
+            ack(response_action="errors", errors={Block.ANSWER_INPUT: STALE_MODAL})
+            return
         values = view["state"]["values"]
         raw = _input_value(values, Block.ANSWER_INPUT, Field.VALUE)
         note = _input_value(values, Block.NOTE_INPUT, Field.NOTE)
+        acked = False
+
+        def close_modal() -> None:  # once the answer is stored, before anything is posted
+            nonlocal acked
+            ack()
+            acked = True
+
         try:
             take_answer(
                 client,
@@ -35,7 +47,7 @@ def register(app: App, deps: Deps) -> None:
                 note=note,
                 channel=meta.channel,
                 ts=meta.ts,
-                before_posting=ack,
+                before_posting=close_modal,
             )
         except InvalidAnswer as problem:
             ack(response_action="errors", errors={Block.ANSWER_INPUT: str(problem)})
@@ -45,11 +57,19 @@ def register(app: App, deps: Deps) -> None:
             )
         except Duplicate:
             ack()
+        except Exception as error:
+            if not acked:
+                raise  # app.error keeps the modal open with an apology on the field
+            report(error, body=body, client=client, respond=None)
 
     @app.view(View.EDIT_DRAFT)
     def draft_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
-        meta = DraftModalMeta.load(view["private_metadata"])
+        try:
+            meta = DraftModalMeta.load(view.get("private_metadata"))
+        except BadPayload:
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: STALE_MODAL})
+            return
         values = view["state"]["values"]
         text = (_input_value(values, Block.DRAFT_INPUT, Field.DRAFT) or "").strip()
         send_anyway = bool(
@@ -70,14 +90,25 @@ def register(app: App, deps: Deps) -> None:
         if not text:
             ack(response_action="errors", errors={Block.DRAFT_INPUT: "The message is empty."})
             return
+        if len(text) > modals.DRAFT_LIMIT:
+            too_long = f"Keep the message under {modals.DRAFT_LIMIT} characters ({len(text)} now)."
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: too_long})
+            return
         faults = check_tone(text)
         if faults and not send_anyway:
             ack(response_action="errors", errors=modals.tone_errors(faults))
             return
         deps.store.update_draft(record_id=meta.record, text=text)
         ack()
-        message, blocks = verdict_blocks.draft_message(record_id=meta.record, draft=text)
-        client.chat_update(channel=meta.channel, ts=meta.ts, text=message, blocks=blocks)
+        with after_ack(body, client, None):
+            message, blocks = verdict_blocks.draft_message(record_id=meta.record, draft=text)
+            client.chat_update(channel=meta.channel, ts=meta.ts, text=message, blocks=blocks)
+
+
+STALE_MODAL = (
+    "This form is out of date, so nothing was saved. Close it and open it again from the "
+    "latest message."
+)
 
 
 def _input_value(values: dict[str, Any], block: str, field: str) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from storage.db import hold_migration_lock, make_engine, normalize_url
 from storage.models import Base
+from storage.search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -36,13 +37,21 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         transactional_ddl=True,
+        # The search index has parts no model can describe (FTS5 tables, a tsvector column):
+        # storage.search.include_object keeps autogenerate from offering to drop them.
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
 
 
 if context.is_offline_mode():
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 elif (shared := config.attributes.get("connection")) is not None:

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.world import World, running_app, sqlite_url
+from tests.slack.limits import assert_call_within_limits
+from tests.slack.world import World, sqlite_url
 
 
 @pytest.fixture
@@ -17,6 +18,14 @@ def fake() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def world(fake: FakeSlack, tmp_path: Path) -> Iterator[World]:
-    url = sqlite_url(tmp_path)
-    with running_app(fake, url) as slack:
-        yield World(fake=fake, slack=slack, database_url=url)
+    """The real app over HTTP on a fresh SQLite file; every payload it sent must fit Slack.
+
+    The limits check runs over every recorded call once the journey is done, so any journey
+    that makes the app send an over-long text or too many blocks fails, not only the tests
+    written about limits.
+    """
+    with World.serving(fake, sqlite_url(tmp_path)) as world:
+        yield world
+        world.settle()
+        for call in fake.calls():
+            assert_call_within_limits(call)

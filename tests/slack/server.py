@@ -42,7 +42,15 @@ def serve_bolt(app: App, *, path: str = "/slack/events", threads: int = 4) -> It
     try:
         yield f"http://127.0.0.1:{server.getsockname()[1]}"
     finally:
-        trigger: Any = server.trigger  # the stubs type it loosely
-        trigger.pull_trigger(lambda: wasyncore.close_all(channels))
-        loop.join(timeout=5)
+        # Let requests already being served finish first: their responses wake the loop
+        # through the trigger, which must still be open.
         server.task_dispatcher.shutdown(timeout=5)
+        trigger: Any = server.trigger  # the stubs type it loosely
+        # pull_trigger() queues the thunk, then writes to the pipe outside its lock; if a worker
+        # thread woke the loop in between, the loop runs our thunk, closes the pipe, and the
+        # write fails (or lands on a reused descriptor). Holding the lock across both steps
+        # keeps the loop from running the thunk until the write is done.
+        with trigger.lock:
+            trigger.thunks.append(lambda: wasyncore.close_all(channels))
+            trigger._physical_pull()
+        loop.join(timeout=5)

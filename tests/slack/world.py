@@ -7,12 +7,14 @@ applied), the modals opened, the private replies. Tests act through it the way S
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import SecretStr
 
@@ -40,16 +42,59 @@ def settings_for(fake: FakeSlack, database_url: str) -> Settings:
     )
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting work in flight so tests can wait for it to finish.
+
+    Bolt submits a listener's after-ack work before it answers the HTTP request, so once a
+    request has returned, `wait_idle` returning means everything that request caused is done:
+    "nothing else happened" becomes a fact to assert rather than a sleep to hope with.
+    """
+
+    def __init__(self, max_workers: int = 5) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
+        self._pending = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        with self._changed:
+            self._pending += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished()
+            raise
+        future.add_done_callback(lambda _: self._finished())
+        return future
+
+    def _finished(self) -> None:
+        with self._changed:
+            self._pending -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._pending == 0, timeout):
+                raise AssertionError(f"{self._pending} listener task(s) still running")
+
+
 @contextmanager
-def running_app(fake: FakeSlack, database_url: str) -> Iterator[SlackClient]:
+def running_app(
+    fake: FakeSlack, database_url: str, *, executor: TrackingExecutor | None = None
+) -> Iterator[SlackClient]:
     """One app process: its own Store and Bolt app on the shared database."""
     settings = settings_for(fake, database_url)
     store = Store.open(database_url)
-    app = create_app(settings, store=store, checklist=load_checklist())
+    app = create_app(settings, store=store, checklist=load_checklist(), listener_executor=executor)
     try:
         with serve_bolt(app) as url:
             yield SlackClient(url, SECRET, response_url_base=fake.response_url_base)
     finally:
+        if executor is not None:
+            executor.wait_idle()
         store.close()
 
 
@@ -103,6 +148,49 @@ class World:
     user: str = REP
     team: str = TEAM
     replies: list[Response] = field(default_factory=list)
+    executor: TrackingExecutor | None = None
+    _process: ExitStack | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    @classmethod
+    @contextmanager
+    def serving(cls, fake: FakeSlack, database_url: str) -> Iterator[World]:
+        """A world whose app process can be stopped and started again on the same database."""
+        world = cls(fake=fake, slack=None, database_url=database_url)  # type: ignore[arg-type]
+        world.start_process()
+        try:
+            yield world
+        finally:
+            world.stop_process()
+            if world._store is not None:
+                world._store.close()
+
+    def start_process(self) -> None:
+        self.executor = TrackingExecutor()
+        self._process = ExitStack()
+        self.slack = self._process.enter_context(
+            running_app(self.fake, self.database_url, executor=self.executor)
+        )
+
+    def stop_process(self) -> None:
+        """Stop serving, once the work already acknowledged has finished."""
+        if self.executor is not None:
+            self.executor.wait_idle()
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+
+    def restart_process(self) -> None:
+        """What a deploy or crash-and-restart looks like: a new process, the same database."""
+        self.stop_process()
+        self.start_process()
+
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until everything the requests sent so far set off has finished."""
+        assert self.executor is not None, "settle needs a world started with World.serving"
+        self.executor.wait_idle(timeout)
 
     @property
     def dm(self) -> str:
@@ -115,13 +203,11 @@ class World:
         return [m for m in self.fake.messages(self.dm) if m.get("thread_ts")]
 
     def open_questions(self) -> list[dict[str, Any]]:
+        """Question messages that can still be answered (every question has an Answer… button)."""
         return [
             m
             for m in self.thread()
-            if any(
-                a.get("action_id") == "back" or a.get("action_id") == "start_over"
-                for a in actions_of(m)
-            )
+            if any(a.get("action_id") == "answer_modal" for a in actions_of(m))
         ]
 
     def current_question(
@@ -243,7 +329,162 @@ class World:
         return self.fake.calls(method)
 
     def store(self) -> Store:
-        return Store.open(self.database_url, migrate=False)
+        if self._store is None:
+            self._store = Store.open(self.database_url, migrate=False)
+        return self._store
+
+    # -- journeys' building blocks -------------------------------------------------------------
+
+    def start(self, deal: str) -> Response:
+        """`/walkaway <deal>` and wait for the first question of the thread."""
+        asked = len(self.open_questions())
+        reply = self.command(deal)
+        assert reply.status == 200, reply
+        wait_until(lambda: len(self.open_questions()) > asked, what="the first question")
+        return reply
+
+    def opening(self) -> dict[str, Any]:
+        """The message that opens the qualification thread."""
+        found: dict[str, Any] = wait_until(
+            lambda: next((m for m in self.fake.messages(self.dm) if "thread_ts" not in m), None),
+            what="the thread's opening message",
+        )
+        return found
+
+    def session_id(self) -> int:
+        """The qualification this thread belongs to, read from a question's buttons (as posted:
+        once answered, a question message has no buttons left)."""
+        for call in self.fake.calls("chat.postMessage"):
+            if self.fake._dm_channel(str(call.args.get("channel"))) != self.dm:
+                continue
+            for element in actions_of(call.args):
+                raw = element.get("value")
+                if raw and raw.startswith("{") and "session" in json.loads(raw):
+                    return int(json.loads(raw)["session"])
+        raise AssertionError("no question with a session reference in the thread")
+
+    def answers_stored(self, session_id: int | None = None) -> list[Any]:
+        """Every answer row ever stored for the session, superseded ones included."""
+        sid = self.session_id() if session_id is None else session_id
+        return self.store().answer_history(session_id=sid)
+
+    def typed(
+        self,
+        text: str,
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        user: str | None = None,
+        thread_ts: str | None = None,
+        settle: bool = True,
+        **options: Any,
+    ) -> Response:
+        """A reply typed into the qualification thread, as the `message.im` event Slack sends.
+
+        A person reads the question before typing, so by default this waits for the app to
+        finish what it was doing (storing which message holds the question); `settle=False`
+        is for races.
+        """
+        if settle and self.executor is not None:
+            self.settle()
+        ts = f"{time.time():.6f}"
+        event = {
+            "type": "message",
+            "channel": self.dm,
+            "channel_type": "im",
+            "user": user or self.user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "thread_ts": thread_ts or self.opening()["ts"],
+            "team": self.team,
+        }
+        return self.slack.event(
+            event, event_id=event_id, team_id=self.team, retry_num=retry_num, **options
+        )
+
+    def message_with(
+        self, block_id: str, *, what: str = "message", timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """The newest thread message holding a block with this id (waits for it)."""
+
+        def find() -> dict[str, Any] | None:
+            return next((m for m in reversed(self.thread()) if block_id in block_ids(m)), None)
+
+        found: dict[str, Any] = wait_until(find, timeout=timeout, what=what)
+        return found
+
+    def verdict(self) -> dict[str, Any]:
+        return self.message_with("verdict", what="the verdict card")
+
+    def draft(self) -> dict[str, Any]:
+        return self.message_with("draft_actions", what="the draft with its buttons")
+
+    def open_view(self, message: dict[str, Any], action_id: str, **click: Any) -> dict[str, Any]:
+        """Click a button that opens a modal; return the modal as the app sent it."""
+        opened = len(self.fake.calls("views.open"))
+        reply = self.click(message, action_id=action_id, **click)
+        assert reply.status == 200, reply
+        view: dict[str, Any] = self.fake.wait_for("views.open", count=opened + 1)[-1].args["view"]
+        return view
+
+    def submit_view(
+        self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str | None = None
+    ) -> Response:
+        payload = submission(
+            user or self.user, self.team, view["callback_id"], view["private_metadata"], values
+        )
+        return self.slack.view_submission(payload)
+
+    def private_replies(self) -> list[dict[str, Any]]:
+        """Ephemeral replies (through response_url or chat.postEphemeral), oldest first, each
+        as a message a test can read or click (the ts is made up: ephemerals have none)."""
+        return [
+            {"ts": f"ephemeral.{index}", **call.args}
+            for index, call in enumerate(self.fake.calls())
+            if call.method in (RESPONSE_URL_METHOD, "chat.postEphemeral")
+        ]
+
+    def home(self) -> dict[str, Any]:
+        """Open the App Home tab; return the view the app published."""
+        published = len(self.fake.calls("views.publish"))
+        event = {"type": "app_home_opened", "user": self.user, "channel": self.dm, "tab": "home"}
+        reply = self.slack.event(event, team_id=self.team)
+        assert reply.status == 200, reply
+        view: dict[str, Any] = self.fake.wait_for("views.publish", count=published + 1)[-1].args[
+            "view"
+        ]
+        return view
+
+    def click_in_home(self, element: dict[str, Any], *, block_id: str = "home") -> Response:
+        """A button clicked in the Home tab: no message, no response_url, as Slack sends it."""
+        payload = button_click(
+            self.user,
+            self.team,
+            self.dm,
+            "0",
+            element["action_id"],
+            element["value"],
+            block_id,
+        )
+        payload.pop("message", None)
+        payload.pop("response_url", None)
+        payload.pop("channel", None)
+        payload["container"] = {"type": "view", "view_id": "VHOME"}
+        payload["view"] = {
+            "id": "VHOME",
+            "type": "home",
+            "callback_id": "",
+            "state": {"values": {}},
+        }
+        return self.slack.block_action(payload)
+
+    def calls_since(self, mark: int) -> list[Call]:
+        return self.fake.calls()[mark:]
+
+    def mark(self) -> int:
+        """A bookmark in the recorded calls, for "what happened after this" assertions."""
+        return len(self.fake.calls())
 
 
 def sqlite_url(tmp_path: Path) -> str:

@@ -36,9 +36,18 @@ def upgrade() -> None:
         sa.Column("decided_at", moment, nullable=True),
         sa.Column("override_outcome", sa.String(length=16), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("card_ts", sa.String(length=64), nullable=True),
+        sa.Column(
+            "hold_until_agreed", sa.Boolean(), server_default=sa.false(), nullable=False
+        ),
         sa.CheckConstraint(
             "decision IS NULL OR decision IN ('agree', 'discuss', 'override')",
             name=op.f("ck_approvals_decision"),
+        ),
+        sa.CheckConstraint(
+            "decision IS NULL OR decision <> 'override' "
+            "OR (override_outcome IS NOT NULL AND reason IS NOT NULL)",
+            name=op.f("ck_approvals_override_complete"),
         ),
         sa.ForeignKeyConstraint(
             ["record_id"], ["walkaway_records.id"], name=op.f("fk_approvals_record_id_walkaway_records")

@@ -1,0 +1,486 @@
+"""Manager approval in Slack: ask the manager (or deal desk), take the first answer, tell
+everyone, hold the draft when the workspace wants that, and remind once.
+
+Every step writes the database first and posts second, and reads state back from the database
+rather than from the click, so any process can take the next step and a retried or duplicated
+click finds the work already done. Listeners stay short by calling these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.approvals import (
+    SLACKBOT,
+    BadMention,
+    OverrideInput,
+    OverrideMeta,
+    add_business_days,
+    draft_excerpt,
+    needs_position,
+    parse_mention,
+    reminder_days,
+)
+from bot.blocks import approvals as approval_blocks
+from bot.blocks import verdict as verdict_blocks
+from bot.blocks.text import LIMITS
+from bot.service import Actor, Finished
+from bot.slack_flow import Deps, Refusal
+from storage.approvals import ApprovalInfo, Decision
+from storage.columns import utcnow
+from storage.records import SessionInfo
+from storage.repository import Store
+
+log = logging.getLogger(__name__)
+
+REMINDER_POLL_SECONDS = 600.0
+"""How often a serving process looks for due reminders; the database claim makes any number
+of processes (and cron's `walkaway remind`) safe together."""
+
+
+class ApprovalRefusal(Refusal):
+    """A refusal that may be shown in a modal, where Slack prints mrkdwn and mentions raw."""
+
+    def __init__(self, text: str, *, plain: str | None = None) -> None:
+        super().__init__(text)
+        self.plain = plain or text.replace("*", "")
+
+
+# -- after the verdict --------------------------------------------------------------------
+
+
+def after_verdict(
+    client: WebClient,
+    deps: Deps,
+    *,
+    session: SessionInfo,
+    finished: Finished,
+    card_ts: str,
+) -> None:
+    """Open the approval for a walk, stop-pilot or defer verdict and send the ping.
+
+    The manager comes first, then the workspace's deal desk; with neither, the card asks the
+    rep to pick a manager. Only the call that created the approval pings, so a retried finish
+    never pings twice.
+    """
+    if not needs_position(finished.verdict.outcome):
+        return
+    approvals = deps.store.approvals
+    settings = approvals.settings(workspace_id=session.workspace_id)
+    manager = approvals.manager_of(rep_user_id=session.rep_user_id)
+    approval, created = approvals.open(
+        record_id=finished.record_id,
+        approver_user_id=manager.user_id if manager else None,
+        approver_channel_id=None if manager else settings.deal_desk_channel_id,
+        hold_until_agreed=settings.hold_until_agreed,
+        card_ts=card_ts,
+    )
+    if not created:
+        return
+    note = send_ping(client, deps, approval) if approval.routed else None
+    refresh_card(client, deps, record_id=finished.record_id, note=note)
+
+
+def send_ping(client: WebClient, deps: Deps, approval: ApprovalInfo) -> str | None:
+    """Post the ping and remember where it is; on failure, a note for the card (and the
+    approval goes back to 'pick a manager', so the rep is never left waiting on nobody)."""
+    record = deps.store.get_record(record_id=approval.record_id)
+    if record is None:
+        raise LookupError(f"record {approval.record_id} vanished")
+    text, blocks = approval_blocks.ping_message(
+        approval, verdict=record.verdict, draft=draft_excerpt(record.draft_text)
+    )
+    try:
+        channel = approval.approver_channel_id or _dm(client, approval.approver_slack_id)
+        posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown_error"))
+        log.warning("ping for record %s failed: %s", approval.record_id, code)
+        deps.store.approvals.unroute(record_id=approval.record_id)
+        invite = " Invite @walkaway to that channel, or" if approval.approver_channel_id else ""
+        return (
+            f":warning: I couldn't reach {approval_blocks.approver_words(approval)} "
+            f"(Slack said `{code}`).{invite} pick your manager above and I'll ask them."
+        )
+    now = utcnow()
+    days = reminder_days(
+        deps.store.approvals.settings(workspace_id=approval.workspace_id),
+        deps.settings.walkaway_reminder_business_days,
+    )
+    deps.store.approvals.mark_pinged(
+        record_id=approval.record_id,
+        channel_id=str(posted["channel"]),
+        ts=str(posted["ts"]),
+        at=now,
+        remind_after=add_business_days(now, days),
+    )
+    return None
+
+
+def _dm(client: WebClient, user_id: str | None) -> str:
+    if user_id is None:
+        raise ValueError("a DM ping needs a manager")
+    return str(client.conversations_open(users=user_id)["channel"]["id"])
+
+
+def refresh_card(client: WebClient, deps: Deps, *, record_id: int, note: str | None = None) -> None:
+    """Re-render the rep's verdict card with the approval's current state under it."""
+    approval = deps.store.approvals.get(record_id=record_id)
+    record = deps.store.get_record(record_id=record_id)
+    if approval is None or record is None or not approval.card_ts or not record.channel_id:
+        return
+    text, blocks = verdict_blocks.verdict_card(
+        record.verdict, deal_name=record.deal_name, record_id=record.id
+    )
+    extra = approval_blocks.card_blocks(approval, note=note)
+    client.chat_update(
+        channel=record.channel_id,
+        ts=approval.card_ts,
+        text=text,
+        blocks=[*blocks, *extra][: LIMITS.BLOCKS_PER_MESSAGE],
+    )
+
+
+# -- who the manager is -------------------------------------------------------------------
+
+
+def check_manager(client: WebClient, *, rep: str, candidate: str) -> None:
+    """A manager is another, active, human member of the workspace."""
+    if candidate == rep:
+        raise Refusal(
+            "You can't be your own manager here: pick the person who signs off your deals."
+        )
+    if candidate == SLACKBOT:
+        raise Refusal("Slackbot can't take a position on a deal: pick a person.")
+    try:
+        user: dict[str, Any] = client.users_info(user=candidate)["user"]
+    except SlackApiError as error:
+        if error.response.get("error") in ("user_not_found", "user_not_visible"):
+            raise Refusal("I can't find that person in this workspace.") from None
+        raise
+    if user.get("is_bot") or user.get("is_app_user"):
+        raise Refusal(f"<@{candidate}> is an app, not a person: pick your manager.")
+    if user.get("deleted"):
+        raise Refusal(f"<@{candidate}> has been deactivated: pick someone active.")
+
+
+def set_manager(client: WebClient, deps: Deps, *, actor: Actor, text: str) -> str:
+    """`/walkaway manager …`: show, set or clear the rep's manager; returns the reply."""
+    approvals = deps.store.approvals
+    rep_id = deps.service.user_id(actor)
+    words = text.strip()
+    if not words:
+        current = approvals.manager_of(rep_user_id=rep_id)
+        if current is None:
+            return (
+                "You have no manager set, so walk, stop-pilot and defer verdicts go to the "
+                "deal desk (if your workspace has one). Set one with `/walkaway manager @name`."
+            )
+        return (
+            f"Your manager for walk-away decisions is <@{current.slack_user_id}>. Change it "
+            "with `/walkaway manager @name`, or `/walkaway manager none` to clear it."
+        )
+    if words.casefold() in ("none", "clear", "remove"):
+        approvals.set_manager(rep_user_id=rep_id, manager_user_id=None)
+        return "Cleared. Your walk-away verdicts will go to the deal desk, if there is one."
+    try:
+        candidate = parse_mention(words)
+    except BadMention as problem:
+        raise Refusal(str(problem)) from None
+    check_manager(client, rep=actor.user_id, candidate=candidate)
+    workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
+    manager_id = deps.store.ensure_user(workspace_id=workspace_id, slack_user_id=candidate)
+    approvals.set_manager(rep_user_id=rep_id, manager_user_id=manager_id)
+    return (
+        f"Done: <@{candidate}> is your manager. I'll ask them for a position on your walk, "
+        "stop-pilot and defer verdicts before anything goes to the buyer."
+    )
+
+
+def pick_manager(
+    client: WebClient, deps: Deps, *, actor: Actor, record_id: int, picked: str
+) -> str:
+    """The user select on a verdict card: save the manager, then send them the ping."""
+    approvals = deps.store.approvals
+    approval = _in_workspace(deps, actor=actor, record_id=record_id)
+    if actor.user_id != approval.rep_slack_id:
+        raise Refusal("Only the rep who owns this verdict can pick their manager.")
+    check_manager(client, rep=actor.user_id, candidate=picked)
+    manager_id = deps.store.ensure_user(workspace_id=approval.workspace_id, slack_user_id=picked)
+    approvals.set_manager(rep_user_id=approval.rep_user_id, manager_user_id=manager_id)
+    if not approvals.route(record_id=record_id, approver_user_id=manager_id):
+        refresh_card(client, deps, record_id=record_id)
+        return "This verdict has already gone to someone for a position; see the card."
+    routed = approvals.get(record_id=record_id)
+    assert routed is not None
+    note = send_ping(client, deps, routed)
+    refresh_card(client, deps, record_id=record_id, note=note)
+    if note is not None:
+        return f"I saved <@{picked}> as your manager, but couldn't message them."
+    return f"Saved <@{picked}> as your manager and asked for their position."
+
+
+# -- answering ----------------------------------------------------------------------------
+
+
+def _in_workspace(deps: Deps, *, actor: Actor, record_id: int) -> ApprovalInfo:
+    approval = deps.store.approvals.get(record_id=record_id)
+    workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
+    if approval is None or approval.workspace_id != workspace_id:
+        raise ApprovalRefusal("I can't find that walk-away record in this workspace.")
+    return approval
+
+
+def authorize(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> ApprovalInfo:
+    """Only the rep's manager, or a member of the deal-desk channel the ping went to."""
+    approval = _in_workspace(deps, actor=actor, record_id=record_id)
+    if actor.user_id == approval.rep_slack_id:
+        raise ApprovalRefusal(
+            "This is your own verdict: it needs your manager's position, not yours."
+        )
+    if approval.approver_slack_id:
+        if actor.user_id != approval.approver_slack_id:
+            raise ApprovalRefusal(
+                f"Only <@{approval.approver_slack_id}>, <@{approval.rep_slack_id}>'s manager, "
+                "can answer this. Nothing was changed.",
+                plain="Only the rep's manager can answer this. Nothing was changed.",
+            )
+    elif approval.approver_channel_id:
+        if not _is_member(client, approval.approver_channel_id, actor.user_id):
+            raise ApprovalRefusal(
+                f"Only members of the deal desk (<#{approval.approver_channel_id}>) can answer "
+                "this. Nothing was changed.",
+                plain="Only members of the deal-desk channel can answer this. Nothing was changed.",
+            )
+    else:
+        raise ApprovalRefusal("Nobody has been asked for a position on this verdict yet.")
+    return approval
+
+
+def _is_member(client: WebClient, channel: str, user_id: str) -> bool:
+    cursor: str | None = None
+    try:
+        while True:
+            page = client.conversations_members(channel=channel, cursor=cursor, limit=200)
+            if user_id in (page.get("members") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return False
+    except SlackApiError as error:
+        log.warning("members of %s unreadable: %s", channel, error.response.get("error"))
+        raise ApprovalRefusal(
+            f"I couldn't check who is in <#{channel}>, so I can't take this answer yet.",
+            plain="I couldn't check the deal-desk channel's members, so I can't take this yet.",
+        ) from None
+
+
+def open_override(
+    client: WebClient, deps: Deps, *, actor: Actor, record_id: int, trigger_id: str
+) -> None:
+    approval = authorize(client, deps, actor=actor, record_id=record_id)
+    if approval.decision is not None:
+        raise ApprovalRefusal(approval_blocks.already_decided(approval))
+    view = approval_blocks.override_modal(approval, meta=OverrideMeta(record=record_id))
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def record_decision(
+    client: WebClient,
+    deps: Deps,
+    *,
+    actor: Actor,
+    record_id: int,
+    decision: Decision,
+    override: OverrideInput | None = None,
+) -> ApprovalInfo:
+    """Store the answer if it is the first; raises ApprovalRefusal (with who and when) if not."""
+    approval = authorize(client, deps, actor=actor, record_id=record_id)
+    if approval.decision is None:
+        result = deps.store.approvals.decide(
+            record_id=record_id,
+            decision=decision,
+            by_user_id=deps.service.user_id(actor),
+            override_outcome=override.outcome if override else None,
+            reason=override.reason if override else None,
+        )
+        if result.won:
+            return result.approval
+        approval = result.approval
+    raise ApprovalRefusal(
+        approval_blocks.already_decided(approval),
+        plain=approval_blocks.already_decided_plain(approval),
+    )
+
+
+def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
+    """After a decision is stored: update the ping, open the discussion, tell the rep."""
+    record = deps.store.get_record(record_id=approval.record_id)
+    if record is None:
+        return
+    link: str | None = None
+    if approval.ping_channel_id and approval.ping_ts:
+        text, blocks = approval_blocks.ping_message(
+            approval, verdict=record.verdict, draft=draft_excerpt(record.draft_text)
+        )
+        client.chat_update(
+            channel=approval.ping_channel_id, ts=approval.ping_ts, text=text, blocks=blocks
+        )
+        if approval.decision is Decision.DISCUSS:
+            text, blocks = approval_blocks.discuss_opener(approval, verdict=record.verdict)
+            opener = client.chat_postMessage(
+                channel=approval.ping_channel_id,
+                thread_ts=approval.ping_ts,
+                text=text,
+                blocks=blocks,
+            )
+            if approval.approver_channel_id:  # a DM thread is not one the rep can open
+                link = _permalink(client, approval.ping_channel_id, str(opener["ts"]))
+    if approval.rep_channel_id and approval.rep_thread_ts:
+        text, blocks = approval_blocks.rep_notice(approval, discussion_link=link)
+        client.chat_postMessage(
+            channel=approval.rep_channel_id,
+            thread_ts=approval.rep_thread_ts,
+            text=text,
+            blocks=blocks,
+        )
+    refresh_card(client, deps, record_id=approval.record_id)
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    try:
+        return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError:
+        return None
+
+
+# -- hold until agreed --------------------------------------------------------------------
+
+
+def check_send_allowed(deps: Deps, *, record_id: int) -> None:
+    """Refuse `Mark as sent` while a held draft lacks the manager's Agree.
+
+    The refusal is plain text: the draft buttons' handler escapes whatever it shows.
+    """
+    approval = deps.store.approvals.get(record_id=record_id)
+    if approval is None or not approval.hold_until_agreed:
+        return
+    decision = approval.decision
+    if decision is Decision.AGREE:
+        return
+    who = "the deal desk" if approval.approver_channel_id else "your manager"
+    if not approval.routed:
+        raise Refusal(
+            "This draft is on hold until your manager agrees, and nobody has been asked yet: "
+            "pick your manager on the verdict card first."
+        )
+    if decision is None:
+        raise Refusal(
+            f"This draft is on hold until {who} agrees. They have been asked; I'll tell you in "
+            "this thread when they answer."
+        )
+    again = " Once you've talked it through, run the check again for a fresh verdict and answer."
+    if decision is Decision.DISCUSS:
+        raise Refusal(f"This draft is on hold: {who} wants to discuss it first.{again}")
+    wanted = approval.override_outcome.label if approval.override_outcome else "another outcome"
+    raise Refusal(
+        f"This draft stays unsent: {who} overrode the verdict and wants {wanted} instead.{again}"
+    )
+
+
+# -- settings -----------------------------------------------------------------------------
+
+
+def is_admin(client: WebClient, deps: Deps, user_id: str) -> bool:
+    """Workspace admins and owners, plus anyone listed in WALKAWAY_ADMINS."""
+    if user_id in deps.settings.admin_user_ids:
+        return True
+    user: dict[str, Any] = client.users_info(user=user_id)["user"]
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+NOT_ADMIN = (
+    "Only workspace admins and owners (or people listed in WALKAWAY_ADMINS) can change the "
+    "walk-away settings. Ask one of them to run `/walkaway settings`."
+)
+
+
+# -- reminders ----------------------------------------------------------------------------
+
+
+def send_due_reminders(client: WebClient, store: Store, *, now: datetime) -> int:
+    """Remind once per pending approval whose time has come; returns how many were sent.
+
+    Each reminder is claimed in the database before it is posted, so several processes (or
+    cron runs that overlap) never send one twice. A reminder Slack refused is released for the
+    next run rather than lost.
+    """
+    sent = 0
+    for approval in store.approvals.claim_due_reminders(now=now):
+        if not approval.ping_channel_id or not approval.ping_ts:
+            continue
+        text, blocks = approval_blocks.reminder_message(approval)
+        try:
+            client.chat_postMessage(
+                channel=approval.ping_channel_id,
+                thread_ts=approval.ping_ts,
+                reply_broadcast=True,
+                text=text,
+                blocks=blocks,
+            )
+        except SlackApiError as error:
+            log.warning(
+                "reminder for record %s failed: %s",
+                approval.record_id,
+                error.response.get("error"),
+            )
+            store.approvals.release_reminder(record_id=approval.record_id)
+            continue
+        sent += 1
+    return sent
+
+
+class ReminderLoop:
+    """Looks for due reminders every few minutes while the app serves.
+
+    The schedule lives in the database (remind_after, reminder_claimed_at); this thread only
+    decides when to look, so losing the process loses nothing and several processes are safe.
+    """
+
+    def __init__(
+        self,
+        client: WebClient,
+        store: Store,
+        *,
+        every: float = REMINDER_POLL_SECONDS,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._every = every
+        self._clock = clock
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="walkaway-reminders", daemon=True)
+
+    def start(self) -> ReminderLoop:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopped.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                send_due_reminders(self._client, self._store, now=self._clock())
+            except Exception:  # a database or network blip must not end reminders for good
+                log.exception("reminder run failed; trying again in %.0f s", self._every)
+            self._stopped.wait(self._every)

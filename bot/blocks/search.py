@@ -1,0 +1,483 @@
+"""Block Kit for `/walkaway search`: result pages, shared results, and a record's history modal.
+
+Everything a person typed (deal names, notes, drafts, the query itself) goes through
+bot.blocks.text before it reaches Slack; everything else here is our own wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
+from bot.domain.model import Outcome
+from bot.domain.search_query import SearchQuery
+from bot.ids import COMMAND, Action, Field
+from bot.ids import Block as BlockId
+from bot.ids import View as ViewId
+from bot.payloads import SearchRecordRef, SearchRef
+from storage.records import AnswerInfo, RecordDetail, RecordStatus
+from storage.search import WINDOW, ManagerDecision, SearchHit, SearchPage
+
+Message = tuple[str, list[Block]]
+
+STATUS_CHOICES = (
+    RecordStatus.RE_ENGAGED,
+    RecordStatus.WON,
+    RecordStatus.LOST,
+    RecordStatus.CLOSED,
+)
+"""What a record can move to from the Details modal; every record starts open."""
+STATUS_NOTE_LIMIT = 1000
+
+_EMOJI = {
+    Outcome.PROCEED: ":large_green_circle:",
+    Outcome.REDIRECT: ":twisted_rightwards_arrows:",
+    Outcome.DEFER: ":hourglass_flowing_sand:",
+    Outcome.WALK: ":door:",
+    Outcome.STOP_PILOT: ":octagonal_sign:",
+}
+_STATUS_LABELS = {
+    RecordStatus.OPEN: "Open",
+    RecordStatus.RE_ENGAGED: "Re-engaged",
+    RecordStatus.WON: "Won",
+    RecordStatus.LOST: "Lost",
+    RecordStatus.CLOSED: "Closed",
+}
+_DECISION_WORDS = {
+    "agree": ":white_check_mark: Manager agreed",
+    "discuss": ":speech_balloon: Manager asked to discuss",
+    "override": ":leftwards_arrow_with_hook: Manager overrode",
+}
+_ITEMS = 8
+"""Reasons or conditions shown per result; the rules fire at most eight signals."""
+
+SYNTAX = (
+    f"`{COMMAND} search &lt;words&gt; [outcome:walk] [signal:unclear_ownership] [rep:@someone] "
+    "[status:open] [since:2026-01-01] [until:2026-03-31]`"
+)
+USAGE = (
+    f"*Search your team's walk-away records*\n{SYNTAX}\n"
+    "• Words are searched in deal names, reasons, conditions, notes and the messages sent; "
+    "every word must match.\n"
+    "• Filters narrow: `outcome:` walk, stop_pilot, defer, redirect, proceed · `signal:` a "
+    "walk-away signal or old failure mode · `rep:@someone` or `rep:me` · `status:` open, "
+    "re-engaged, won, lost, closed · `since:` / `until:` a date (YYYY-MM-DD).\n"
+    "• Repeat a filter, or use commas, to accept any of several values: "
+    "`outcome:walk,defer`.\n"
+    "Results are shown only to you, with a button to share them in the channel."
+)
+
+
+def usage() -> Message:
+    return "How to search walk-away records", [_section(USAGE)]
+
+
+def problem(message: str) -> Message:
+    """A query the user must fix: the parser's sentence (it may quote their input), then help."""
+    return (
+        truncate(escape(message), LIMITS.MESSAGE_TEXT),
+        [_section(safe_mrkdwn(message, 1500)), _context(f"Search syntax: {SYNTAX}")],
+    )
+
+
+def notice(text: str) -> Message:
+    """A short reply in our own words (callers escape any user text they put in)."""
+    return text, [_section(text)]
+
+
+# -- result pages ---------------------------------------------------------------------------
+
+
+def results(
+    query: SearchQuery,
+    page: SearchPage,
+    links: Mapping[int, str],
+    *,
+    channel: str | None,
+) -> Message:
+    """The searcher's private page: results with Details / Share, then paging and Share all."""
+    if not page.hits:
+        return _nothing_found(query, page)
+    first = page.page * page.page_size + 1
+    last = first + len(page.hits) - 1
+    shown = _query_words(query)
+    total = f"{page.total:,}{'+' if page.capped else ''}"
+    summary = f"*{first}-{last} of {total}* walk-away records for {shown}"
+    summary += ", best match first" if query.words else ", newest first"
+    blocks: list[Block] = [_section(summary)]
+    notes = _query_notes(query, page)
+    if notes:
+        blocks.append(_context(notes))
+    for hit in page.hits:
+        blocks.append(DividerBlock())
+        blocks += _hit_blocks(hit, links.get(hit.id))
+        ref = SearchRecordRef(record=hit.id, channel=channel).dump()
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text="Details", action_id=Action.SEARCH_DETAILS, value=ref),
+                    ButtonElement(
+                        text="Share this one", action_id=Action.SEARCH_SHARE_ONE, value=ref
+                    ),
+                ]
+            )
+        )
+    blocks.append(DividerBlock())
+    blocks.append(ActionsBlock(elements=_paging(query, page, channel)))
+    text = f"{first}-{last} of {total} walk-away records for {_plain(shown)}"
+    return truncate(text, LIMITS.MESSAGE_TEXT), blocks[: LIMITS.BLOCKS_PER_MESSAGE]
+
+
+def _paging(query: SearchQuery, page: SearchPage, channel: str | None) -> list[ButtonElement]:
+    canonical = query.canonical()
+
+    def ref(to_page: int) -> str:
+        return SearchRef(q=canonical, page=to_page, channel=channel).dump()
+
+    buttons: list[ButtonElement] = []
+    if page.page > 0:
+        buttons.append(
+            ButtonElement(
+                text="Previous", action_id=f"{Action.SEARCH_PAGE}:prev", value=ref(page.page - 1)
+            )
+        )
+    if page.has_next:
+        buttons.append(
+            ButtonElement(
+                text="Next", action_id=f"{Action.SEARCH_PAGE}:next", value=ref(page.page + 1)
+            )
+        )
+    buttons.append(
+        ButtonElement(
+            text="Share in channel",
+            action_id=Action.SEARCH_SHARE,
+            value=ref(page.page),
+            style="primary",
+        )
+    )
+    return buttons
+
+
+def _nothing_found(query: SearchQuery, page: SearchPage) -> Message:
+    shown = _query_words(query)
+    lines = [f"No walk-away records match {shown}."]
+    filters = query.filters()
+    if filters:
+        listed = ", ".join(f"`{safe_mrkdwn(f, 200)}`" for f in filters)
+        lines.append(f"Try dropping a filter ({listed}).")
+    if len(query.words) > 1:
+        lines.append("Every word has to match: try fewer words.")
+    elif query.words and not filters:
+        lines.append("Try another word, or a filter such as `outcome:walk` on its own.")
+    notes = _query_notes(query, page)
+    blocks: list[Block] = [_section("\n".join(lines))]
+    if notes:
+        blocks.append(_context(notes))
+    return truncate(f"No walk-away records match {_plain(shown)}", LIMITS.MESSAGE_TEXT), blocks
+
+
+def _query_words(query: SearchQuery) -> str:
+    parts = []
+    if query.words:
+        parts.append("*" + safe_mrkdwn(" ".join(query.words), 600) + "*")
+    parts += [f"`{safe_mrkdwn(f, 200)}`" for f in query.filters()]
+    return " ".join(parts) if parts else "everything"
+
+
+def _plain(mrkdwn: str) -> str:
+    return mrkdwn.replace("*", "").replace("`", "")
+
+
+def _query_notes(query: SearchQuery, page: SearchPage) -> str:
+    notes = []
+    if page.capped:
+        notes.append(
+            f"More than {WINDOW:,} records match, so I ranked the newest {WINDOW:,}: add a word, "
+            "a filter or a date to reach older ones."
+        )
+    if query.trimmed:
+        notes.append("Your search was long, so I used its first words.")
+    if query.ignored:
+        skipped = ", ".join(query.ignored[:10])
+        notes.append(f"Left out words too common to search for: {safe_mrkdwn(skipped, 300)}.")
+    return " ".join(notes)
+
+
+# -- one result -----------------------------------------------------------------------------
+
+
+def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
+    title = (
+        f"*{safe_mrkdwn(hit.deal_name, 300)}*  ·  {_EMOJI[hit.outcome]} {hit.outcome.label}"
+        f"  ·  {_STATUS_LABELS[hit.status]}"
+    )
+    where = f"{hit.created_at:%d %b %Y} · rep {_mention(hit.rep_slack_user_id)}"
+    if hit.recheck_on:
+        where += f" · re-check {hit.recheck_on:%d %b %Y}"
+    if link:
+        where += f" · <{link}|qualification thread>"
+    why = _bullets("Why", hit.reasons) if hit.reasons else "*Why* no walk-away signal fired."
+    change = _bullets("What would change it", hit.conditions) if hit.conditions else ""
+    body = "\n".join(part for part in (why, change) if part)
+    return [
+        _section(f"{title}\n{where}"),
+        _section(body),
+        _context(decision_line(hit.decision)),
+    ]
+
+
+def decision_line(decision: ManagerDecision | None) -> str:
+    if decision is None:
+        return "No manager decision yet."
+    words = _DECISION_WORDS.get(decision.decision, f"Manager: {escape(decision.decision)}")
+    if decision.decision == "override" and decision.override_outcome is not None:
+        words += f" to *{decision.override_outcome.label}*"
+    who = f" — {_mention(decision.decided_by)}" if decision.decided_by else ""
+    when = f", {decision.decided_at:%d %b %Y}" if decision.decided_at else ""
+    why = f": “{safe_mrkdwn(decision.reason, 600)}”" if decision.reason else ""
+    return f"{words}{who}{when}{why}"
+
+
+def _bullets(heading: str, items: Sequence[str]) -> str:
+    shown = list(items[:_ITEMS])
+    more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
+    budget = (1400 - len(heading)) // max(len(shown), 1)
+    lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
+    return f"*{heading}*\n{lines}{more}"
+
+
+def _mention(slack_id: str | None) -> str:
+    return f"<@{escape(slack_id)}>" if slack_id else "someone"
+
+
+def permalink_ok(url: object) -> bool:
+    """Only a plain https URL goes into <url|label>: anything else could break the link."""
+    return (
+        isinstance(url, str)
+        and url.startswith("https://")
+        and len(url) < 500
+        and not any(ch in url for ch in "|<> \n")
+    )
+
+
+# -- shared in the channel ------------------------------------------------------------------
+
+
+def shared(
+    query: SearchQuery,
+    page: SearchPage,
+    links: Mapping[int, str],
+    *,
+    shared_by: str,
+    channel: str | None,
+) -> Message:
+    """The same page, visible to the channel, saying who shared it; only Details to click."""
+    shown = _query_words(query)
+    total = f"{page.total:,}{'+' if page.capped else ''}"
+    head = (
+        f"{_mention(shared_by)} shared {len(page.hits)} of {total} walk-away records for {shown}:"
+    )
+    blocks: list[Block] = [_section(head)]
+    for hit in page.hits:
+        blocks.append(DividerBlock())
+        blocks += _hit_blocks(hit, links.get(hit.id))
+        blocks.append(_details_button(hit.id, channel))
+    text = f"<@{shared_by}> shared walk-away records for {_plain(shown)}"
+    return truncate(text, LIMITS.MESSAGE_TEXT), blocks[: LIMITS.BLOCKS_PER_MESSAGE]
+
+
+def shared_one(hit: SearchHit, link: str | None, *, shared_by: str, channel: str | None) -> Message:
+    head = f"{_mention(shared_by)} shared a walk-away record:"
+    blocks: list[Block] = [
+        _section(head),
+        *_hit_blocks(hit, link),
+        _details_button(hit.id, channel),
+    ]
+    text = f"<@{shared_by}> shared the walk-away record for {escape(hit.deal_name)}"
+    return truncate(text, LIMITS.MESSAGE_TEXT), blocks
+
+
+def _details_button(record_id: int, channel: str | None) -> ActionsBlock:
+    ref = SearchRecordRef(record=record_id, channel=channel).dump()
+    return ActionsBlock(
+        elements=[ButtonElement(text="Details", action_id=Action.SEARCH_DETAILS, value=ref)]
+    )
+
+
+# -- the record's history -------------------------------------------------------------------
+
+
+def details_modal(
+    record: RecordDetail,
+    hit: SearchHit,
+    *,
+    can_change: bool,
+    meta: SearchRecordRef,
+    notice: str | None = None,
+) -> View:
+    """The whole history of one record; its rep or their manager also gets the status form."""
+    blocks: list[Block] = []
+    if notice:
+        blocks.append(_section(notice))
+    blocks += [
+        HeaderBlock(text=plain_text(record.deal_name, LIMITS.HEADER)),
+        _section(
+            f"{_EMOJI[record.outcome]} *{record.outcome.label}* · "
+            f"status *{_STATUS_LABELS[record.status]}* · rep {_mention(record.rep_slack_user_id)}"
+            f" · {record.created_at:%d %b %Y}"
+            + (f" · re-check {record.recheck_on:%d %b %Y}" if record.recheck_on else "")
+        ),
+        _section(f"*Verdict* {safe_mrkdwn(record.record_line, 2800)}"),
+    ]
+    verdict = record.verdict
+    for heading, items in (
+        ("Why", [r.text for r in verdict.reasons]),
+        ("What would change it", [c.text for c in verdict.conditions]),
+        ("Cautions", [c.text for c in verdict.cautions]),
+    ):
+        if items:
+            blocks.append(_section(_bullets(heading, items)))
+    blocks.append(_section(f"*Manager* {decision_line(hit.decision)}"))
+    blocks += _list_sections("Answers", [_answer_line(a) for a in record.answers], limit=6)
+    blocks += _list_sections(
+        "Status history",
+        [
+            f"{_STATUS_LABELS[c.status]} — {_mention(c.changed_by) if c.changed_by else 'system'}"
+            f", {_when(c.changed_at)}" + (f": {safe_mrkdwn(c.note, 1000)}" if c.note else "")
+            for c in record.status_history
+        ],
+        limit=4,
+    )
+    blocks += _text_sections("Draft to the buyer", record.draft_text)
+    if record.sent_text is not None:
+        by = f" by {_mention(record.sent_by)}" if record.sent_by else ""
+        when = f" on {_when(record.sent_at)}" if record.sent_at else ""
+        blocks += _text_sections(f"Sent{by}{when}", record.sent_text)
+    if can_change:
+        blocks += _status_inputs()
+    else:
+        blocks.append(
+            _context(
+                f"Only {_mention(record.rep_slack_user_id)} or their manager can change "
+                "this record's status."
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ViewId.RECORD_DETAILS,
+        private_metadata=meta.dump(),
+        title=plain_text("Walk-away record", LIMITS.MODAL_TITLE),
+        submit=plain_text("Save status", LIMITS.MODAL_SUBMIT) if can_change else None,
+        close=plain_text("Close", LIMITS.MODAL_CLOSE),
+        blocks=blocks[: LIMITS.BLOCKS_PER_VIEW],
+    )
+
+
+def _answer_line(answer: AnswerInfo) -> str:
+    line = (
+        f"{safe_mrkdwn(answer.question_text, 300)} — *{safe_mrkdwn(str(answer.value), 300)}*"
+        f" ({_mention(answer.answered_by)}, {_when(answer.answered_at)})"
+    )
+    if answer.note:
+        line += f"\n   _{safe_mrkdwn(answer.note, 600)}_"
+    if answer.superseded_at:
+        line = f"~{line}~ (changed {_when(answer.superseded_at)})"
+    return line
+
+
+def _when(moment: datetime | date | None) -> str:
+    if moment is None:
+        return "—"
+    if isinstance(moment, datetime):
+        return f"{moment:%d %b %Y %H:%M} UTC"
+    return f"{moment:%d %b %Y}"
+
+
+def _list_sections(heading: str, lines: Iterable[str], *, limit: int) -> list[Block]:
+    """Bullet lines packed into as few sections as fit, at most `limit` sections."""
+    sections: list[str] = []
+    current = f"*{heading}*"
+    for line in lines:
+        bullet = f"• {truncate(line, 1400)}"
+        if len(current) + 1 + len(bullet) > LIMITS.SECTION_TEXT - 20:
+            sections.append(current)
+            current = bullet
+        else:
+            current = f"{current}\n{bullet}"
+    sections.append(current)
+    if len(sections) > limit:
+        sections = [*sections[: limit - 1], "_…the rest is in `walkaway records show`_"]
+    return [_section(text) for text in sections] if len(sections[0]) > len(heading) + 2 else []
+
+
+def _text_sections(heading: str, body: str | None, *, limit: int = 3) -> list[Block]:
+    """A draft or sent message, quoted, split on line breaks into at most `limit` sections."""
+    if not body:
+        return []
+    budget = LIMITS.SECTION_TEXT - 20
+    parts: list[str] = []
+    current = f"*{heading}*"
+    for line in escape(body).splitlines() or [""]:
+        quoted = truncate(f">{line}", budget)  # escaped first: a cut never splits an entity
+        if len(current) + 1 + len(quoted) > budget:
+            parts.append(current)
+            current = quoted
+        else:
+            current = f"{current}\n{quoted}"
+    parts.append(current)
+    if len(parts) > limit:
+        parts = [*parts[:limit], "_…cut here; `walkaway records show` has it all_"]
+    return [_section(part) for part in parts]
+
+
+def _status_inputs() -> list[Block]:
+    return [
+        DividerBlock(),
+        InputBlock(
+            block_id=BlockId.RECORD_STATUS,
+            label=plain_text("Change the status to", 2000),
+            element=StaticSelectElement(
+                action_id=Field.STATUS,
+                placeholder=plain_text("Pick a status", 150),
+                options=[
+                    Option(text=plain_text(_STATUS_LABELS[s], LIMITS.OPTION_TEXT), value=s.value)
+                    for s in STATUS_CHOICES
+                ],
+            ),
+        ),
+        InputBlock(
+            block_id=BlockId.RECORD_STATUS_NOTE,
+            label=plain_text("What happened", 2000),
+            element=PlainTextInputElement(
+                action_id=Field.NOTE,
+                multiline=True,
+                max_length=STATUS_NOTE_LIMIT,
+                placeholder=plain_text("e.g. They named an owner and asked us back in", 150),
+            ),
+        ),
+    ]
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])

@@ -1,0 +1,210 @@
+"""Manager approval surfaces: Agree / Discuss / Override on a ping, the Override and settings
+modals, the manager picker on a verdict card, and `/walkaway manager` / `/walkaway settings`.
+
+Each handler acks first (a modal's trigger_id is used before anything slow), then calls
+bot.approval_flow; refusals become a private reply or an inline modal error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+from bot import approval_flow as flow
+from bot.approvals import (
+    ApprovalRef,
+    OverrideInput,
+    OverrideMeta,
+    OverrideProblem,
+    SettingsProblem,
+    is_user_id,
+    parse_settings,
+    record_from_pick_block,
+)
+from bot.blocks import approvals as approval_blocks
+from bot.ids import Action, Block, Field, View
+from bot.payloads import BadPayload
+from bot.slack_flow import Deps, Duplicate, Refusal, actor_from
+from storage.approvals import Decision
+
+_DECISIONS = {Action.APPROVAL_AGREE: Decision.AGREE, Action.APPROVAL_DISCUSS: Decision.DISCUSS}
+_OVERRIDE_FIELDS = {"outcome": Block.OVERRIDE_OUTCOME, "reason": Block.OVERRIDE_REASON}
+STALE = "That button carries something I don't recognise, so I did nothing."
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(Action.APPROVAL_AGREE)
+    @app.action(Action.APPROVAL_DISCUSS)
+    def decision_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+
+        def decide() -> None:
+            action = body["actions"][0]
+            ref = ApprovalRef.load(action.get("value"))
+            approval = flow.record_decision(
+                client,
+                deps,
+                actor=actor_from(body),
+                record_id=ref.record,
+                decision=_DECISIONS[Action(action["action_id"])],
+            )
+            flow.announce(client, deps, approval)
+
+        _tell(respond, decide)
+
+    @app.action(Action.APPROVAL_OVERRIDE)
+    def override_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+
+        def open_modal() -> None:
+            ref = ApprovalRef.load(body["actions"][0].get("value"))
+            flow.open_override(
+                client,
+                deps,
+                actor=actor_from(body),
+                record_id=ref.record,
+                trigger_id=body["trigger_id"],
+            )
+
+        _tell(respond, open_modal)
+
+    @app.action(Action.PICK_MANAGER)
+    def manager_picked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+
+        def pick() -> None:
+            action = body["actions"][0]
+            record_id = record_from_pick_block(str(action.get("block_id", "")))
+            picked = action.get("selected_user")
+            if record_id is None or not is_user_id(picked):
+                raise BadPayload("manager picker without a record or a person")
+            said = flow.pick_manager(
+                client, deps, actor=actor_from(body), record_id=record_id, picked=picked
+            )
+            respond(text=said, response_type="ephemeral", replace_original=False)
+
+        _tell(respond, pick)
+
+    @app.view(View.OVERRIDE)
+    def override_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = body["view"]
+        meta = OverrideMeta.load(view.get("private_metadata"))
+        values = view["state"]["values"]
+        actor = actor_from(body)
+        current = deps.store.approvals.get(record_id=meta.record)
+        if current is None:
+            ack(response_action="errors", errors={Block.OVERRIDE_REASON: "Record not found."})
+            return
+        try:
+            override = OverrideInput.parse(
+                outcome=_selected(values, Block.OVERRIDE_OUTCOME, Field.OUTCOME),
+                reason=_text(values, Block.OVERRIDE_REASON, Field.REASON),
+                current=current.outcome,
+            )
+            approval = flow.record_decision(
+                client,
+                deps,
+                actor=actor,
+                record_id=meta.record,
+                decision=Decision.OVERRIDE,
+                override=override,
+            )
+        except OverrideProblem as problem:
+            ack(response_action="errors", errors={_OVERRIDE_FIELDS[problem.field]: str(problem)})
+            return
+        except flow.ApprovalRefusal as problem:
+            ack(response_action="errors", errors={Block.OVERRIDE_REASON: problem.plain})
+            return
+        ack()
+        flow.announce(client, deps, approval)
+
+    @app.view(View.APPROVAL_SETTINGS)
+    def settings_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        actor = actor_from(body)
+        values = body["view"]["state"]["values"]
+        if not flow.is_admin(client, deps, actor.user_id):
+            ack(response_action="errors", errors={Block.REMINDER_DAYS: flow.NOT_ADMIN})
+            return
+        hold_state = values.get(Block.HOLD, {}).get(Field.HOLD, {})
+        try:
+            chosen = parse_settings(
+                channel=values.get(Block.DESK_CHANNEL, {})
+                .get(Field.CHANNEL, {})
+                .get("selected_channel"),
+                hold=bool(hold_state.get("selected_options")),
+                days=_text(values, Block.REMINDER_DAYS, Field.DAYS),
+            )
+        except SettingsProblem as problem:
+            ack(response_action="errors", errors={Block.REMINDER_DAYS: str(problem)})
+            return
+        workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
+        deps.store.approvals.save_settings(workspace_id=workspace_id, settings=chosen)
+        ack()
+        summary = approval_blocks.settings_summary(
+            chosen, default_days=deps.settings.walkaway_reminder_business_days
+        )
+        client.chat_postMessage(
+            channel=actor.user_id,
+            text=summary,
+            blocks=[SectionBlock(text=MarkdownTextObject(text=summary))],
+        )
+
+
+def manager_command(
+    rest: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps
+) -> None:
+    """`/walkaway manager @someone` (or none, or nothing to see the current one)."""
+    _tell(
+        respond,
+        lambda: respond(
+            text=flow.set_manager(client, deps, actor=actor_from(body), text=rest),
+            response_type="ephemeral",
+        ),
+    )
+
+
+def settings_command(
+    rest: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps
+) -> None:
+    """`/walkaway settings`: the workspace's approval settings, for admins only."""
+    actor = actor_from(body)
+    if not flow.is_admin(client, deps, actor.user_id):
+        respond(text=flow.NOT_ADMIN, response_type="ephemeral")
+        return
+    workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
+    current = deps.store.approvals.settings(workspace_id=workspace_id)
+    view = approval_blocks.settings_modal(
+        current, default_days=deps.settings.walkaway_reminder_business_days
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _selected(values: dict[str, Any], block: str, field: str) -> str | None:
+    option = values.get(block, {}).get(field, {}).get("selected_option") or {}
+    value = option.get("value")
+    return value if isinstance(value, str) else None
+
+
+def _text(values: dict[str, Any], block: str, field: str) -> str | None:
+    value = values.get(block, {}).get(field, {}).get("value")
+    return value if isinstance(value, str) else None
+
+
+def _tell(respond: Respond, step: Callable[[], object]) -> None:
+    """Run a step; refusals become a short private reply, duplicates stay silent."""
+    try:
+        step()
+    except Refusal as problem:
+        respond(text=str(problem), response_type="ephemeral", replace_original=False)
+    except BadPayload:
+        respond(text=STALE, response_type="ephemeral", replace_original=False)
+    except Duplicate:
+        return
