@@ -22,8 +22,7 @@ def register(app: App, deps: Deps) -> None:
     @app.command(COMMAND)
     def walkaway(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = command_text(body)
-        word, _, rest = text.partition(" ")
-        sub = SUBCOMMANDS.get(word.casefold())
+        sub, rest = subcommand_of(text)
         if not text:
             ack()
             with after_ack(body, client, respond):
@@ -33,10 +32,28 @@ def register(app: App, deps: Deps) -> None:
             with after_ack(body, client, respond):
                 sub(rest.strip(), body, client, respond, deps)
         else:
-            deal = truncate(" ".join(text.split()), MAX_DEAL_NAME)
+            deal = truncate(" ".join(text.strip('"“”').split()), MAX_DEAL_NAME)
             ack(text=f"Opening the walk-away check for *{escape(deal)}* in a DM with me…")
             with after_ack(body, client, respond):
                 _start(deal, body, client, respond, deps)
+
+
+def subcommand_of(text: str) -> tuple[Handler | None, str]:
+    """The sub-command a text asks for, or None when it names a deal.
+
+    Deals get names like "Help desk renewal" or "Settings migration", so a word only counts as
+    a sub-command in the shape that sub-command takes; a quoted text is always a deal name.
+    """
+    word, _, rest = text.partition(" ")
+    word, rest = word.casefold(), rest.strip()
+    sub = SUBCOMMANDS.get(word)
+    if sub is None or text.startswith(('"', "“")):
+        return None, rest
+    if word in ("help", "settings") and rest:
+        return None, rest
+    if word == "manager" and rest and not rest.startswith("<@") and rest.casefold() != "none":
+        return None, rest
+    return sub, rest
 
 
 def command_text(body: dict[str, Any]) -> str:

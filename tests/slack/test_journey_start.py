@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from bot.listeners.commands import SUBCOMMANDS, subcommand_of
 from tests.slack.world import World, actions_of, text_of
 
 
@@ -57,3 +60,32 @@ def test_rep_who_asks_for_help_gets_the_commands_explained_privately(world: Worl
     world.settle()
     assert world.fake.calls("conversations.open") == []
     assert world.fake.calls("chat.postMessage") == []
+
+
+def test_deal_named_like_a_command_word_starts_a_qualification(world: World) -> None:
+    reply = world.command("Help desk renewal")
+
+    assert reply.status == 200
+    assert "Help desk renewal" in reply.body
+    question = world.current_question("deal.stage")
+    assert "Help desk renewal" in text_of(question)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("help", "help"),
+        ("settings", "settings"),
+        ("manager <@U2|ana>", "manager"),
+        ("manager", "manager"),
+        ("manager none", "manager"),
+        ("search pricing outcome:walk", "search"),
+        ("Help desk renewal", None),
+        ("Settings migration", None),
+        ("Manager training pilot", None),
+        ('"search engine rollout"', None),
+    ],
+)
+def test_sub_commands_are_told_apart_from_deal_names(text: str, command: str | None) -> None:
+    sub, _ = subcommand_of(text)
+    assert sub is (SUBCOMMANDS[command] if command else None)
