@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -12,10 +11,8 @@ from slack_sdk import WebClient
 from bot.approval_flow import check_send_allowed
 from bot.blocks import modals
 from bot.blocks import verdict as verdict_blocks
-from bot.blocks.text import escape
-from bot.domain.conversation import InvalidAnswer
 from bot.ids import Action
-from bot.listeners.errors import after_ack
+from bot.listeners.errors import tell
 from bot.payloads import (
     AnswerModalMeta,
     AnswerRef,
@@ -35,12 +32,6 @@ from bot.slack_flow import (
     go_back,
     record_for,
     take_answer,
-)
-
-STALE_BUTTON = (
-    "That button carries something I don't recognise (perhaps it is from an older version "
-    "of this message), so I did nothing. Use the buttons on the latest message, or type "
-    "`/walkaway` to see your unfinished checks."
 )
 
 
@@ -67,7 +58,7 @@ def register(app: App, deps: Deps) -> None:
                 ts=ts,
             )
 
-        _tell(body, client, respond, answer)
+        tell(body, client, respond, answer)
 
     @app.action(Action.ANSWER_MODAL)
     def answer_modal_opened(
@@ -90,7 +81,7 @@ def register(app: App, deps: Deps) -> None:
                 trigger_id=body["trigger_id"], view=modals.answer_modal(question, meta=meta)
             )
 
-        _tell(body, client, respond, open_modal)
+        tell(body, client, respond, open_modal)
 
     @app.action(Action.BACK)
     @app.action(Action.START_OVER)
@@ -113,7 +104,7 @@ def register(app: App, deps: Deps) -> None:
                 restart=action.get("action_id") == Action.START_OVER,
             )
 
-        _tell(body, client, respond, back)
+        tell(body, client, respond, back)
 
     @app.action(Action.RESUME)
     def resume_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -131,7 +122,7 @@ def register(app: App, deps: Deps) -> None:
                     replace_original=True,
                 )
 
-        _tell(body, client, respond, resume)
+        tell(body, client, respond, resume)
 
     @app.action(Action.EDIT_DRAFT)
     def edit_draft_clicked(
@@ -147,7 +138,7 @@ def register(app: App, deps: Deps) -> None:
             view = modals.edit_draft_modal(draft=record.draft_text or "", meta=meta)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-        _tell(body, client, respond, open_editor)
+        tell(body, client, respond, open_editor)
 
     @app.action(Action.MARK_SENT)
     def mark_sent_clicked(
@@ -179,7 +170,7 @@ def register(app: App, deps: Deps) -> None:
             )
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
-        _tell(body, client, respond, mark)
+        tell(body, client, respond, mark)
 
     @app.action(Action.COPY_TEXT)
     def copy_text_clicked(
@@ -195,7 +186,7 @@ def register(app: App, deps: Deps) -> None:
             )
             respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-        _tell(body, client, respond, copy)
+        tell(body, client, respond, copy)
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -220,28 +211,3 @@ def _message_location(body: dict[str, Any]) -> tuple[str, str]:
     if not channel or not ts:
         raise Refusal("That button is not attached to a message I can update.")
     return str(channel), str(ts)
-
-
-def _tell(
-    body: dict[str, Any], client: WebClient, respond: Respond, step: Callable[[], object]
-) -> None:
-    """Run the work after the ack, payload parsing included: expected refusals and payloads we
-    did not build become a short private reply, duplicates stay silent, and anything else an
-    apology with a reference id and the traceback logged (bot/listeners/errors.py)."""
-    with after_ack(body, client, respond):
-        try:
-            step()
-        except (Refusal, InvalidAnswer) as problem:
-            _reply(body, client, respond, escape(str(problem)))
-        except BadPayload:
-            _reply(body, client, respond, STALE_BUTTON)
-        except Duplicate:
-            return
-
-
-def _reply(body: dict[str, Any], client: WebClient, respond: Respond, text: str) -> None:
-    """A private word: next to the message clicked, or in the DM for a Home tab click."""
-    if respond.response_url:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    else:
-        client.chat_postMessage(channel=str((body.get("user") or {}).get("id")), text=text)

@@ -7,7 +7,6 @@ bot.approval_flow; refusals become a private reply or an inline modal error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -27,8 +26,9 @@ from bot.approvals import (
 )
 from bot.blocks import approvals as approval_blocks
 from bot.ids import Action, Block, Field, View
+from bot.listeners.errors import tell
 from bot.payloads import BadPayload
-from bot.slack_flow import Deps, Duplicate, Refusal, actor_from
+from bot.slack_flow import Deps, actor_from
 from storage.approvals import Decision
 
 _DECISIONS = {Action.APPROVAL_AGREE: Decision.AGREE, Action.APPROVAL_DISCUSS: Decision.DISCUSS}
@@ -56,7 +56,7 @@ def register(app: App, deps: Deps) -> None:
             )
             flow.announce(client, deps, approval)
 
-        _tell(respond, decide)
+        tell(body, client, respond, decide, stale=STALE)
 
     @app.action(Action.APPROVAL_OVERRIDE)
     def override_clicked(
@@ -74,7 +74,7 @@ def register(app: App, deps: Deps) -> None:
                 trigger_id=body["trigger_id"],
             )
 
-        _tell(respond, open_modal)
+        tell(body, client, respond, open_modal, stale=STALE)
 
     @app.action(Action.PICK_MANAGER)
     def manager_picked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -91,7 +91,7 @@ def register(app: App, deps: Deps) -> None:
             )
             respond(text=said, response_type="ephemeral", replace_original=False)
 
-        _tell(respond, pick)
+        tell(body, client, respond, pick, stale=STALE)
 
     @app.view(View.OVERRIDE)
     def override_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -162,7 +162,9 @@ def manager_command(
     rest: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps
 ) -> None:
     """`/walkaway manager @someone` (or none, or nothing to see the current one)."""
-    _tell(
+    tell(
+        body,
+        client,
         respond,
         lambda: respond(
             text=flow.set_manager(client, deps, actor=actor_from(body), text=rest),
@@ -196,15 +198,3 @@ def _selected(values: dict[str, Any], block: str, field: str) -> str | None:
 def _text(values: dict[str, Any], block: str, field: str) -> str | None:
     value = values.get(block, {}).get(field, {}).get("value")
     return value if isinstance(value, str) else None
-
-
-def _tell(respond: Respond, step: Callable[[], object]) -> None:
-    """Run a step; refusals become a short private reply, duplicates stay silent."""
-    try:
-        step()
-    except Refusal as problem:
-        respond(text=str(problem), response_type="ephemeral", replace_original=False)
-    except BadPayload:
-        respond(text=STALE, response_type="ephemeral", replace_original=False)
-    except Duplicate:
-        return

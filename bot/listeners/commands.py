@@ -51,7 +51,7 @@ def subcommand_of(text: str) -> tuple[Handler | None, str]:
         return None, rest
     if word in ("help", "settings") and rest:
         return None, rest
-    if word == "manager" and rest and not rest.startswith("<@") and rest.casefold() != "none":
+    if word == "manager" and len(rest.split()) > 1 and not rest.startswith(("<@", "@")):
         return None, rest
     return sub, rest
 

@@ -12,14 +12,25 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from bot.blocks.text import escape
+from bot.domain.conversation import InvalidAnswer
+from bot.payloads import BadPayload
+from bot.slack_flow import Duplicate, Refusal
+
 log = logging.getLogger("walkaway")
+
+STALE_BUTTON = (
+    "That button carries something I don't recognise (perhaps it is from an older version "
+    "of this message), so I did nothing. Use the buttons on the latest message, or type "
+    "`/walkaway` to see your unfinished checks."
+)
 
 APOLOGY = (
     "Sorry, something went wrong on my side (reference {ref}). "
@@ -70,3 +81,38 @@ def after_ack(body: dict[str, Any], client: WebClient, respond: Respond | None) 
         yield
     except Exception as error:
         report(error, body=body, client=client, respond=respond)
+
+
+def tell(
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    step: Callable[[], object],
+    *,
+    stale: str = STALE_BUTTON,
+) -> None:
+    """Run a listener's work after its ack, payload parsing included.
+
+    Every surface answers the same way: a Refusal (app-written mrkdwn) is shown as written, an
+    InvalidAnswer (it may quote what the person typed) escaped, a payload we did not build
+    gets `stale`, a duplicate stays silent, and anything else is an apology with a reference id.
+    """
+    with after_ack(body, client, respond):
+        try:
+            step()
+        except Refusal as problem:
+            reply_privately(body, client, respond, str(problem))
+        except InvalidAnswer as problem:
+            reply_privately(body, client, respond, escape(str(problem)))
+        except BadPayload:
+            reply_privately(body, client, respond, stale)
+        except Duplicate:
+            return
+
+
+def reply_privately(body: dict[str, Any], client: WebClient, respond: Respond, text: str) -> None:
+    """A private word: next to the message clicked, or in the DM for a Home tab click."""
+    if respond.response_url:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=str((body.get("user") or {}).get("id")), text=text)
