@@ -10,7 +10,6 @@ a button or a modal is looked up within the clicker's workspace: another workspa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -23,7 +22,7 @@ from bot.blocks.text import escape
 from bot.domain.search_query import QueryError, SearchQuery, parse
 from bot.ids import Action, Block, Field
 from bot.ids import View as ViewId
-from bot.listeners.errors import after_ack
+from bot.listeners.errors import tell
 from bot.payloads import BadPayload, SearchRecordRef, SearchRef
 from bot.service import Actor
 from bot.slack_flow import Deps, Refusal, actor_from
@@ -54,8 +53,7 @@ def register(app: App, deps: Deps) -> None:
             )
             respond(text=text, blocks=blocks, replace_original=True)
 
-        with after_ack(body, client, respond):
-            _tell(respond, turn)
+        tell(body, client, respond, turn, stale=STALE)
 
     @app.action(Action.SEARCH_SHARE)
     def share_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -74,8 +72,7 @@ def register(app: App, deps: Deps) -> None:
             )
             _post_in_channel(client, respond, channel, text, blocks)
 
-        with after_ack(body, client, respond):
-            _tell(respond, share)
+        tell(body, client, respond, share, stale=STALE)
 
     @app.action(Action.SEARCH_SHARE_ONE)
     def share_one_clicked(
@@ -93,8 +90,7 @@ def register(app: App, deps: Deps) -> None:
             )
             _post_in_channel(client, respond, channel, text, blocks)
 
-        with after_ack(body, client, respond):
-            _tell(respond, share)
+        tell(body, client, respond, share, stale=STALE)
 
     @app.action(Action.SEARCH_DETAILS)
     def details_clicked(
@@ -108,8 +104,7 @@ def register(app: App, deps: Deps) -> None:
             meta = SearchRecordRef(record=ref.record, channel=_channel(body, ref.channel))
             client.views_open(trigger_id=body["trigger_id"], view=_details(deps, actor, meta))
 
-        with after_ack(body, client, respond):
-            _tell(respond, open_details)
+        tell(body, client, respond, open_details, stale=STALE)
 
     @app.view(ViewId.RECORD_DETAILS)
     def status_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -175,7 +170,7 @@ def search_command(
         )
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
-    _tell(respond, first_page)
+    tell(body, client, respond, first_page, stale=STALE)
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -282,13 +277,3 @@ def _post_in_channel(
             if error.response.get("error") not in _FALL_BACK_TO_RESPONSE_URL:
                 raise
     respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
-
-
-def _tell(respond: Respond, step: Callable[[], object]) -> None:
-    """Run a step; a refusal or a stale button becomes a short private reply."""
-    try:
-        step()
-    except Refusal as problem:
-        respond(text=str(problem), response_type="ephemeral", replace_original=False)
-    except BadPayload:
-        respond(text=STALE, response_type="ephemeral", replace_original=False)
