@@ -82,6 +82,13 @@ class Store:
 
     def ensure_workspace(self, *, team_id: str, name: str | None = None) -> int:
         query = select(Workspace).where(Workspace.team_id == team_id)
+        if name is None:
+            # Every Slack request asks for its workspace; reading first keeps the write lock
+            # (one per SQLite file) for requests that really change something.
+            with self._reads() as s:
+                found = s.scalar(query.with_only_columns(Workspace.id))
+            if found is not None:
+                return found
         with self._write() as s:
             row = s.scalar(query) or q.insert_or_get(
                 s, Workspace(team_id=team_id, name=name), query
@@ -96,6 +103,11 @@ class Store:
         query = select(User).where(
             User.workspace_id == workspace_id, User.slack_user_id == slack_user_id
         )
+        if display_name is None:
+            with self._reads() as s:
+                found = s.scalar(query.with_only_columns(User.id))
+            if found is not None:
+                return found
         with self._write() as s:
             new = User(
                 workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=display_name
