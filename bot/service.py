@@ -112,13 +112,15 @@ class Qualifications:
         raw: object,
         note: str | None = None,
         claim_key: str | None = None,
+        current: Progress | None = None,
     ) -> Progress | None:
         """Validate, then store before anything else is shown (raises InvalidAnswer).
 
         With a claim key (the Slack question message), returns None when that turn was
-        already taken by another click, retry or process: nothing is recorded twice.
+        already taken by another click, retry or process: nothing is recorded twice, so a
+        caller that has just loaded and checked the session may pass it as `current`.
         """
-        current = self._require(session_id)
+        current = current or self._require(session_id)
         answered = current.conversation.answer(question_id, raw)
         recorded = self._store.record_answer(
             session_id=session_id,

@@ -191,6 +191,7 @@ def take_answer(
         raw=answered.value,
         note=note,
         claim_key=turn_key(session_id, ts),
+        current=progress,
     )
     if updated is None:
         raise Duplicate
