@@ -1,5 +1,6 @@
-"""Manager approval in Slack: ask the manager (or deal desk), take the first answer, tell
-everyone, hold the draft when the workspace wants that, and remind once.
+"""Manager approval in Slack: ask the manager (or deal desk), open a discussion both sides can
+see when they ask for one, take the first final answer, tell everyone, hold the draft when the
+workspace wants that, and remind once per stage (waiting, then under discussion).
 
 Every step writes the database first and posts second, and reads state back from the database
 rather than from the click, so any process can take the next step and a retried or duplicated
@@ -31,11 +32,12 @@ from bot.approvals import (
 from bot.blocks import approvals as approval_blocks
 from bot.blocks import verdict as verdict_blocks
 from bot.blocks.text import LIMITS
+from bot.domain.model import Verdict
 from bot.service import Actor, Finished
 from bot.slack_flow import Deps, Refusal
 from storage.approvals import ApprovalInfo, Decision
 from storage.columns import utcnow
-from storage.records import SessionInfo
+from storage.records import RecordDetail, SessionInfo
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -110,18 +112,22 @@ def send_ping(client: WebClient, deps: Deps, approval: ApprovalInfo) -> str | No
             f"(Slack said `{code}`).{invite} pick your manager above and I'll ask them."
         )
     now = utcnow()
-    days = reminder_days(
-        deps.store.approvals.settings(workspace_id=approval.workspace_id),
-        deps.settings.walkaway_reminder_business_days,
-    )
     deps.store.approvals.mark_pinged(
         record_id=approval.record_id,
         channel_id=str(posted["channel"]),
         ts=str(posted["ts"]),
         at=now,
-        remind_after=add_business_days(now, days),
+        remind_after=_remind_after(deps, approval, now),
     )
     return None
+
+
+def _remind_after(deps: Deps, approval: ApprovalInfo, now: datetime) -> datetime:
+    days = reminder_days(
+        deps.store.approvals.settings(workspace_id=approval.workspace_id),
+        deps.settings.walkaway_reminder_business_days,
+    )
+    return add_business_days(now, days, holidays=deps.settings.holidays)
 
 
 def _dm(client: WebClient, user_id: str | None) -> str:
@@ -301,7 +307,8 @@ def record_decision(
     decision: Decision,
     override: OverrideInput | None = None,
 ) -> ApprovalInfo:
-    """Store the answer if it is the first; raises ApprovalRefusal (with who and when) if not."""
+    """Store a final answer (Agree or Override) if it is the first; raises ApprovalRefusal
+    (with who and when) if not. A discussion in progress does not block it."""
     approval = authorize(client, deps, actor=actor, record_id=record_id)
     if approval.decision is None:
         result = deps.store.approvals.decide(
@@ -320,31 +327,148 @@ def record_decision(
     )
 
 
+def agree(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> None:
+    """The Agree button: store it if it is the first final answer, then tell everyone."""
+    approval = record_decision(
+        client, deps, actor=actor, record_id=record_id, decision=Decision.AGREE
+    )
+    announce(client, deps, approval)
+
+
+def discuss(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> None:
+    """The Discuss button: a request to talk before taking a position, not a position.
+
+    The first Discuss marks the approval as under discussion (who, when) in the database, then
+    opens a conversation the rep and the manager can both see, posts the context there, leaves
+    Agree and Override on the manager's message and tells the rep where to talk. A later
+    Discuss (a stale copy of the message, a second desk member) only points to the existing
+    discussion; after a final answer it shows that answer.
+    """
+    approval = authorize(client, deps, actor=actor, record_id=record_id)
+    if approval.decision is None and not approval.discussing:
+        now = utcnow()
+        started = deps.store.approvals.start_discussion(
+            record_id=record_id,
+            by_user_id=deps.service.user_id(actor),
+            at=now,
+            remind_after=_remind_after(deps, approval, now),
+        )
+        if started.won:
+            _open_discussion(client, deps, started.approval)
+            return
+        approval = started.approval
+    if approval.decision is not None:
+        raise ApprovalRefusal(
+            approval_blocks.already_decided(approval),
+            plain=approval_blocks.already_decided_plain(approval),
+        )
+    raise ApprovalRefusal(approval_blocks.already_discussing(approval))
+
+
+def _open_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
+    """Set up the discussion the database says was just started, then tell both sides."""
+    record = _record(deps, approval.record_id)
+    no_group = _post_opener(client, deps, approval, verdict=record.verdict)
+    current = deps.store.approvals.get(record_id=approval.record_id) or approval
+    _update_ping(client, current, record)
+    if current.decision is not None:  # an answer raced in while the talk was being set up
+        _close_discussion(client, deps, current)
+    elif current.rep_channel_id and current.rep_thread_ts:
+        text, blocks = approval_blocks.discussion_notice(current, no_group=no_group)
+        client.chat_postMessage(
+            channel=current.rep_channel_id,
+            thread_ts=current.rep_thread_ts,
+            text=text,
+            blocks=blocks,
+        )
+    refresh_card(client, deps, record_id=approval.record_id)
+
+
+def _post_opener(
+    client: WebClient, deps: Deps, approval: ApprovalInfo, *, verdict: Verdict
+) -> str | None:
+    """Post the discussion's first message and remember where it is; returns Slack's error
+    when a group DM was wanted and could not be had (the caller tells the rep so).
+
+    A DM ping lives in the bot's DM with the manager, which the rep cannot open, so the talk
+    goes to a group DM of the two (mpim:write). A deal-desk ping is in a public channel: its
+    thread serves, and the rep is sent the link. If the group DM fails (a workspace that has
+    not granted mpim:write yet, a deactivated rep), the thread on the manager's ping takes its
+    place and both are told plainly; its link is kept from the rep, who could not open it.
+    """
+    ping_channel, ping_ts = approval.ping_channel_id, approval.ping_ts
+    no_group: str | None = None
+    if approval.approver_slack_id:
+        request = _permalink(client, ping_channel, ping_ts) if ping_channel and ping_ts else None
+        text, blocks = approval_blocks.discuss_opener(
+            approval, verdict=verdict, request_link=request
+        )
+        try:
+            users = f"{approval.rep_slack_id},{approval.approver_slack_id}"
+            group = str(client.conversations_open(users=users)["channel"]["id"])
+            posted = client.chat_postMessage(channel=group, text=text, blocks=blocks)
+        except SlackApiError as error:
+            no_group = str(error.response.get("error", "unknown_error"))
+            log.warning("group DM for record %s failed: %s", approval.record_id, no_group)
+        else:
+            deps.store.approvals.set_discussion_place(
+                record_id=approval.record_id,
+                channel_id=group,
+                link=_permalink(client, group, str(posted["ts"])),
+            )
+            return None
+    if not ping_channel or not ping_ts:
+        return no_group
+    text, blocks = approval_blocks.discuss_opener(approval, verdict=verdict, no_group=no_group)
+    try:
+        posted = client.chat_postMessage(
+            channel=ping_channel, thread_ts=ping_ts, text=text, blocks=blocks
+        )
+    except SlackApiError as error:
+        log.warning(
+            "discussion thread for record %s failed: %s",
+            approval.record_id,
+            error.response.get("error"),
+        )
+        return no_group or str(error.response.get("error", "unknown_error"))
+    visible_to_rep = approval.approver_channel_id is not None
+    deps.store.approvals.set_discussion_place(
+        record_id=approval.record_id,
+        channel_id=ping_channel,
+        link=_permalink(client, ping_channel, str(posted["ts"])) if visible_to_rep else None,
+    )
+    return no_group
+
+
+def _record(deps: Deps, record_id: int) -> RecordDetail:
+    record = deps.store.get_record(record_id=record_id)
+    if record is None:
+        raise LookupError(f"record {record_id} vanished")
+    return record
+
+
+def _update_ping(client: WebClient, approval: ApprovalInfo, record: RecordDetail) -> None:
+    """Re-render the manager's (or desk's) message from the approval's current state."""
+    if not approval.ping_channel_id or not approval.ping_ts:
+        return
+    text, blocks = approval_blocks.ping_message(
+        approval, verdict=record.verdict, draft=draft_excerpt(record.draft_text)
+    )
+    client.chat_update(
+        channel=approval.ping_channel_id, ts=approval.ping_ts, text=text, blocks=blocks
+    )
+
+
 def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
-    """After a decision is stored: update the ping, open the discussion, tell the rep."""
+    """After a final answer is stored: update the ping, close the discussion if there was one,
+    tell the rep, refresh their card."""
     record = deps.store.get_record(record_id=approval.record_id)
     if record is None:
         return
-    link: str | None = None
-    if approval.ping_channel_id and approval.ping_ts:
-        text, blocks = approval_blocks.ping_message(
-            approval, verdict=record.verdict, draft=draft_excerpt(record.draft_text)
-        )
-        client.chat_update(
-            channel=approval.ping_channel_id, ts=approval.ping_ts, text=text, blocks=blocks
-        )
-        if approval.decision is Decision.DISCUSS:
-            text, blocks = approval_blocks.discuss_opener(approval, verdict=record.verdict)
-            opener = client.chat_postMessage(
-                channel=approval.ping_channel_id,
-                thread_ts=approval.ping_ts,
-                text=text,
-                blocks=blocks,
-            )
-            if approval.approver_channel_id:  # a DM thread is not one the rep can open
-                link = _permalink(client, approval.ping_channel_id, str(opener["ts"]))
+    _update_ping(client, approval, record)
+    _close_discussion(client, deps, approval)
     if approval.rep_channel_id and approval.rep_thread_ts:
-        text, blocks = approval_blocks.rep_notice(approval, discussion_link=link)
+        text, blocks = approval_blocks.rep_notice(approval)
         client.chat_postMessage(
             channel=approval.rep_channel_id,
             thread_ts=approval.rep_thread_ts,
@@ -354,7 +478,39 @@ def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
     refresh_card(client, deps, record_id=approval.record_id)
 
 
+def _close_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
+    """End the talk on the answer, where both sides talked (the group DM or the desk thread).
+
+    Best effort: the answer is stored and the rep hears of it in their own thread anyway. A
+    fallback thread on the manager's DM is skipped, as the manager just answered there. Both
+    the answer and a Discuss that raced it may get here; the claim lets one of them post.
+    """
+    channel = approval.discussion_channel_id
+    if channel is None or approval.decision is None:
+        return
+    in_thread = approval.discussion_in_thread
+    if in_thread and approval.approver_channel_id is None:
+        return
+    if not deps.store.claim_once(key=f"discussion-closed:{approval.record_id}"):
+        return
+    text, blocks = approval_blocks.discussion_closed(approval)
+    try:
+        client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=approval.ping_ts if in_thread else None,
+        )
+    except SlackApiError as error:
+        log.warning(
+            "closing the discussion of record %s failed: %s",
+            approval.record_id,
+            error.response.get("error"),
+        )
+
+
 def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    """Slack's link to a message, or None: a missing link costs a convenience, not the step."""
     try:
         return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
     except SlackApiError:
@@ -381,14 +537,17 @@ def check_send_allowed(deps: Deps, *, record_id: int) -> None:
             "This draft is on hold until your manager agrees, and nobody has been asked yet: "
             "pick your manager on the verdict card first."
         )
+    if decision is None and approval.discussing:
+        raise Refusal(
+            f"This draft is on hold until {who} agrees. They asked to talk it over first, which "
+            "is not an answer yet; once they agree, Mark as sent unlocks."
+        )
     if decision is None:
         raise Refusal(
             f"This draft is on hold until {who} agrees. They have been asked; I'll tell you in "
             "this thread when they answer."
         )
     again = " Once you've talked it through, run the check again for a fresh verdict and answer."
-    if decision is Decision.DISCUSS:
-        raise Refusal(f"This draft is on hold: {who} wants to discuss it first.{again}")
     wanted = approval.override_outcome.label if approval.override_outcome else "another outcome"
     raise Refusal(
         f"This draft stays unsent: {who} overrode the verdict and wants {wanted} instead.{again}"
@@ -416,25 +575,31 @@ NOT_ADMIN = (
 
 
 def send_due_reminders(client: WebClient, store: Store, *, now: datetime) -> int:
-    """Remind once per pending approval whose time has come; returns how many were sent.
+    """Remind once per stage whose time has come; returns how many were sent.
 
-    Each reminder is claimed in the database before it is posted, so several processes (or
-    cron runs that overlap) never send one twice. A reminder Slack refused is released for the
-    next run rather than lost.
+    A request nobody answered is reminded under the request. A discussion with no position
+    yet is a different situation (someone looked), so it gets its own single nudge, counted
+    from the Discuss, in the discussion itself where both sides see it. Each reminder is
+    claimed in the database before it is posted, so several processes (or cron runs that
+    overlap) never send one twice. A reminder Slack refused is released for the next run
+    rather than lost.
     """
     sent = 0
     for approval in store.approvals.claim_due_reminders(now=now):
         if not approval.ping_channel_id or not approval.ping_ts:
             continue
-        text, blocks = approval_blocks.reminder_message(approval)
         try:
-            client.chat_postMessage(
-                channel=approval.ping_channel_id,
-                thread_ts=approval.ping_ts,
-                reply_broadcast=True,
-                text=text,
-                blocks=blocks,
-            )
+            if approval.discussing:
+                _remind_discussion(client, store, approval)
+            else:
+                text, blocks = approval_blocks.reminder_message(approval)
+                client.chat_postMessage(
+                    channel=approval.ping_channel_id,
+                    thread_ts=approval.ping_ts,
+                    reply_broadcast=True,
+                    text=text,
+                    blocks=blocks,
+                )
         except SlackApiError as error:
             log.warning(
                 "reminder for record %s failed: %s",
@@ -445,6 +610,34 @@ def send_due_reminders(client: WebClient, store: Store, *, now: datetime) -> int
             continue
         sent += 1
     return sent
+
+
+def _remind_discussion(client: WebClient, store: Store, approval: ApprovalInfo) -> None:
+    """Nudge a discussion that has not reached a position, where the two talk.
+
+    The manager's message is re-rendered first (best effort), so its Agree and Override
+    buttons are there to press: a ping answered with Discuss before migration 0005 lost them.
+    """
+    assert approval.ping_channel_id and approval.ping_ts
+    record = store.get_record(record_id=approval.record_id)
+    if record is not None:
+        try:
+            _update_ping(client, approval, record)
+        except SlackApiError as error:
+            log.warning(
+                "could not refresh ping %s: %s", approval.ping_ts, error.response.get("error")
+            )
+    channel = approval.discussion_channel_id or approval.ping_channel_id
+    in_thread = channel == approval.ping_channel_id
+    request = None if in_thread else _permalink(client, approval.ping_channel_id, approval.ping_ts)
+    text, blocks = approval_blocks.discussion_reminder(approval, request_link=request)
+    client.chat_postMessage(
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        thread_ts=approval.ping_ts if in_thread else None,
+        reply_broadcast=True if in_thread else None,
+    )
 
 
 class ReminderLoop:

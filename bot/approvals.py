@@ -8,8 +8,9 @@ directly, and the Slack flow (bot/approval_flow.py) only moves messages around.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.domain.model import Outcome
 from bot.payloads import Ref
@@ -37,26 +38,34 @@ def needs_position(outcome: Outcome) -> bool:
     return outcome in NEEDS_POSITION
 
 
-def add_business_days(start: datetime, days: int) -> datetime:
-    """The moment `days` business days (Monday to Friday) after `start`.
+def add_business_days(
+    start: datetime, days: int, *, holidays: Collection[date] = frozenset()
+) -> datetime:
+    """The moment `days` business days (Monday to Friday, not a holiday) after `start`.
 
     A Friday-afternoon request with one day is due Monday afternoon: the weekend does not
-    count. A request made on a weekend starts counting from Monday 00:00, so a manager is
-    never reminded before they had `days` full working days. Public holidays are not known.
+    count, and neither does a listed holiday (WALKAWAY_HOLIDAYS). A request made on a day off
+    starts counting from the next business day at 00:00, so a manager is never reminded
+    before they had `days` full working days. Days are calendar days of `start`'s time zone
+    (UTC as the app stores times), the same for weekends and holidays.
     """
     if days < 0:
         raise ValueError(f"business days cannot be negative, got {days}")
     if start.tzinfo is None:
         raise ValueError("give an aware datetime: a reminder time must be an instant")
+
+    def day_off(moment: datetime) -> bool:
+        return moment.weekday() in _WEEKEND or moment.date() in holidays
+
     moment = start
-    if moment.weekday() in _WEEKEND:
-        moment = (moment + timedelta(days=7 - moment.weekday())).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
+    if day_off(moment):
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        while day_off(moment):
+            moment += timedelta(days=1)
     remaining = days
     while remaining:
         moment += timedelta(days=1)
-        if moment.weekday() not in _WEEKEND:
+        if not day_off(moment):
             remaining -= 1
     return moment
 

@@ -6,6 +6,7 @@ rejected at start-up with one message saying what to set, instead of failing on 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -34,6 +35,8 @@ class Settings(BaseSettings):
     walkaway_admins: str = ""
     """Comma-separated Slack user ids allowed to change workspace settings besides admins."""
     walkaway_reminder_business_days: int = Field(default=2, ge=1, le=30)
+    walkaway_holidays: str = ""
+    """Comma-separated ISO dates (2026-12-25,2027-01-01) that reminders skip like weekends."""
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -55,6 +58,12 @@ class Settings(BaseSettings):
     def _signing_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         return _check_secret(value, "SLACK_SIGNING_SECRET", prefix="")
 
+    @field_validator("walkaway_holidays")
+    @classmethod
+    def _holidays_are_dates(cls, value: str) -> str:
+        parse_holidays(value)
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_in_slash(cls, value: str) -> str:
@@ -65,6 +74,10 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def holidays(self) -> frozenset[date]:
+        return parse_holidays(self.walkaway_holidays)
 
     @property
     def admin_user_ids(self) -> frozenset[str]:
@@ -80,6 +93,27 @@ class Settings(BaseSettings):
                 f"Set {' and '.join(missing)} (in the environment or .env) to serve Slack; "
                 "add SLACK_APP_TOKEN for Socket Mode. Without Slack, `walkaway console` works."
             )
+
+
+def parse_holidays(text: str) -> frozenset[date]:
+    """WALKAWAY_HOLIDAYS as dates; a malformed entry is named, so start-up says what to fix.
+
+    A plain comma-separated list rather than JSON, so it reads the way people write it in a
+    .env file; blanks and a trailing comma are tolerated.
+    """
+    days: set[date] = set()
+    for part in text.split(","):
+        entry = part.strip()
+        if not entry:
+            continue
+        try:
+            days.add(date.fromisoformat(entry))
+        except ValueError:
+            raise ValueError(
+                f"WALKAWAY_HOLIDAYS takes comma-separated dates like 2026-12-25; "
+                f"{entry!r} is not one"
+            ) from None
+    return frozenset(days)
 
 
 def _check_secret(value: SecretStr | None, name: str, *, prefix: str) -> SecretStr | None:

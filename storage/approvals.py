@@ -1,10 +1,14 @@
 """Managers, workspace approval settings, and the manager's position on a walk-away record.
 
+An approval moves from pending to a final position (Agree or Override), optionally by way of
+a discussion: Discuss is a request to talk, not a position, so it leaves Agree and Override open.
+
 Several app processes (and `walkaway remind` from cron) act on the same approval at once: a
 manager double-clicks, two load-balanced processes receive Agree and Discuss, two cron hosts
 wake together. Every state change is therefore one conditional UPDATE whose WHERE clause is the
-rule itself (`decision IS NULL`, `reminder_claimed_at IS NULL`), and the row count says who won.
-No lock is held across a Slack call, so a slow Web API never blocks another process.
+rule itself (`decision IS NULL`, `discussion_started_at IS NULL`, `reminder_claimed_at IS
+NULL`), and the row count says who won. No lock is held across a Slack call, so a slow Web API
+never blocks another process.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.domain.model import Outcome
@@ -39,13 +43,19 @@ MIN_REMINDER_DAYS, MAX_REMINDER_DAYS = 1, 30
 
 
 class Decision(StrEnum):
+    """A manager's final position. Discuss is not one: see Approvals.start_discussion."""
+
     AGREE = "agree"
-    DISCUSS = "discuss"
     OVERRIDE = "override"
 
     @property
     def label(self) -> str:
-        return {"agree": "Agree", "discuss": "Discuss", "override": "Override"}[self.value]
+        return {"agree": "Agree", "override": "Override"}[self.value]
+
+
+LEGACY_DISCUSS = "discuss"
+"""How rows written before migration 0005 (or by a process still running older code during a
+rolling deploy) stored a Discuss: in `decision`. Read as an open discussion, answerable."""
 
 
 @dataclass(frozen=True)
@@ -119,11 +129,30 @@ class ApprovalInfo:
     decided_at: datetime | None
     override_outcome: Outcome | None
     reason: str | None
+    discussion_by: str | None
+    """Slack user id of whoever clicked Discuss first."""
+    discussion_started_at: datetime | None
+    discussion_channel_id: str | None
+    """Where rep and manager talk: a group DM, or the ping's channel (then a thread on it)."""
+    discussion_link: str | None
 
     @property
     def routed(self) -> bool:
         """Someone (a manager or the deal desk) has been chosen to answer."""
         return self.approver_user_id is not None or self.approver_channel_id is not None
+
+    @property
+    def discussing(self) -> bool:
+        """A discussion was started and no final position has been taken yet."""
+        return self.decision is None and self.discussion_started_at is not None
+
+    @property
+    def discussion_in_thread(self) -> bool:
+        """The discussion is a thread on the ping (deal desk, or no group DM could be opened)."""
+        return (
+            self.discussion_channel_id is not None
+            and self.discussion_channel_id == self.ping_channel_id
+        )
 
 
 @dataclass(frozen=True)
@@ -133,16 +162,22 @@ class Decided:
     approval: ApprovalInfo
 
 
+@dataclass(frozen=True)
+class Discussed:
+    won: bool
+    """False when a discussion was already started, or a final position already taken."""
+    approval: ApprovalInfo
+
+
 _Rep = aliased(User, name="rep")
 _Approver = aliased(User, name="approver")
 _Decider = aliased(User, name="decider")
+_Discusser = aliased(User, name="discusser")
 _QS = QualificationSession
 
 
-_Found = Select[
-    Approval, WalkawayRecord, str, str, str, str | None, str | None, str | None, str | None
-]
-"""An approval, its record, deal, team, rep, rep's thread, approver and decider."""
+_Found = Select[*tuple[Any, ...]]
+"""An approval, its record, deal, team, rep, rep's thread, approver, decider and discusser."""
 
 
 def _approvals() -> _Found:
@@ -157,6 +192,7 @@ def _approvals() -> _Found:
             _QS.thread_ts,
             _Approver.slack_user_id,
             _Decider.slack_user_id,
+            _Discusser.slack_user_id,
         )
         .join(WalkawayRecord, WalkawayRecord.id == Approval.record_id)
         .join(Deal, Deal.id == WalkawayRecord.deal_id)
@@ -165,11 +201,17 @@ def _approvals() -> _Found:
         .join(_QS, _QS.id == WalkawayRecord.session_id)
         .outerjoin(_Approver, _Approver.id == Approval.approver_user_id)
         .outerjoin(_Decider, _Decider.id == Approval.decided_by_user_id)
+        .outerjoin(_Discusser, _Discusser.id == Approval.discussion_by_user_id)
     )
 
 
 def _info(found: Any) -> ApprovalInfo:
-    (a, record, deal_name, team_id, rep, rep_channel, rep_thread, approver, decider) = found
+    (a, record, deal_name, team_id, rep, rep_channel, rep_thread, approver, decider, talker) = found
+    discussion_by, discussion_at = talker, a.discussion_started_at
+    decision, decided_by, decided_at = a.decision, decider, a.decided_at
+    if decision == LEGACY_DISCUSS:
+        discussion_by, discussion_at = discussion_by or decider, discussion_at or decided_at
+        decision, decided_by, decided_at = None, None, None
     return ApprovalInfo(
         id=a.id,
         record_id=a.record_id,
@@ -191,12 +233,22 @@ def _info(found: Any) -> ApprovalInfo:
         requested_at=a.requested_at,
         remind_after=a.remind_after,
         reminder_claimed_at=a.reminder_claimed_at,
-        decision=Decision(a.decision) if a.decision else None,
-        decided_by=decider,
-        decided_at=a.decided_at,
+        decision=Decision(decision) if decision else None,
+        decided_by=decided_by,
+        decided_at=decided_at,
         override_outcome=Outcome(a.override_outcome) if a.override_outcome else None,
         reason=a.reason,
+        discussion_by=discussion_by,
+        discussion_started_at=discussion_at,
+        discussion_channel_id=a.discussion_channel_id
+        or (a.ping_channel_id if a.decision == LEGACY_DISCUSS else None),
+        discussion_link=a.discussion_link,
     )
+
+
+def _open_position() -> ColumnElement[bool]:
+    """No final position yet: pending, under discussion, or a Discuss stored the old way."""
+    return or_(Approval.decision.is_(None), Approval.decision == LEGACY_DISCUSS)
 
 
 def _rowcount(s: Session, statement: Any) -> int:
@@ -360,10 +412,11 @@ class Approvals:
         override_outcome: Outcome | None = None,
         reason: str | None = None,
     ) -> Decided:
-        """Store the first answer; every later one (any process) gets won=False and the first.
+        """Store the first final answer; every later one (any process) gets won=False and the
+        first. A discussion in progress does not stop it: talking is how a position is reached.
 
-        The WHERE clause `decision IS NULL` is the whole rule: on PostgreSQL a second UPDATE
-        blocks on the row lock and then re-checks it; on SQLite writers take turns.
+        The WHERE clause "no final position yet" is the whole rule: on PostgreSQL a second
+        UPDATE blocks on the row lock and then re-checks it; on SQLite writers take turns.
         """
         reason = reason.strip() if reason and reason.strip() else None
         if decision is Decision.OVERRIDE and (override_outcome is None or reason is None):
@@ -377,7 +430,7 @@ class Approvals:
                 _rowcount(
                     s,
                     update(Approval)
-                    .where(Approval.record_id == record_id, Approval.decision.is_(None))
+                    .where(Approval.record_id == record_id, _open_position())
                     .values(
                         decision=decision.value,
                         decided_by_user_id=by_user_id,
@@ -390,13 +443,56 @@ class Approvals:
             )
         return Decided(won=won, approval=self._require(record_id))
 
+    def start_discussion(
+        self, *, record_id: int, by_user_id: int, at: datetime, remind_after: datetime
+    ) -> Discussed:
+        """Mark the approval as under discussion, if it is the first Discuss and no final
+        position was taken; only the winner sets up the conversation.
+
+        The reminder is re-armed for `remind_after` (and its claim released): a discussion with
+        no position after that long gets one nudge of its own, even if the pending request was
+        already reminded. A reminder due while nobody had looked is thereby not sent as if
+        nobody had.
+        """
+        with self._write() as s:
+            won = (
+                _rowcount(
+                    s,
+                    update(Approval)
+                    .where(
+                        Approval.record_id == record_id,
+                        Approval.decision.is_(None),
+                        Approval.discussion_started_at.is_(None),
+                    )
+                    .values(
+                        discussion_by_user_id=by_user_id,
+                        discussion_started_at=at,
+                        remind_after=remind_after,
+                        reminder_claimed_at=None,
+                    ),
+                )
+                == 1
+            )
+        return Discussed(won=won, approval=self._require(record_id))
+
+    def set_discussion_place(self, *, record_id: int, channel_id: str, link: str | None) -> None:
+        """Remember where the discussion is; the first place stored stays."""
+        with self._write() as s:
+            s.execute(
+                update(Approval)
+                .where(Approval.record_id == record_id, Approval.discussion_channel_id.is_(None))
+                .values(discussion_channel_id=channel_id, discussion_link=link)
+            )
+
     # -- reminders ------------------------------------------------------------------------
 
     def claim_due_reminders(self, *, now: datetime, limit: int = 100) -> list[ApprovalInfo]:
         """Claim the approvals whose reminder is due; each is handed to exactly one caller.
 
-        Candidates are read first, then each is claimed with its own conditional UPDATE, so
-        two cron hosts waking together split the work instead of both sending everything.
+        Pending and under-discussion approvals alike (the caller words them differently); a
+        final position ends reminders. Candidates are read first, then each is claimed with its
+        own conditional UPDATE, so two cron hosts waking together split the work instead of
+        both sending everything.
         """
         due = (
             Approval.decision.is_(None),

@@ -229,9 +229,15 @@ class IdempotencyKey(Base):
 class Approval(Base):
     """A manager's (or deal desk's) position on a walk, stop-pilot or defer verdict.
 
-    One row per record. The first decision wins (a conditional UPDATE on `decision IS NULL`),
-    and the reminder is claimed with a conditional UPDATE on `reminder_claimed_at IS NULL`, so
-    several processes can race on either without double effects.
+    One row per record. `decision` is the final position, Agree or Override, and the first one
+    wins (a conditional UPDATE on `decision IS NULL`). Discuss is not a position: it fills the
+    `discussion_*` columns (the first Discuss wins the same way) and leaves `decision` open, so
+    the manager can still agree or override once they have talked. The reminder is claimed
+    with a conditional UPDATE on `reminder_claimed_at IS NULL`, so several processes can race
+    on any of these without double effects.
+
+    The CHECK on `decision` still admits 'discuss': rows written before migration 0005 held it
+    there, and tightening the constraint would rebuild the table on SQLite for no gain.
     """
 
     __tablename__ = "approvals"
@@ -269,6 +275,14 @@ class Approval(Base):
     hold_until_agreed: Mapped[bool] = mapped_column(default=False, server_default=false())
     """The workspace's hold setting as it was when the verdict was shown, so flipping the
     setting later never locks (or unlocks) a draft whose card already said otherwise."""
+    discussion_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Who clicked Discuss first; with discussion_started_at, set once and never cleared."""
+    discussion_started_at: Mapped[datetime | None]
+    discussion_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    """Where the two talk: a group DM of rep and manager, or the ping's own channel (its thread)
+    for a deal-desk ping or when the group DM could not be opened. None: not set up (yet)."""
+    discussion_link: Mapped[str | None] = mapped_column(String(1000))
+    """Slack's permalink to the discussion's first message, shown to rep and manager."""
 
 
 class RecordSearch(Base):
@@ -315,3 +329,4 @@ class RecordTag(Base):
     record_id: Mapped[int] = mapped_column(ForeignKey("walkaway_records.id"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+

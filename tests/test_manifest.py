@@ -22,6 +22,7 @@ JUSTIFIED_BOT_SCOPES = {
     "commands": "receive /walkaway",
     "chat:write": "post and update questions, verdicts, drafts and manager pings",
     "im:write": "open a DM with a rep or manager (conversations.open)",
+    "mpim:write": "open the group DM of rep and manager when the manager chooses Discuss",
     "im:history": "receive message.im: answers typed in the bot's DM",
     "users:read": "users.info: admin checks and display names",
     "channels:read": "conversations.members: only deal-desk channel members may answer its pings",

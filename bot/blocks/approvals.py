@@ -1,5 +1,6 @@
-"""Block Kit for manager approval: the ping, its decided form, the card's approval section,
-the notices to the rep, the Override modal and the workspace settings modal.
+"""Block Kit for manager approval: the ping, its discussed and decided forms, the card's approval
+section, the discussion's opener, the notices to the rep, the Override modal and the workspace
+settings modal.
 
 Everything a person typed (deal names, drafts, override reasons) and everything derived from it
 goes through safe_mrkdwn / plain_text; Slack ids we produced ourselves are put in mentions as-is.
@@ -49,7 +50,6 @@ Message = tuple[str, list[Block]]
 _LIST_ITEMS = 8
 _DECISION_EMOJI = {
     Decision.AGREE: ":white_check_mark:",
-    Decision.DISCUSS: ":speech_balloon:",
     Decision.OVERRIDE: ":leftwards_arrow_with_hook:",
 }
 REASON_LIMIT = 1500
@@ -92,21 +92,44 @@ def _quote(text: str, limit: int) -> str:
     return "\n".join(f">{line}" if line else ">" for line in escaped.splitlines())
 
 
+def _link(url: str | None, label: str) -> str | None:
+    """A Slack link from a permalink Slack gave us; None when there is none to give."""
+    return f"<{url}|{label}>" if url else None
+
+
+def _discusser(approval: ApprovalInfo) -> str:
+    return f"<@{approval.discussion_by}>" if approval.discussion_by else "Someone"
+
+
+def discussion_line(approval: ApprovalInfo) -> str:
+    """Since when, and by whom, the verdict is being talked over, with the way to the talk."""
+    started = approval.discussion_started_at
+    since = f" since {when(started)}" if started else ""
+    line = f":speech_balloon: *Under discussion*{since}, started by {_discusser(approval)}."
+    link = _link(approval.discussion_link, "Open the conversation")
+    return f"{line} {link}" if link else line
+
+
 def decided_line(approval: ApprovalInfo) -> str:
     """Who answered what, and when: the line that replaces the buttons everywhere."""
     decision = approval.decision
     if decision is None or approval.decided_at is None:
+        if approval.discussing:
+            return discussion_line(approval)
         return ":hourglass_flowing_sand: Waiting for an answer."
     who = f"<@{approval.decided_by}>" if approval.decided_by else "Someone"
     stamp = when(approval.decided_at)
     if decision is Decision.AGREE:
         text = f"{who} *agreed* with {approval.outcome.label} · {stamp}"
-    elif decision is Decision.DISCUSS:
-        text = f"{who} chose *Discuss*: talk before anything goes to the buyer · {stamp}"
     else:
         wanted = approval.override_outcome.label if approval.override_outcome else "another outcome"
         text = f"{who} *overrode* {approval.outcome.label}: wants *{wanted}* instead · {stamp}"
     line = f"{_DECISION_EMOJI[decision]} {text}"
+    if approval.discussion_started_at is not None:
+        line += (
+            f"\n:speech_balloon: After a discussion started by {_discusser(approval)} "
+            f"on {when(approval.discussion_started_at)}."
+        )
     if approval.reason:
         line += "\n" + _quote(approval.reason, REASON_LIMIT)
     return truncate(line, LIMITS.SECTION_TEXT)
@@ -121,6 +144,22 @@ def already_decided(approval: ApprovalInfo) -> str:
         f"Already answered: *{decision.label}* by {who} on {when(approval.decided_at)}. "
         "The first answer is the one on the record."
     )
+
+
+def already_discussing(approval: ApprovalInfo) -> str:
+    """For a second Discuss: where the conversation already is, and what is still to do."""
+    started = approval.discussion_started_at
+    since = f" on {when(started)}" if started else ""
+    text = (
+        f":speech_balloon: This is already under discussion: {_discusser(approval)} "
+        f"started it{since}."
+    )
+    link = _link(approval.discussion_link, "Open the conversation")
+    if link:
+        text += f" {link}."
+    elif approval.discussion_channel_id is None:
+        text += " The conversation is being set up; it will appear in a moment."
+    return text + " When you've talked it through, answer Agree or Override on the request."
 
 
 def already_decided_plain(approval: ApprovalInfo) -> str:
@@ -186,38 +225,43 @@ def ping_message(approval: ApprovalInfo, *, verdict: Verdict, draft: str | None)
     if approval.hold_until_agreed:
         context += " · The draft is held: it cannot be marked as sent until you agree."
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context)]))
-    if approval.decision is None:
-        ref = ApprovalRef(record=approval.record_id).dump()
-        blocks.append(
-            ActionsBlock(
-                block_id=BlockId.APPROVAL_ACTIONS,
-                elements=[
-                    ButtonElement(
-                        text="Agree", action_id=Action.APPROVAL_AGREE, value=ref, style="primary"
-                    ),
-                    ButtonElement(text="Discuss", action_id=Action.APPROVAL_DISCUSS, value=ref),
-                    ButtonElement(
-                        text="Override",
-                        action_id=Action.APPROVAL_OVERRIDE,
-                        value=ref,
-                        style="danger",
-                    ),
-                ],
-            )
-        )
-    else:
+    if approval.decision is not None or approval.discussing:
         blocks.append(
             SectionBlock(
                 block_id=BlockId.APPROVAL_STATUS,
                 text=MarkdownTextObject(text=decided_line(approval)),
             )
         )
-    state = approval.decision.label if approval.decision else "your position is needed"
+    if approval.decision is None:
+        blocks.append(_answer_buttons(approval))
+    if approval.decision is not None:
+        state = approval.decision.label
+    elif approval.discussing:
+        state = "under discussion, your position is still needed"
+    else:
+        state = "your position is needed"
     text = f"{outcome.label} on {approval.deal_name}: {state}"
     return plain_text(text, 3000), blocks
 
 
+def _answer_buttons(approval: ApprovalInfo) -> ActionsBlock:
+    """Agree, Discuss, Override; once a discussion is open, Discuss has done its job."""
+    ref = ApprovalRef(record=approval.record_id).dump()
+    buttons = [
+        ButtonElement(text="Agree", action_id=Action.APPROVAL_AGREE, value=ref, style="primary")
+    ]
+    if not approval.discussing:
+        buttons.append(ButtonElement(text="Discuss", action_id=Action.APPROVAL_DISCUSS, value=ref))
+    buttons.append(
+        ButtonElement(
+            text="Override", action_id=Action.APPROVAL_OVERRIDE, value=ref, style="danger"
+        )
+    )
+    return ActionsBlock(block_id=BlockId.APPROVAL_ACTIONS, elements=buttons)
+
+
 def reminder_message(approval: ApprovalInfo) -> Message:
+    """The one nudge for a request nobody has answered, under the request itself."""
     whose = "the deal desk's" if approval.approver_channel_id else "your"
     text = (
         f":alarm_clock: Reminder: <@{approval.rep_slack_id}>'s *{approval.outcome.label}* on "
@@ -230,22 +274,76 @@ def reminder_message(approval: ApprovalInfo) -> Message:
     )
 
 
-def discuss_opener(approval: ApprovalInfo, *, verdict: Verdict) -> Message:
-    """The first reply of the thread the manager and rep talk in, carrying the context."""
-    who = f"<@{approval.decided_by}>" if approval.decided_by else "The deal desk"
-    parts = [
-        f"<@{approval.rep_slack_id}>, {who} would like to talk about *{_deal(approval)}* before "
-        f"anything goes to the buyer. The verdict was *{approval.outcome.label}*.",
-        f":memo: {safe_mrkdwn(verdict.record_line, 1200)}",
-    ]
+def discussion_reminder(approval: ApprovalInfo, *, request_link: str | None) -> Message:
+    """The one nudge for a discussion that has not reached a position, posted where the two
+    talk: someone looked, so it says so instead of asking again as if nobody had."""
+    started = approval.discussion_started_at or approval.requested_at
+    answerer = approver_words(approval)
+    text = (
+        f":alarm_clock: Reminder: {_discusser(approval)} started discussing "
+        f"<@{approval.rep_slack_id}>'s *{approval.outcome.label}* on *{_deal(approval)}* on "
+        f"{when(started)}, and there is no position yet."
+    )
+    if approval.hold_until_agreed:
+        text += " The draft to the buyer stays on hold until it is agreed."
+    where = _link(request_link, "the request") or "the request"
+    text += f" When you've talked it through, {answerer} can Agree or Override on {where}."
+    return (
+        plain_text(f"Reminder: {approval.deal_name} is still under discussion", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=truncate(text, LIMITS.SECTION_TEXT)))],
+    )
+
+
+def discuss_opener(
+    approval: ApprovalInfo,
+    *,
+    verdict: Verdict,
+    request_link: str | None = None,
+    no_group: str | None = None,
+) -> Message:
+    """The first message of the discussion, carrying the context both sides need.
+
+    Three places: a group DM of rep and manager (the usual case, `request_link` points the
+    manager back to their buttons); a thread on the deal-desk message; or, when no group DM
+    could be opened (`no_group` is Slack's error), a thread on the manager's own DM, which the
+    rep cannot see, so it says so and sends the manager to the rep directly.
+    """
+    who = _discusser(approval)
+    rep = f"<@{approval.rep_slack_id}>"
+    deal = _deal(approval)
+    label = approval.outcome.label
+    if no_group is not None:
+        opening = (
+            f":warning: I couldn't start a group conversation with {rep} (Slack said "
+            f"`{safe_mrkdwn(no_group, 80)}`), so they can't see this thread. Message them "
+            f"directly about *{deal}*; they've been told you want to talk. The verdict was "
+            f"*{label}*."
+        )
+    else:
+        opening = (
+            f"{rep}, {who} would like to talk about *{deal}* before anything goes to the buyer. "
+            f"The verdict was *{label}*."
+        )
+    parts = [opening, f":memo: {safe_mrkdwn(verdict.record_line, 900)}"]
+    if verdict.reasons:
+        parts.append(truncate(_bullets("Why", [r.text for r in verdict.reasons]), 900))
     if verdict.conditions:
         parts.append(
             truncate(
                 _bullets("What would change the decision", [c.text for c in verdict.conditions]),
-                1200,
+                900,
             )
         )
-    parts.append("Reply in this thread to talk it through.")
+    if no_group is None:
+        answerer = approver_words(approval)
+        where = _link(request_link, "the request") or "the request"
+        close = "Reply in this thread" if approval.approver_channel_id else "Talk it through here"
+        parts.append(
+            f"{close}. Discuss is not a position: when you're done, {answerer} answers Agree "
+            f"or Override on {where}."
+        )
+        if approval.hold_until_agreed:
+            parts.append(":lock: The draft to the buyer stays on hold until it is agreed.")
     text = truncate("\n".join(parts), LIMITS.SECTION_TEXT)
     return (
         plain_text(f"Let's discuss {approval.deal_name}", 3000),
@@ -253,28 +351,71 @@ def discuss_opener(approval: ApprovalInfo, *, verdict: Verdict) -> Message:
     )
 
 
+def discussion_closed(approval: ApprovalInfo) -> Message:
+    """Posted in the discussion when the position is taken, so the talk ends on the answer."""
+    text = decided_line(approval)
+    if approval.hold_until_agreed and approval.decision is Decision.AGREE:
+        text = truncate(f"{text}\n:unlock: The draft can go to the buyer.", LIMITS.SECTION_TEXT)
+    label = approval.decision.label if approval.decision else "Update"
+    return (
+        plain_text(f"{label} on {approval.deal_name}", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=text))],
+    )
+
+
 # -- back to the rep ----------------------------------------------------------------------
 
 
-def rep_notice(approval: ApprovalInfo, *, discussion_link: str | None = None) -> Message:
-    """The decision, told to the rep in their qualification thread."""
+def discussion_notice(approval: ApprovalInfo, *, no_group: str | None = None) -> Message:
+    """Discuss, told to the rep: who wants to talk, where, and that a position is still to come.
+
+    `no_group` is Slack's error when the group DM could not be opened: the rep is then sent to
+    the manager directly rather than to a thread they cannot see.
+    """
+    who = _discusser(approval)
+    deal = _deal(approval)
+    text = f":speech_balloon: {who} wants to talk about *{deal}* before taking a position."
+    link = approval.discussion_link
+    if no_group is not None:
+        text += (
+            f" I couldn't open a group conversation for you both (Slack said "
+            f"`{safe_mrkdwn(no_group, 80)}`), so message {who} directly."
+        )
+    elif approval.discussion_in_thread and approval.approver_channel_id:
+        where = f"<{link}|open it>" if link else "it's on the deal-desk message"
+        text += (
+            f" The conversation is a thread in <#{approval.approver_channel_id}>: {where}. "
+            "If you're not in that channel, join it to reply."
+        )
+    elif approval.discussion_channel_id and not approval.discussion_in_thread:
+        opened = " I've opened a group conversation for you both, with the context"
+        text += f"{opened}: <{link}|open it>." if link else f"{opened}."
+    else:
+        text += f" They have the verdict and its reasons; reach out to {who}."
+    if approval.hold_until_agreed:
+        text += (
+            " The draft stays on hold for now: once they *Agree*, *Mark as sent* unlocks. "
+            "They can also still override."
+        )
+    else:
+        text += " Hold the draft until you've talked; they can still agree or override after."
+    return (
+        plain_text(f"Discuss on {approval.deal_name}", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=truncate(text, LIMITS.SECTION_TEXT)))],
+    )
+
+
+def rep_notice(approval: ApprovalInfo) -> Message:
+    """The final position, told to the rep in their qualification thread."""
     who = f"<@{approval.decided_by}>" if approval.decided_by else "Your manager"
     deal = _deal(approval)
     label = approval.outcome.label
     decision = approval.decision
     if decision is Decision.AGREE:
-        text = f":white_check_mark: {who} agrees with *{label}* on *{deal}*."
+        talked = "After talking it through, " if approval.discussion_started_at else ""
+        text = f":white_check_mark: {talked}{who} agrees with *{label}* on *{deal}*."
         if approval.hold_until_agreed:
             text += " The draft is unlocked: *Mark as sent* once it has gone to the buyer."
-    elif decision is Decision.DISCUSS:
-        text = (
-            f":speech_balloon: {who} wants to talk about *{deal}* before anything goes to the "
-            "buyer. Hold the draft for now."
-        )
-        if discussion_link:
-            text += f" The conversation is here: {discussion_link}"
-        else:
-            text += f" They have the verdict and its reasons; reach out to {who}."
     else:
         wanted = approval.override_outcome.label if approval.override_outcome else "another way"
         text = (
@@ -312,6 +453,16 @@ def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Bloc
                 ],
             )
         )
+    elif approval.discussing:
+        blocks.append(
+            SectionBlock(
+                block_id=BlockId.APPROVAL_STATUS,
+                text=MarkdownTextObject(
+                    text=f"{discussion_line(approval)} Once you've talked, "
+                    f"{approver_words(approval)} can still agree or override."
+                ),
+            )
+        )
     elif approval.decision is None:
         asked = when(approval.requested_at) if approval.ping_ts else "just now"
         blocks.append(
@@ -334,6 +485,11 @@ def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Bloc
     if approval.hold_until_agreed:
         if approval.decision is Decision.AGREE:
             hold = ":unlock: Your manager agreed, so the draft can go to the buyer."
+        elif approval.discussing:
+            hold = (
+                ":lock: *The draft is on hold until your manager agrees.* Talking it over is "
+                "not an answer yet: once they *Agree*, *Mark as sent* unlocks."
+            )
         else:
             hold = (
                 ":lock: *The draft is on hold until your manager agrees.* This workspace asks "

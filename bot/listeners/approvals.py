@@ -31,7 +31,7 @@ from bot.payloads import BadPayload
 from bot.slack_flow import Deps, actor_from
 from storage.approvals import Decision
 
-_DECISIONS = {Action.APPROVAL_AGREE: Decision.AGREE, Action.APPROVAL_DISCUSS: Decision.DISCUSS}
+_ANSWERS = {Action.APPROVAL_AGREE: flow.agree, Action.APPROVAL_DISCUSS: flow.discuss}
 _OVERRIDE_FIELDS = {"outcome": Block.OVERRIDE_OUTCOME, "reason": Block.OVERRIDE_REASON}
 STALE = "That button carries something I don't recognise, so I did nothing."
 
@@ -47,14 +47,8 @@ def register(app: App, deps: Deps) -> None:
         def decide() -> None:
             action = body["actions"][0]
             ref = ApprovalRef.load(action.get("value"))
-            approval = flow.record_decision(
-                client,
-                deps,
-                actor=actor_from(body),
-                record_id=ref.record,
-                decision=_DECISIONS[Action(action["action_id"])],
-            )
-            flow.announce(client, deps, approval)
+            answer = _ANSWERS[Action(action["action_id"])]
+            answer(client, deps, actor=actor_from(body), record_id=ref.record)
 
         tell(body, client, respond, decide, stale=STALE)
 

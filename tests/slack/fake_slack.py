@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["RESPONSE_URL_METHOD", "Call", "FakeSlack"]
+__all__ = ["RESPONSE_URL_METHOD", "Call", "FakeSlack", "mpim_id"]
 
 RESPONSE_URL_METHOD = "response_url"
 """The method name under which posts to a fake ``response_url`` are recorded."""
@@ -374,9 +374,31 @@ class FakeSlack:
         users = args.get("users", "")
         if isinstance(users, list):
             users = ",".join(users)
-        first = str(users).split(",")[0] if users else ""
+        people = [u.strip() for u in str(users).split(",") if u.strip()] if users else []
+        if len(people) > 1 and not args.get("channel"):
+            return self._open_group_dm(people)
+        first = people[0] if people else ""
         channel_id = str(args["channel"]) if args.get("channel") else "D" + first
         return {"ok": True, "channel": {"id": channel_id}}
+
+    def _open_group_dm(self, people: list[str]) -> dict[str, Any]:
+        """Several users: a multi-person DM (mpim) of them and the bot, as Slack opens one.
+
+        The same set of people (in any order) gets the same conversation back, as on Slack,
+        and its members are those people plus the bot.
+        """
+        channel_id = mpim_id(people)
+        with self._lock:
+            self._members[channel_id] = [*sorted(set(people)), self.bot_user_id]
+        return {
+            "ok": True,
+            "channel": {"id": channel_id, "is_mpim": True, "is_im": False, "is_private": True},
+        }
+
+    def members_of(self, channel: str) -> list[str]:
+        """Who is in a conversation, as conversations.members would answer."""
+        with self._lock:
+            return list(self._members.get(channel, []))
 
     def _api_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -440,6 +462,11 @@ class FakeSlack:
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._view(args)
+
+
+def mpim_id(people: list[str]) -> str:
+    """The group DM the fake opens for these users: one id per set of people, never a D… id."""
+    return "G" + "".join(sorted({p.lstrip("UW") for p in people}))
 
 
 def _snake(method: str) -> str:

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.approval_flow import ReminderLoop
+from bot.approval_flow import ReminderLoop, send_due_reminders
 from bot.cli import main
 from bot.domain.model import Outcome
 from storage.approvals import ApprovalInfo, ApprovalSettings, Decision
 from storage.repository import Store
-from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack, mpim_id
 from tests.slack.limits import assert_call_within_limits
 from tests.slack.signed import Response, button_click
 from tests.slack.world import (
@@ -153,6 +153,10 @@ def ping_in(fake: FakeSlack, channel: str) -> dict[str, Any]:
 
 def manager_dm(manager: str = MGR) -> str:
     return "D" + manager
+
+
+GROUP = mpim_id([REP, MGR])
+"""The group DM the fake opens for the rep and their manager."""
 
 
 def click_in(
@@ -360,20 +364,121 @@ def test_agree_is_stored_shown_in_the_dm_and_told_to_the_rep(world: World) -> No
     assert "agreed" in decision_text(world)
 
 
-def test_discuss_opens_a_thread_on_the_managers_message_with_the_context(world: World) -> None:
+def test_discuss_opens_a_group_dm_of_rep_and_manager_with_the_context(world: World) -> None:
     set_manager(world)
     reach_verdict(world)
     ping = ping_in(world.fake, manager_dm())
     click_in(world, manager_dm(), ping, "approval_discuss", user=MGR)
     world.settle()
-    assert approval_of(world).decision is Decision.DISCUSS
+
+    assert world.fake.calls("conversations.open")[-1].args["users"] == f"{REP},{MGR}"
+    assert set(world.fake.members_of(GROUP)) >= {REP, MGR}
+    (opener,) = world.fake.messages(GROUP)
+    said = text_of(opener)
+    assert "<@U0REP>, <@U0MGR> would like to talk about *Acme renewal*" in said
+    assert "The verdict was *Walk away*" in said
+    assert "Walked away: the terms would compromise our values." in said  # record line
+    assert "The terms on the table would compromise our values." in said  # reason
+    assert "What would change the decision" in said
+    assert f"<https://fake-workspace.slack.com/archives/{manager_dm()}/p" in said  # the request
+    assert "Discuss is not a position" in said
+    assert world.fake.messages(manager_dm(), thread_ts=ping["ts"]) == []
+
+    approval = approval_of(world)
+    assert approval.decision is None and approval.discussing
+    assert approval.discussion_by == MGR and approval.discussion_started_at is not None
+    assert approval.discussion_channel_id == GROUP
+    group_link = f"https://fake-workspace.slack.com/archives/{GROUP}/p"
+    assert approval.discussion_link is not None and approval.discussion_link.startswith(group_link)
+
+    updated = ping_in(world.fake, manager_dm())
+    shown = text_of(updated)
+    assert "*Under discussion* since <!date^" in shown and "started by <@U0MGR>" in shown
+    assert f"<{approval.discussion_link}|Open the conversation>" in shown
+    assert [a["action_id"] for a in actions_of(updated)] == ["approval_agree", "approval_override"]
+
+    (notice,) = rep_notices(world)
+    told = text_of(notice)
+    assert "<@U0MGR> wants to talk about *Acme renewal* before taking a position" in told
+    assert f"<{approval.discussion_link}|open it>" in told
+    card = decision_text(world)
+    assert "*Under discussion*" in card and "can still agree or override" in card
+
+
+def test_a_second_discuss_points_to_the_discussion_already_open(world: World) -> None:
+    set_manager(world)
+    reach_verdict(world)
+    ping = ping_in(world.fake, manager_dm())
+    click_in(world, manager_dm(), ping, "approval_discuss", user=MGR)
+    world.settle()
+    mark = world.mark()
+    click_in(world, manager_dm(), ping, "approval_discuss", user=MGR)  # the stale copy
+    world.settle()
+    (said,) = replies_since(world, mark)
+    assert "already under discussion: <@U0MGR> started it on <!date^" in said
+    assert f"archives/{GROUP}/p" in said
+    assert {c.method for c in world.calls_since(mark)} == {RESPONSE_URL_METHOD}
+    assert len(world.fake.messages(GROUP)) == 1
+    assert len(rep_notices(world)) == 1
+
+
+def test_when_no_group_dm_can_be_opened_the_thread_on_the_ping_takes_its_place(
+    world: World,
+) -> None:
+    set_manager(world)
+    reach_verdict(world)
+    ping = ping_in(world.fake, manager_dm())
+    world.fake.fail_next("conversations.open", "missing_scope")
+    click_in(world, manager_dm(), ping, "approval_discuss", user=MGR)
+    world.settle()
+
+    approval = approval_of(world)
+    assert approval.discussing and approval.discussion_by == MGR, "the Discuss is kept"
+    assert approval.discussion_channel_id == manager_dm() and approval.discussion_in_thread
+    assert approval.discussion_link is None, "the rep could not open a link to the manager's DM"
     (opener,) = world.fake.messages(manager_dm(), thread_ts=ping["ts"])
     said = text_of(opener)
-    assert "<@U0REP>" in said and "Acme renewal" in said
+    assert "I couldn't start a group conversation with <@U0REP>" in said
+    assert "`missing_scope`" in said and "they can't see this thread" in said
     assert "Walked away: the terms would compromise our values." in said
-    assert "Reply in this thread" in said
     (notice,) = rep_notices(world)
-    assert "wants to talk about *Acme renewal*" in text_of(notice)
+    told = text_of(notice)
+    assert "I couldn't open a group conversation for you both" in told
+    assert "message <@U0MGR> directly" in told
+    assert manager_dm() not in told
+
+    click_in(world, manager_dm(), ping_in(world.fake, manager_dm()), "approval_agree", user=MGR)
+    world.settle()
+    assert approval_of(world).decision is Decision.AGREE
+
+
+def test_override_after_a_discussion_is_taken_and_closes_it(world: World) -> None:
+    set_manager(world)
+    reach_verdict(world)
+    ping = ping_in(world.fake, manager_dm())
+    click_in(world, manager_dm(), ping, "approval_discuss", user=MGR)
+    world.settle()
+    manager = World(
+        fake=world.fake,
+        slack=world.slack,
+        database_url=world.database_url,
+        user=MGR,
+        executor=world.executor,
+    )
+    view = manager.open_view(ping_in(world.fake, manager_dm()), "approval_override")
+    done = manager.submit_view(view, override_values("defer", "Wait for their audit."))
+    assert done.status == 200 and done.body == ""
+    world.settle()
+    approval = approval_of(world)
+    assert approval.decision is Decision.OVERRIDE and approval.override_outcome is Outcome.DEFER
+    assert approval.discussion_by == MGR
+    _, closing = world.fake.messages(GROUP)
+    assert "*overrode* Walk away: wants *Defer* instead" in text_of(closing)
+    notice = rep_notices(world)[-1]
+    assert "they want *Defer* instead" in text_of(notice)
+    shown = text_of(ping_in(world.fake, manager_dm()))
+    assert actions_of(ping_in(world.fake, manager_dm())) == []
+    assert "After a discussion started by <@U0MGR>" in shown
 
 
 def test_override_needs_an_outcome_and_a_reason_and_the_rep_sees_both(world: World) -> None:
@@ -483,16 +588,22 @@ def test_two_simultaneous_clicks_record_one_decision(world: World) -> None:
     )
     world.settle()
     approval = approval_of(world)
-    assert approval.decision in (Decision.AGREE, Decision.DISCUSS)
-    assert len(rep_notices(world)) == 1
+    assert approval.decision is Decision.AGREE, "Discuss is not a position; one Agree is"
+    discussed = approval.discussion_started_at is not None  # only if it came before the Agree
+    told = [text_of(m) for m in rep_notices(world)]
+    assert sum("agrees with *Walk away*" in t for t in told) == 1
+    assert sum("wants to talk" in t for t in told) <= discussed  # not if the Agree overtook it
+    assert len(world.fake.messages(GROUP)) in ((0,) if not discussed else (1, 2))
+    assert sum("*agreed*" in text_of(m) for m in world.fake.messages(GROUP)) <= 1
     ping_updates = [
         c
         for c in world.calls_since(mark)
         if c.method == "chat.update" and c.args.get("channel") == manager_dm()
     ]
-    assert len(ping_updates) == 1
+    assert len(ping_updates) == 1 + discussed
     losers = [t for t in replies_since(world, mark) if "Already answered" in t]
-    assert len(losers) == 2
+    assert len(losers) == 2 - discussed
+    assert actions_of(ping_in(world.fake, manager_dm())) == []
 
 
 def test_clicks_racing_through_two_app_processes_record_one_decision(
@@ -509,7 +620,7 @@ def test_clicks_racing_through_two_app_processes_record_one_decision(
             [
                 lambda: click_in(world, manager_dm(), ping, "approval_agree", user=MGR),
                 lambda: click_in(
-                    world, manager_dm(), ping, "approval_discuss", user=MGR, slack=second
+                    world, manager_dm(), ping, "approval_agree", user=MGR, slack=second
                 ),
             ]
         )
@@ -517,12 +628,39 @@ def test_clicks_racing_through_two_app_processes_record_one_decision(
         other_process.wait_idle()
     other_process.shutdown()
     approval = approval_of(world)
-    assert approval.decision in (Decision.AGREE, Decision.DISCUSS)
+    assert approval.decision is Decision.AGREE
     assert len(rep_notices(world)) == 1
     losers = [t for t in replies_since(world, mark) if "Already answered" in t]
     assert len(losers) == 1
-    shown = text_of(ping_in(world.fake, manager_dm()))
-    assert ("*agreed*" in shown) == (approval.decision is Decision.AGREE)
+    assert "*agreed*" in text_of(ping_in(world.fake, manager_dm()))
+
+
+def test_discuss_racing_through_two_app_processes_opens_one_discussion(
+    on_any_db: World,
+) -> None:
+    world = on_any_db
+    set_manager(world)
+    reach_verdict(world)
+    ping = ping_in(world.fake, manager_dm())
+    other_process = TrackingExecutor()
+    with running_app(world.fake, world.database_url, executor=other_process) as second:
+        mark = world.mark()
+        _race_clicks(
+            [
+                lambda: click_in(world, manager_dm(), ping, "approval_discuss", user=MGR),
+                lambda: click_in(
+                    world, manager_dm(), ping, "approval_discuss", user=MGR, slack=second
+                ),
+            ]
+        )
+        world.settle()
+        other_process.wait_idle()
+    other_process.shutdown()
+    assert approval_of(world).discussing
+    assert len(world.fake.messages(GROUP)) == 1
+    assert len(rep_notices(world)) == 1
+    pointed = [t for t in replies_since(world, mark) if "already under discussion" in t]
+    assert len(pointed) == 1
 
 
 # -- hold until agreed ----------------------------------------------------------------------
@@ -553,6 +691,47 @@ def test_hold_mode_keeps_the_draft_unsent_until_the_manager_agrees(world: World)
     world.click(world.draft(), action_id="mark_sent")
     world.settle()
     detail = store.get_record(record_id=record_id)
+    assert detail is not None and detail.sent_at is not None
+
+
+def test_hold_mode_after_discuss_then_agree_the_draft_can_be_sent(world: World) -> None:
+    save_settings(world, hold_until_agreed=True)
+    set_manager(world)
+    reach_verdict(world)
+    click_in(world, manager_dm(), ping_in(world.fake, manager_dm()), "approval_discuss", user=MGR)
+    world.settle()
+    (opener,) = world.fake.messages(GROUP)
+    assert "stays on hold until it is agreed" in text_of(opener)
+    (discussing,) = rep_notices(world)
+    assert "once they *Agree*, *Mark as sent* unlocks" in text_of(discussing)
+    card = decision_text(world)
+    assert "*Under discussion*" in card and "Talking it over is not an answer yet" in card
+
+    mark = world.mark()
+    world.click(world.draft(), action_id="mark_sent")
+    world.settle()
+    said = replies_since(world, mark)
+    assert any("They asked to talk it over first, which is not an answer yet" in t for t in said)
+    record_id = approval_of(world).record_id
+    detail = world.store().get_record(record_id=record_id)
+    assert detail is not None and detail.sent_at is None
+
+    updated = ping_in(world.fake, manager_dm())
+    click_in(world, manager_dm(), updated, "approval_agree", user=MGR)
+    world.settle()
+    approval = approval_of(world)
+    assert approval.decision is Decision.AGREE and approval.discussion_by == MGR
+    assert "the draft can go to the buyer" in decision_text(world)
+    agreed = rep_notices(world)[-1]
+    assert "After talking it through, <@U0MGR> agrees with *Walk away*" in text_of(agreed)
+    assert "The draft is unlocked" in text_of(agreed)
+    _, closing = world.fake.messages(GROUP)
+    assert "*agreed* with Walk away" in text_of(closing)
+    assert "The draft can go to the buyer." in text_of(closing)
+
+    world.click(world.draft(), action_id="mark_sent")
+    world.settle()
+    detail = world.store().get_record(record_id=record_id)
     assert detail is not None and detail.sent_at is not None
 
 
@@ -662,11 +841,25 @@ def test_a_rep_without_a_manager_goes_to_the_deal_desk_where_only_members_answer
     click_in(world, DESK, ping, "approval_discuss", user=DESK_MEMBER)
     world.settle()
     approval = approval_of(world)
-    assert approval.decision is Decision.DISCUSS and approval.decided_by == DESK_MEMBER
+    assert approval.discussing and approval.discussion_by == DESK_MEMBER
+    assert approval.discussion_in_thread
+    assert not world.fake.calls("conversations.open")[1:], "a desk thread needs no group DM"
     (opener,) = world.fake.messages(DESK, thread_ts=ping["ts"])
-    assert "<@U0REP>" in text_of(opener)
+    assert "<@U0REP>, <@U0DESK> would like to talk" in text_of(opener)
+    assert "Reply in this thread" in text_of(opener)
     (notice,) = rep_notices(world)
-    assert "https://fake-workspace.slack.com/archives/C0DESK/" in text_of(notice)
+    told = text_of(notice)
+    assert "a thread in <#C0DESK>: <https://fake-workspace.slack.com/archives/C0DESK/" in told
+    assert "If you're not in that channel, join it to reply" in told
+    updated = ping_in(world.fake, DESK)
+    assert [a["action_id"] for a in actions_of(updated)] == ["approval_agree", "approval_override"]
+
+    click_in(world, DESK, updated, "approval_agree", user="U0LEAD")
+    world.settle()
+    approval = approval_of(world)
+    assert approval.decision is Decision.AGREE and approval.decided_by == "U0LEAD"
+    _, closing = world.fake.messages(DESK, thread_ts=ping["ts"])
+    assert "<@U0LEAD> *agreed* with Walk away" in text_of(closing)
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -784,6 +977,50 @@ def test_serving_processes_remind_once_between_them(world: World) -> None:
             store.close()
     assert len(world.fake.messages(manager_dm(), thread_ts=ping["ts"])) == 1
     assert approval_of(world).reminder_claimed_at is not None
+
+
+def test_a_discussion_is_reminded_once_where_both_talk_not_as_if_nobody_looked(
+    world: World,
+) -> None:
+    save_settings(world, hold_until_agreed=True)
+    set_manager(world)
+    reach_verdict(world)
+    ping = ping_in(world.fake, manager_dm())
+    pending = approval_of(world)
+    assert pending.remind_after is not None
+    client = WebClient(token=TOKEN, base_url=world.fake.base_url)
+    store = world.store()
+    assert send_due_reminders(client, store, now=pending.remind_after + timedelta(minutes=1)) == 1
+    (waiting,) = world.fake.messages(manager_dm(), thread_ts=ping["ts"])
+    assert "has been waiting for your position" in text_of(waiting)
+
+    click_in(world, manager_dm(), ping_in(world.fake, manager_dm()), "approval_discuss", user=MGR)
+    world.settle()
+    discussing = approval_of(world)
+    assert discussing.discussion_started_at is not None and discussing.remind_after is not None
+    assert discussing.remind_after - discussing.discussion_started_at >= timedelta(days=2)
+    assert discussing.reminder_claimed_at is None, "the discussion gets a nudge of its own"
+    early = discussing.remind_after - timedelta(hours=1)
+    assert send_due_reminders(client, store, now=early) == 0
+
+    due = discussing.remind_after + timedelta(minutes=1)
+    assert [send_due_reminders(client, store, now=due) for _ in range(2)] == [1, 0]
+    _, nudge = world.fake.messages(GROUP)
+    said = text_of(nudge)
+    assert "Reminder: <@U0MGR> started discussing <@U0REP>'s *Walk away*" in said
+    assert "there is no position yet" in said and "stays on hold" in said
+    assert f"<https://fake-workspace.slack.com/archives/{manager_dm()}/p" in said
+    assert "waiting for your position" not in said
+    assert len(world.fake.messages(manager_dm(), thread_ts=ping["ts"])) == 1, "not re-asked"
+    refreshed = ping_in(world.fake, manager_dm())
+    assert [a["action_id"] for a in actions_of(refreshed)] == [
+        "approval_agree",
+        "approval_override",
+    ]
+
+    click_in(world, manager_dm(), refreshed, "approval_agree", user=MGR)
+    world.settle()
+    assert send_due_reminders(client, store, now=due + timedelta(days=30)) == 0
 
 
 def test_the_record_shows_the_managers_position(

@@ -1,22 +1,24 @@
-"""Approvals hold under concurrency: one decision, one route, one reminder, whatever races."""
+"""Approvals hold under concurrency: one final decision, one discussion, one route, one reminder
+per stage, whatever races; and migration 0005 turns old final Discusses into open discussions."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import select, update
+from alembic import command
+from sqlalchemy import select, text, update
 
 from bot.domain.model import Outcome
 from storage import Store
-from storage.approvals import ApprovalInfo, ApprovalSettings, Decision
-from storage.db import make_engine
+from storage.approvals import ApprovalInfo, ApprovalSettings, Decision, Discussed
+from storage.db import alembic_config, make_engine
 from storage.errors import InvalidValueError
 from storage.models import Approval, Workspace
-from tests.storage.builders import Team, answer, defer_verdict, open_deal
+from tests.storage.builders import Team, answer, defer_verdict, make_team, open_deal
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 T = TypeVar("T")
@@ -50,6 +52,14 @@ def _pinged(store: Store, team: Team, *, remind_after: datetime = NOW) -> Approv
     found = store.approvals.get(record_id=record_id)
     assert found is not None
     return found
+
+
+def _discuss(
+    store: Store, team: Team, record_id: int, *, at: datetime = NOW, remind_after: datetime = NOW
+) -> Discussed:
+    return store.approvals.start_discussion(
+        record_id=record_id, by_user_id=team.manager_id, at=at, remind_after=remind_after
+    )
 
 
 def _race(n: int, work: Callable[[int], T]) -> list[T]:
@@ -168,16 +178,24 @@ def test_the_first_decision_wins_and_later_ones_see_who_and_when(store: Store, t
     assert later.approval.override_outcome is None and later.approval.reason is None
 
 
+@pytest.mark.parametrize("discussed_first", [False, True], ids=["pending", "under-discussion"])
 def test_racing_decisions_from_two_stores_have_exactly_one_winner(
-    open_store: Callable[[], Store], team: Team
+    open_store: Callable[[], Store], team: Team, discussed_first: bool
 ) -> None:
     stores = [open_store() for _ in range(2)]
     approval = _pinged(stores[0], team)
-    choices = [Decision.AGREE, Decision.DISCUSS] * 4
+    if discussed_first:
+        assert _discuss(stores[0], team, approval.record_id).won
+    choices = [Decision.AGREE, Decision.OVERRIDE] * 4
 
     def decide(i: int) -> tuple[bool, Decision]:
+        override = choices[i] is Decision.OVERRIDE
         result = stores[i % 2].approvals.decide(
-            record_id=approval.record_id, decision=choices[i], by_user_id=team.manager_id
+            record_id=approval.record_id,
+            decision=choices[i],
+            by_user_id=team.manager_id,
+            override_outcome=Outcome.PROCEED if override else None,
+            reason="The sponsor moved." if override else None,
         )
         return result.won, choices[i]
 
@@ -305,3 +323,223 @@ def test_the_database_refuses_an_override_without_its_reason(
             )
     finally:
         engine.dispose()
+
+
+# -- discussion -------------------------------------------------------------------------------
+
+
+def test_discuss_is_not_a_position_and_a_later_answer_still_wins(store: Store, team: Team) -> None:
+    approval = _pinged(store, team)
+    started = _discuss(store, team, approval.record_id, at=NOW)
+    assert started.won
+    discussing = started.approval
+    assert discussing.discussing and discussing.decision is None
+    assert (discussing.discussion_by, discussing.discussion_started_at) == (
+        team.manager_slack_id,
+        NOW,
+    )
+    again = _discuss(store, team, approval.record_id, at=NOW + timedelta(hours=1))
+    assert not again.won and again.approval.discussion_started_at == NOW
+
+    agreed = store.approvals.decide(
+        record_id=approval.record_id,
+        decision=Decision.AGREE,
+        by_user_id=team.manager_id,
+        at=NOW + timedelta(days=1),
+    )
+    assert agreed.won
+    final = agreed.approval
+    assert final.decision is Decision.AGREE and not final.discussing
+    assert final.discussion_by == team.manager_slack_id, "who discussed stays on the record"
+    late = _discuss(store, team, approval.record_id)
+    assert not late.won and late.approval.decision is Decision.AGREE
+
+
+def test_discuss_after_a_final_answer_changes_nothing(store: Store, team: Team) -> None:
+    approval = _pinged(store, team)
+    store.approvals.decide(
+        record_id=approval.record_id, decision=Decision.AGREE, by_user_id=team.manager_id
+    )
+    late = _discuss(store, team, approval.record_id)
+    assert not late.won
+    assert late.approval.discussion_started_at is None
+
+
+def test_racing_discusses_from_two_stores_start_one_discussion(
+    open_store: Callable[[], Store], team: Team
+) -> None:
+    stores = [open_store() for _ in range(2)]
+    approval = _pinged(stores[0], team)
+    results = _race(
+        6,
+        lambda i: stores[i % 2].approvals.start_discussion(
+            record_id=approval.record_id,
+            by_user_id=team.manager_id,
+            at=NOW + timedelta(seconds=i),
+            remind_after=NOW + timedelta(days=2),
+        ),
+    )
+    assert sorted(r.won for r in results) == [False] * 5 + [True]
+    (winner,) = [r.approval for r in results if r.won]
+    stored = stores[1].approvals.get(record_id=approval.record_id)
+    assert stored is not None
+    assert stored.discussion_started_at == winner.discussion_started_at
+
+
+def test_the_discussion_place_is_set_once(store: Store, team: Team) -> None:
+    approval = _pinged(store, team)
+    _discuss(store, team, approval.record_id)
+    store.approvals.set_discussion_place(
+        record_id=approval.record_id, channel_id="G0ABC", link="https://x/archives/G0ABC/p1"
+    )
+    store.approvals.set_discussion_place(record_id=approval.record_id, channel_id="DMGR", link=None)
+    found = store.approvals.get(record_id=approval.record_id)
+    assert found is not None
+    assert (found.discussion_channel_id, found.discussion_link) == (
+        "G0ABC",
+        "https://x/archives/G0ABC/p1",
+    )
+    assert not found.discussion_in_thread
+
+
+def test_a_discussion_gets_one_reminder_of_its_own_even_after_the_pending_one(
+    store: Store, team: Team
+) -> None:
+    approval = _pinged(store, team, remind_after=NOW)
+    (pending,) = [
+        a for a in store.approvals.claim_due_reminders(now=NOW) if a.record_id == approval.record_id
+    ]
+    assert not pending.discussing
+
+    later = NOW + timedelta(days=1)
+    _discuss(store, team, approval.record_id, at=later, remind_after=later + timedelta(days=2))
+    early = store.approvals.claim_due_reminders(now=later + timedelta(days=1))
+    assert approval.record_id not in [a.record_id for a in early]
+    (nudge,) = [
+        a
+        for a in store.approvals.claim_due_reminders(now=later + timedelta(days=2))
+        if a.record_id == approval.record_id
+    ]
+    assert nudge.discussing
+    again = store.approvals.claim_due_reminders(now=later + timedelta(days=60))
+    assert approval.record_id not in [a.record_id for a in again]
+
+
+def test_a_position_taken_during_a_discussion_ends_its_reminder(store: Store, team: Team) -> None:
+    approval = _pinged(store, team, remind_after=NOW)
+    _discuss(store, team, approval.record_id, remind_after=NOW)
+    store.approvals.decide(
+        record_id=approval.record_id, decision=Decision.AGREE, by_user_id=team.manager_id
+    )
+    due = store.approvals.claim_due_reminders(now=NOW + timedelta(days=30))
+    assert approval.record_id not in [a.record_id for a in due]
+
+
+def test_a_discuss_stored_the_old_way_reads_as_an_open_discussion(
+    store: Store, team: Team, migrated_url: str
+) -> None:
+    """A process still on pre-0005 code (a rolling deploy) writes Discuss into `decision`."""
+    approval = _pinged(store, team)
+    engine = make_engine(migrated_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(Approval)
+                .where(Approval.id == approval.id)
+                .values(decision="discuss", decided_by_user_id=team.manager_id, decided_at=NOW)
+            )
+    finally:
+        engine.dispose()
+    found = store.approvals.get(record_id=approval.record_id)
+    assert found is not None and found.discussing
+    assert (found.discussion_by, found.discussion_started_at) == (team.manager_slack_id, NOW)
+    assert found.discussion_channel_id == "DMGR" and found.discussion_in_thread
+    assert not _discuss(store, team, approval.record_id).won
+    agreed = store.approvals.decide(
+        record_id=approval.record_id, decision=Decision.AGREE, by_user_id=team.manager_id
+    )
+    assert agreed.won and agreed.approval.decision is Decision.AGREE
+
+
+# -- migration 0005 ---------------------------------------------------------------------------
+
+
+def _alembic(url: str, verb: str, revision: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            getattr(command, verb)(config, revision)
+            connection.commit()
+    finally:
+        engine.dispose()
+
+
+def _approval_rows(url: str) -> dict[int, dict[str, Any]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT * FROM approvals")).mappings().all()
+    finally:
+        engine.dispose()
+    return {int(row["record_id"]): dict(row) for row in rows}
+
+
+def _as_utc(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_migration_0005_opens_old_discusses_again_and_reminds_only_held_drafts(
+    fresh_url: Callable[[], str],
+) -> None:
+    url = fresh_url()
+    store = Store.open(url)
+    try:
+        team = make_team(store)
+        held, free, agreed = (_pinged(store, team, remind_after=NOW) for _ in range(3))
+        for approval in (held, free, agreed):
+            _discuss(store, team, approval.record_id, at=NOW + timedelta(hours=1))
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:  # both were reminded while pending, under old code
+                conn.execute(
+                    update(Approval)
+                    .where(Approval.id.in_([held.id, free.id]))
+                    .values(reminder_claimed_at=NOW)
+                )
+                conn.execute(
+                    update(Approval).where(Approval.id == held.id).values(hold_until_agreed=True)
+                )
+        finally:
+            engine.dispose()
+        store.approvals.decide(
+            record_id=agreed.record_id, decision=Decision.AGREE, by_user_id=team.manager_id
+        )
+    finally:
+        store.close()
+
+    _alembic(url, "downgrade", "0004")
+    old = _approval_rows(url)
+    assert [old[a.record_id]["decision"] for a in (held, free, agreed)] == [
+        "discuss",
+        "discuss",
+        "agree",
+    ]
+    assert "discussion_started_at" not in old[held.record_id]
+
+    _alembic(url, "upgrade", "0005")
+    new = _approval_rows(url)
+    for approval in (held, free):
+        row = new[approval.record_id]
+        assert row["decision"] is None and row["decided_at"] is None
+        assert row["discussion_by_user_id"] == team.manager_id
+        assert _as_utc(row["discussion_started_at"]) == NOW + timedelta(hours=1)
+        assert row["discussion_channel_id"] == "DMGR"
+    assert new[held.record_id]["reminder_claimed_at"] is None
+    assert _as_utc(new[held.record_id]["remind_after"]) == NOW + timedelta(hours=1)
+    assert new[free.record_id]["remind_after"] is None
+    assert new[agreed.record_id]["decision"] == "agree"
+    _alembic(url, "upgrade", "head")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -22,7 +25,11 @@ from bot.approvals import (
     pick_block_id,
     record_from_pick_block,
 )
-from bot.domain.model import Outcome
+from bot.blocks import approvals as approval_blocks
+from bot.config import Settings, SettingsError, load_settings
+from bot.domain.model import Condition, Outcome, Reason, Verdict
+from storage.approvals import ApprovalInfo, Decision
+from tests.slack.limits import assert_message_within_limits
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -83,6 +90,40 @@ def test_the_due_moment_is_on_a_weekday_after_exactly_that_many_weekdays(
     else:  # counting starts at Monday 00:00, so Monday itself is one of the days passed
         assert weekdays == days + 1
         assert due.time() == datetime.min.time()
+
+
+XMAS_MON = MON + timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        (at(FRI, 15), 1, at(XMAS_MON + timedelta(days=1), 15)),
+        (at(THU, 9), 2, at(XMAS_MON + timedelta(days=1), 9)),
+        (at(SAT, 10), 0, at(XMAS_MON + timedelta(days=1), 0)),
+        (at(XMAS_MON, 10), 1, at(XMAS_MON + timedelta(days=2), 0)),
+        (at(MON), 2, at(WED)),
+    ],
+    ids=[
+        "fri+1-skips-weekend-and-holiday",
+        "thu+2",
+        "weekend-then-holiday",
+        "on-holiday",
+        "holiday-elsewhere",
+    ],
+)
+def test_business_days_also_skip_listed_holidays(start: datetime, days: int, due: datetime) -> None:
+    assert add_business_days(start, days, holidays={XMAS_MON}) == due
+
+
+def test_holidays_come_from_walkaway_holidays_as_iso_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WALKAWAY_HOLIDAYS", " 2026-12-25, 2027-01-01 ,")
+    assert Settings(_env_file=None).holidays == {date(2026, 12, 25), date(2027, 1, 1)}
+    monkeypatch.delenv("WALKAWAY_HOLIDAYS")
+    assert Settings(_env_file=None).holidays == frozenset()
+    monkeypatch.setenv("WALKAWAY_HOLIDAYS", "2026-12-25,25/12/2026")
+    with pytest.raises(SettingsError, match=r"WALKAWAY_HOLIDAYS .*'25/12/2026' is not one"):
+        load_settings()
 
 
 @pytest.mark.parametrize(
@@ -151,3 +192,96 @@ def test_the_picker_block_id_round_trips_the_record() -> None:
     assert record_from_pick_block(pick_block_id(42)) == 42
     assert record_from_pick_block("pick_manager|x") is None
     assert record_from_pick_block("verdict") is None
+
+
+# -- discussion messages at their limits -------------------------------------------------------
+
+WORST = "<!channel> & <https://evil|x> " * 40
+"""A deal name, reason or link text as long and as hostile as anyone could type."""
+
+
+def _worst_approval(**changes: Any) -> ApprovalInfo:
+    base = ApprovalInfo(
+        id=1,
+        record_id=7,
+        workspace_id=1,
+        team_id="T1",
+        deal_name=WORST[:200],
+        outcome=Outcome.WALK,
+        rep_user_id=1,
+        rep_slack_id="U0REP",
+        rep_channel_id="DU0REP",
+        rep_thread_ts="1.1",
+        card_ts="1.2",
+        approver_user_id=2,
+        approver_slack_id="U0MGR",
+        approver_channel_id=None,
+        ping_channel_id="DU0MGR",
+        ping_ts="2.1",
+        hold_until_agreed=True,
+        requested_at=at(MON),
+        remind_after=at(WED),
+        reminder_claimed_at=None,
+        decision=None,
+        decided_by=None,
+        decided_at=None,
+        override_outcome=None,
+        reason=None,
+        discussion_by="U0MGR",
+        discussion_started_at=at(TUE),
+        discussion_channel_id="G0MGR0REP",
+        discussion_link="https://example.slack.com/archives/G0MGR0REP/p1700000000000100",
+    )
+    return replace(base, **changes)
+
+
+def _worst_verdict() -> Verdict:
+    return Verdict(
+        outcome=Outcome.WALK,
+        reasons=tuple(Reason(f"s{i}", WORST, Outcome.WALK) for i in range(12)),
+        conditions=tuple(Condition(f"s{i}", WORST) for i in range(12)),
+        cautions=(),
+        recheck_on=None,
+        record_line=WORST * 3,
+    )
+
+
+@pytest.mark.parametrize(
+    "approval",
+    [
+        _worst_approval(),
+        _worst_approval(approver_slack_id=None, approver_channel_id="C0DESK"),
+        _worst_approval(discussion_channel_id="DU0MGR", discussion_link=None),
+        _worst_approval(
+            decision=Decision.OVERRIDE,
+            decided_by="U0MGR",
+            decided_at=at(WED),
+            override_outcome=Outcome.PROCEED,
+            reason=WORST * 2,
+        ),
+    ],
+    ids=["group-dm", "desk-thread", "no-group-dm", "overridden-after-talk"],
+)
+def test_discussion_messages_stay_within_slack_limits_and_inert(approval: ApprovalInfo) -> None:
+    verdict = _worst_verdict()
+    link = "https://example.slack.com/archives/DU0MGR/p1700000000000001"
+    messages = [
+        approval_blocks.ping_message(approval, verdict=verdict, draft=WORST),
+        approval_blocks.discuss_opener(approval, verdict=verdict, request_link=link),
+        approval_blocks.discuss_opener(approval, verdict=verdict, no_group="<!here>" * 50),
+        approval_blocks.discussion_notice(approval),
+        approval_blocks.discussion_notice(approval, no_group="missing_scope"),
+        approval_blocks.discussion_reminder(approval, request_link=link),
+        approval_blocks.discussion_closed(approval),
+        approval_blocks.rep_notice(approval),
+    ]
+    for text, blocks in messages:
+        dumped = [block.to_dict() for block in blocks]
+        assert_message_within_limits(dumped, text)
+        seen = json.dumps(dumped)
+        assert "<!channel>" not in seen and "<!here>" not in seen
+        assert "<https://evil" not in seen
+    assert_message_within_limits(
+        [b.to_dict() for b in approval_blocks.card_blocks(approval)], "card"
+    )
+    assert len(approval_blocks.already_discussing(approval)) < 1000
