@@ -10,6 +10,7 @@ import json
 import logging
 import uuid
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
@@ -18,10 +19,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.domain.checklist import Checklist
+from bot.jobs import Jobs
 from bot.listeners import register_all
 from bot.listeners.errors import APOLOGY, report
 from bot.service import Qualifications
 from bot.slack_flow import Deps
+from bot.worker import Worker
 from storage.repository import Store
 
 log = logging.getLogger("walkaway")
@@ -35,6 +38,18 @@ def web_client(settings: Settings) -> WebClient:
     return client
 
 
+@dataclass(frozen=True)
+class Wired:
+    """The Bolt app and what its listeners share; workers need the jobs it defines."""
+
+    app: App
+    deps: Deps
+
+    def start_worker(self, *, threads: int) -> Worker:
+        """Threads in this process running the jobs these listeners queue (bot/worker.py)."""
+        return Worker(self.deps.jobs, self.app.client, threads=threads).start()
+
+
 def create_app(
     settings: Settings,
     *,
@@ -42,7 +57,18 @@ def create_app(
     checklist: Checklist,
     listener_executor: Executor | None = None,
 ) -> App:
-    """The app; `listener_executor` runs work after the ack (Bolt's 5-thread pool if None)."""
+    """The Bolt app alone (its jobs need a worker: see `wire`)."""
+    return wire(settings, store=store, checklist=checklist, listener_executor=listener_executor).app
+
+
+def wire(
+    settings: Settings,
+    *,
+    store: Store,
+    checklist: Checklist,
+    listener_executor: Executor | None = None,
+) -> Wired:
+    """Build the app; `listener_executor` runs listeners (Bolt's 5-thread pool if None)."""
     settings.require_slack()
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -55,11 +81,14 @@ def create_app(
         listener_executor=listener_executor,
     )
     deps = Deps(
-        settings=settings, store=store, service=Qualifications(store=store, checklist=checklist)
+        settings=settings,
+        store=store,
+        service=Qualifications(store=store, checklist=checklist),
+        jobs=Jobs(store.jobs),
     )
     register_all(app, deps)
     app.error(_apologise)
-    return app
+    return Wired(app=app, deps=deps)
 
 
 def _apologise(

@@ -1,4 +1,4 @@
-"""The `walkaway` command: console, evaluate, records, serve, remind.
+"""The `walkaway` command: console, evaluate, records, serve, worker, remind.
 
 Each sub-command turns expected failures (bad settings, a broken checklist, a bad file) into
 one clear line and a non-zero exit code instead of a traceback.
@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)"
     )
     serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser(
+        "worker",
+        help="only run queued work (more workers for `serve`, on this host or others sharing "
+        "the database)",
+    )
+    worker.set_defaults(run=_worker)
 
     remind = commands.add_parser(
         "remind",
@@ -225,7 +232,8 @@ def listener_pool() -> ThreadPoolExecutor:
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from bot.app import create_app
+    from bot.app import wire
+    from bot.worker import spawn_workers
     from storage.repository import Store
 
     settings = load_settings()
@@ -233,10 +241,16 @@ def _serve(args: argparse.Namespace) -> int:
     checklist = _checklist(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     store = Store.open(settings.database_url)
-    app = create_app(settings, store=store, checklist=checklist, listener_executor=listener_pool())
+    wired = wire(settings, store=store, checklist=checklist, listener_executor=listener_pool())
+    threads, processes = settings.walkaway_worker_threads, settings.walkaway_worker_processes
+    if processes:
+        spawn_workers(settings, processes=processes, threads=threads)
+    else:
+        wired.start_worker(threads=threads)
     from bot.approval_flow import ReminderLoop
 
-    ReminderLoop(app.client, store).start()
+    ReminderLoop(wired.app.client, store).start()
+    app = wired.app
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -257,4 +271,18 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         threads=WAITRESS_THREADS,
     )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from bot.worker import run_worker_process
+
+    settings = load_settings()
+    settings.require_slack()
+    _checklist(settings)  # a broken checklist is one line here, not a traceback per job
+    print(
+        f"walkaway: running queued work with {settings.walkaway_worker_threads} thread(s)",
+        file=sys.stderr,
+    )
+    run_worker_process(settings, settings.walkaway_worker_threads)
     return 0

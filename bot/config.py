@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     walkaway_admins: str = ""
     """Comma-separated Slack user ids allowed to change workspace settings besides admins."""
     walkaway_reminder_business_days: int = Field(default=2, ge=1, le=30)
+    walkaway_worker_processes: int = Field(default=1, ge=0, le=16)
+    """Processes `serve` starts to run queued work (bot/worker.py); 0 runs it in `serve` itself."""
+    walkaway_worker_threads: int = Field(default=4, ge=1, le=64)
+    """Threads per worker process: each runs one job at a time, mostly waiting on Slack."""
     walkaway_holidays: str = ""
     """Comma-separated ISO dates (2026-12-25,2027-01-01) that reminders skip like weekends."""
 

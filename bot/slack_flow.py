@@ -17,6 +17,7 @@ from bot.blocks import conversation as convo_blocks
 from bot.blocks import verdict as verdict_blocks
 from bot.config import Settings
 from bot.domain.model import AnswerValue
+from bot.jobs import Jobs
 from bot.service import Actor, Progress, Qualifications
 from storage.records import RecordDetail
 from storage.repository import Store
@@ -33,6 +34,8 @@ class Deps:
     settings: Settings
     store: Store
     service: Qualifications
+    jobs: Jobs
+    """Where listeners leave the work after their ack (bot/jobs.py, run by bot/worker.py)."""
 
 
 def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:

@@ -36,6 +36,26 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
+def jobs_database_url(url: str) -> str | None:
+    """Where the job queue lives when it must not share the database file, else None.
+
+    A SQLite file has one writer at a time, and the workers write to the database constantly,
+    so with the queue in the same file every ack would wait for their writes (storage/jobs.py).
+    `walkaway.db` keeps its queue in `walkaway-jobs.db` beside it: a database of the same
+    schema (the same migrations run on it) of which only the `jobs` table is used. PostgreSQL
+    and in-memory SQLite keep the queue in the database itself.
+    """
+    parsed = normalize_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):  # a URI filename: options we cannot safely rewrite
+        return None
+    path = Path(database)
+    sibling = path.with_name(f"{path.stem}-jobs{path.suffix}")
+    return parsed.set(database=str(sibling)).render_as_string(hide_password=False)
+
+
 def make_engine(url: str) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":

@@ -330,3 +330,23 @@ class RecordTag(Base):
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
 
+
+class Job(Base):
+    """Work a listener has acknowledged to Slack and left for a worker (bot/worker.py).
+
+    A row lives from the ack until a worker has finished it, then it is deleted, so the table
+    holds only what is waiting or running. A row claimed by a process that died is claimed again
+    once its claim is older than the worker's stale limit; `attempts` bounds how often.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claimed_at", "claimed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(json_type())
+    """The Slack request body as Bolt parsed it: the worker re-reads it as the listener would."""
+    enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(default=0)

@@ -27,6 +27,7 @@ from storage import queries as q
 from storage.approvals import Approvals
 from storage.columns import utcnow
 from storage.errors import InvalidValueError
+from storage.jobs import JobQueue
 from storage.models import (
     Answer,
     Deal,
@@ -52,26 +53,35 @@ MAX_CLAIM_KEY = 255
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, jobs_engine: Engine | None = None) -> None:
         self._engine = engine
-        self._reads = sessionmaker(engine, expire_on_commit=False)
-        writer = engine
-        if engine.dialect.name == "sqlite":
-            writer = engine.execution_options(**{db.SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-        self._writes = sessionmaker(writer, expire_on_commit=False)
+        self._jobs_engine = jobs_engine
+        self._reads, self._writes = _sessions(engine)
         self.approvals = Approvals(reads=self._reads, writes=self._writes)
         """Managers, approval settings and managers' positions on records."""
+        job_reads, job_writes = (
+            _sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
+        )
+        self.jobs = JobQueue(reads=job_reads, writes=job_writes)
+        """Work acknowledged to Slack and waiting for a worker (bot/worker.py)."""
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
-        engine = db.make_engine(url)
+        engines = [db.make_engine(url)]
+        jobs_url = db.jobs_database_url(url)
+        if jobs_url is not None:
+            engines.append(db.make_engine(jobs_url))
         if migrate:
-            db.migrate(engine)
-        return cls(engine)
+            for engine in engines:
+                db.migrate(engine)
+        return cls(engines[0], jobs_engine=engines[1] if len(engines) > 1 else None)
 
     def close(self) -> None:
         """Release pooled connections (tests and CLI commands that open many stores)."""
+        self.jobs.close()
         self._engine.dispose()
+        if self._jobs_engine is not None:
+            self._jobs_engine.dispose()
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -502,6 +512,16 @@ class Store:
         except IntegrityError:
             return False
         return True
+
+
+def _sessions(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    """Read and write session factories; SQLite writers take the file lock up front."""
+    writer = engine
+    if engine.dialect.name == "sqlite":
+        writer = engine.execution_options(**{db.SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    return sessionmaker(engine, expire_on_commit=False), sessionmaker(
+        writer, expire_on_commit=False
+    )
 
 
 def _checked_key(key: str) -> str:

@@ -1,4 +1,6 @@
-"""Buttons and selects. Each handler acks first, then reads the payload and calls the flow."""
+"""Buttons and selects. Each listener stores its work as a job (bot/jobs.py; the work is defined
+just above it) and then acks, so a click Slack was told we took survives a crash. Only the two
+that open a modal work inline, after the ack, because a trigger_id expires in 3 s."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from bot.approval_flow import check_send_allowed
 from bot.blocks import modals
 from bot.blocks import verdict as verdict_blocks
 from bot.ids import Action
-from bot.listeners.errors import tell
+from bot.listeners.errors import deferred, tell
 from bot.payloads import (
     AnswerModalMeta,
     AnswerRef,
@@ -36,29 +38,29 @@ from bot.slack_flow import (
 
 
 def register(app: App, deps: Deps) -> None:
+    @deferred(deps, "actions.answer")
+    def answer(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        action = _action(body)
+        chosen = action.get("selected_option") or {}
+        ref = AnswerRef.load(chosen.get("value") if chosen else action.get("value"))
+        channel, ts = _message_location(body)
+        _first_time(deps, body)
+        take_answer(
+            client,
+            deps,
+            actor=actor_from(body),
+            session_id=ref.session,
+            question_id=ref.question,
+            raw=ref.value,
+            note=None,
+            channel=channel,
+            ts=ts,
+        )
+
     @app.action(re.compile(f"^({Action.ANSWER_CHOICE}:\\d+|{Action.ANSWER_SELECT})$"))
-    def answer_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def answer_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        answer.later(body)
         ack()
-
-        def answer() -> None:
-            action = _action(body)
-            chosen = action.get("selected_option") or {}
-            ref = AnswerRef.load(chosen.get("value") if chosen else action.get("value"))
-            channel, ts = _message_location(body)
-            _first_time(deps, body)
-            take_answer(
-                client,
-                deps,
-                actor=actor_from(body),
-                session_id=ref.session,
-                question_id=ref.question,
-                raw=ref.value,
-                note=None,
-                channel=channel,
-                ts=ts,
-            )
-
-        tell(body, client, respond, answer)
 
     @app.action(Action.ANSWER_MODAL)
     def answer_modal_opened(
@@ -83,46 +85,46 @@ def register(app: App, deps: Deps) -> None:
 
         tell(body, client, respond, open_modal)
 
+    @deferred(deps, "actions.back")
+    def back(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        action = _action(body)
+        ref = SessionRef.load(action.get("value"))
+        channel, ts = _message_location(body)
+        _first_time(deps, body)
+        go_back(
+            client,
+            deps,
+            actor=actor_from(body),
+            session_id=ref.session,
+            question_id=ref.question,
+            channel=channel,
+            ts=ts,
+            restart=action.get("action_id") == Action.START_OVER,
+        )
+
     @app.action(Action.BACK)
     @app.action(Action.START_OVER)
-    def back_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def back_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        back.later(body)
         ack()
 
-        def back() -> None:
-            action = _action(body)
-            ref = SessionRef.load(action.get("value"))
-            channel, ts = _message_location(body)
-            _first_time(deps, body)
-            go_back(
-                client,
-                deps,
-                actor=actor_from(body),
-                session_id=ref.session,
-                question_id=ref.question,
-                channel=channel,
-                ts=ts,
-                restart=action.get("action_id") == Action.START_OVER,
+    @deferred(deps, "actions.resume")
+    def resume(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = SessionRef.load(_action(body).get("value"))
+        _first_time(deps, body)
+        progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
+        ask_again(client, deps, progress)
+        if respond.response_url:  # not from the Home tab, whose clicks carry none
+            respond(
+                text="Resumed: the next question is in our DM thread.",
+                response_type="ephemeral",
+                replace_original=True,
             )
 
-        tell(body, client, respond, back)
-
     @app.action(Action.RESUME)
-    def resume_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def resume_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        resume.later(body)
         ack()
-
-        def resume() -> None:
-            ref = SessionRef.load(_action(body).get("value"))
-            _first_time(deps, body)
-            progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
-            ask_again(client, deps, progress)
-            if respond.response_url:  # not from the Home tab, whose clicks carry none
-                respond(
-                    text="Resumed: the next question is in our DM thread.",
-                    response_type="ephemeral",
-                    replace_original=True,
-                )
-
-        tell(body, client, respond, resume)
 
     @app.action(Action.EDIT_DRAFT)
     def edit_draft_clicked(
@@ -140,53 +142,47 @@ def register(app: App, deps: Deps) -> None:
 
         tell(body, client, respond, open_editor)
 
+    @deferred(deps, "actions.mark_sent")
+    def mark(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = RecordRef.load(_action(body).get("value"))
+        channel, ts = _message_location(body)
+        _first_time(deps, body)
+        actor = actor_from(body)
+        record = record_for(deps, actor=actor, record_id=ref.record)
+        check_send_allowed(deps, record_id=ref.record)
+        if record.sent_at is not None or not deps.store.claim_once(key=f"sent:{ref.record}"):
+            raise Refusal("This draft is already marked as sent.")
+        deps.store.mark_sent(
+            record_id=ref.record,
+            text=record.draft_text or "",
+            by_user_id=deps.service.user_id(actor),
+        )
+        sent = deps.store.get_record(record_id=ref.record)
+        assert sent is not None
+        text, blocks = verdict_blocks.draft_message(
+            record_id=ref.record,
+            draft=sent.sent_text or "",
+            sent_at=sent.sent_at,
+            sent_by=actor.user_id,
+        )
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
     @app.action(Action.MARK_SENT)
-    def mark_sent_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def mark_sent_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        mark.later(body)
         ack()
 
-        def mark() -> None:
-            ref = RecordRef.load(_action(body).get("value"))
-            channel, ts = _message_location(body)
-            _first_time(deps, body)
-            actor = actor_from(body)
-            record = record_for(deps, actor=actor, record_id=ref.record)
-            check_send_allowed(deps, record_id=ref.record)
-            if record.sent_at is not None or not deps.store.claim_once(key=f"sent:{ref.record}"):
-                raise Refusal("This draft is already marked as sent.")
-            deps.store.mark_sent(
-                record_id=ref.record,
-                text=record.draft_text or "",
-                by_user_id=deps.service.user_id(actor),
-            )
-            sent = deps.store.get_record(record_id=ref.record)
-            assert sent is not None
-            text, blocks = verdict_blocks.draft_message(
-                record_id=ref.record,
-                draft=sent.sent_text or "",
-                sent_at=sent.sent_at,
-                sent_by=actor.user_id,
-            )
-            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-
-        tell(body, client, respond, mark)
+    @deferred(deps, "actions.copy_text")
+    def copy(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = RecordRef.load(_action(body).get("value"))
+        record = record_for(deps, actor=actor_from(body), record_id=ref.record)
+        text, blocks = verdict_blocks.copy_text_message(record.sent_text or record.draft_text or "")
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     @app.action(Action.COPY_TEXT)
-    def copy_text_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def copy_text_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        copy.later(body)
         ack()
-
-        def copy() -> None:
-            ref = RecordRef.load(_action(body).get("value"))
-            record = record_for(deps, actor=actor_from(body), record_id=ref.record)
-            text, blocks = verdict_blocks.copy_text_message(
-                record.sent_text or record.draft_text or ""
-            )
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-
-        tell(body, client, respond, copy)
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:

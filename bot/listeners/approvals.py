@@ -1,8 +1,9 @@
 """Manager approval surfaces: Agree / Discuss / Override on a ping, the Override and settings
 modals, the manager picker on a verdict card, and `/walkaway manager` / `/walkaway settings`.
 
-Each handler acks first (a modal's trigger_id is used before anything slow), then calls
-bot.approval_flow; refusals become a private reply or an inline modal error.
+Buttons store their work as a job and ack (bot/jobs.py); those opening a modal ack and work
+inline, since a trigger_id expires in 3 s. The work calls bot.approval_flow; refusals become a
+private reply or an inline modal error.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.approvals import (
 )
 from bot.blocks import approvals as approval_blocks
 from bot.ids import Action, Block, Field, View
-from bot.listeners.errors import tell
+from bot.listeners.errors import deferred, tell
 from bot.payloads import BadPayload
 from bot.slack_flow import Deps, actor_from
 from storage.approvals import Decision
@@ -37,20 +38,18 @@ STALE = "That button carries something I don't recognise, so I did nothing."
 
 
 def register(app: App, deps: Deps) -> None:
+    @deferred(deps, "approvals.decision", stale=STALE)
+    def decision(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        action = body["actions"][0]
+        ref = ApprovalRef.load(action.get("value"))
+        answer = _ANSWERS[Action(action["action_id"])]
+        answer(client, deps, actor=actor_from(body), record_id=ref.record)
+
     @app.action(Action.APPROVAL_AGREE)
     @app.action(Action.APPROVAL_DISCUSS)
-    def decision_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def decision_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        decision.later(body)
         ack()
-
-        def decide() -> None:
-            action = body["actions"][0]
-            ref = ApprovalRef.load(action.get("value"))
-            answer = _ANSWERS[Action(action["action_id"])]
-            answer(client, deps, actor=actor_from(body), record_id=ref.record)
-
-        tell(body, client, respond, decide, stale=STALE)
 
     @app.action(Action.APPROVAL_OVERRIDE)
     def override_clicked(
@@ -70,22 +69,22 @@ def register(app: App, deps: Deps) -> None:
 
         tell(body, client, respond, open_modal, stale=STALE)
 
+    @deferred(deps, "approvals.pick_manager", stale=STALE)
+    def pick_manager(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        action = body["actions"][0]
+        record_id = record_from_pick_block(str(action.get("block_id", "")))
+        picked = action.get("selected_user")
+        if record_id is None or not is_user_id(picked):
+            raise BadPayload("manager picker without a record or a person")
+        said = flow.pick_manager(
+            client, deps, actor=actor_from(body), record_id=record_id, picked=picked
+        )
+        respond(text=said, response_type="ephemeral", replace_original=False)
+
     @app.action(Action.PICK_MANAGER)
-    def manager_picked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def manager_picked(ack: Ack, body: dict[str, Any]) -> None:
+        pick_manager.later(body)
         ack()
-
-        def pick() -> None:
-            action = body["actions"][0]
-            record_id = record_from_pick_block(str(action.get("block_id", "")))
-            picked = action.get("selected_user")
-            if record_id is None or not is_user_id(picked):
-                raise BadPayload("manager picker without a record or a person")
-            said = flow.pick_manager(
-                client, deps, actor=actor_from(body), record_id=record_id, picked=picked
-            )
-            respond(text=said, response_type="ephemeral", replace_original=False)
-
-        tell(body, client, respond, pick, stale=STALE)
 
     @app.view(View.OVERRIDE)
     def override_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -1,4 +1,7 @@
-"""`/walkaway …`: every sub-command acks at once; the slow part runs after the ack."""
+"""`/walkaway …`: the command is stored as a job and acked; a worker does the rest.
+
+Only a sub-command answering with a modal runs inline (after the ack), for its trigger_id.
+"""
 
 from __future__ import annotations
 
@@ -12,30 +15,43 @@ from bot.blocks import command as command_blocks
 from bot.blocks.text import escape, truncate, unescape
 from bot.ids import COMMAND
 from bot.listeners import approvals, search
-from bot.listeners.errors import after_ack
+from bot.listeners.errors import after_ack, deferred
 from bot.slack_flow import MAX_DEAL_NAME, Deps, actor_from, ask_again, open_thread, post_next
 
 Handler = Callable[[str, dict[str, Any], WebClient, Respond, Deps], None]
 
 
 def register(app: App, deps: Deps) -> None:
+    @deferred(deps, "commands.walkaway")
+    def run(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        text = command_text(body)
+        sub, rest = subcommand_of(text)
+        if not text:
+            _list_unfinished(body, deps, respond)
+        elif sub is not None:
+            sub(rest.strip(), body, client, respond, deps)
+        else:
+            _start(deal_name_of(text), body, client, respond, deps)
+
     @app.command(COMMAND)
     def walkaway(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = command_text(body)
         sub, rest = subcommand_of(text)
-        if not text:
-            ack()
-            with after_ack(body, client, respond):
-                _list_unfinished(body, deps, respond)
-        elif sub is not None:
+        if sub in OPENS_MODAL:  # a trigger_id lasts 3 s: no queue in between
             ack()
             with after_ack(body, client, respond):
                 sub(rest.strip(), body, client, respond, deps)
-        else:
-            deal = truncate(" ".join(text.strip('"“”').split()), MAX_DEAL_NAME)
+            return
+        run.later(body)
+        if text and sub is None:
+            deal = deal_name_of(text)
             ack(text=f"Opening the walk-away check for *{escape(deal)}* in a DM with me…")
-            with after_ack(body, client, respond):
-                _start(deal, body, client, respond, deps)
+        else:
+            ack()
+
+
+def deal_name_of(text: str) -> str:
+    return truncate(" ".join(text.strip('"“”').split()), MAX_DEAL_NAME)
 
 
 def subcommand_of(text: str) -> tuple[Handler | None, str]:
@@ -107,3 +123,6 @@ SUBCOMMANDS: dict[str, Handler] = {
     "search": search.search_command,
 }
 """Words after /walkaway that are commands rather than a deal name; later surfaces add theirs."""
+
+OPENS_MODAL: frozenset[Handler] = frozenset({approvals.settings_command})
+"""Sub-commands that answer with a modal, so they run inline instead of as a job."""

@@ -21,8 +21,9 @@ from slack_sdk import WebClient
 
 from bot.blocks.text import escape
 from bot.domain.conversation import InvalidAnswer
+from bot.jobs import Deferred
 from bot.payloads import BadPayload
-from bot.slack_flow import Duplicate, Refusal
+from bot.slack_flow import Deps, Duplicate, Refusal
 
 log = logging.getLogger("walkaway")
 
@@ -108,6 +109,24 @@ def tell(
             reply_privately(body, client, respond, stale)
         except Duplicate:
             return
+
+
+Step = Callable[[dict[str, Any], WebClient, Respond], None]
+
+
+def deferred(deps: Deps, kind: str, *, stale: str = STALE_BUTTON) -> Callable[[Step], Deferred]:
+    """Define `step(body, client, respond)` as job `kind`, for a listener to queue after its ack.
+
+    A worker runs it inside `tell`, so it answers the person exactly as it would have inline.
+    """
+
+    def define(step: Step) -> Deferred:
+        def work(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+            tell(body, client, respond, lambda: step(body, client, respond), stale=stale)
+
+        return deps.jobs.define(kind, work)
+
+    return define
 
 
 def reply_privately(body: dict[str, Any], client: WebClient, respond: Respond, text: str) -> None:

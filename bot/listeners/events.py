@@ -1,31 +1,29 @@
 """Events: answers typed into the qualification thread (message.im).
 
-Slack retries events it thinks failed, so each event id is claimed in the database first.
+Slack retries events it thinks failed, so each event id is claimed in the database first (in
+the job, so a retry that arrives while the first is still queued is dropped there too).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.text import escape, unescape
 from bot.console import NOTE_MARK
 from bot.domain.conversation import InvalidAnswer
+from bot.listeners.errors import deferred
 from bot.service import Actor
 from bot.slack_flow import Deps, Duplicate, Refusal, take_answer
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.event("message")
-    def typed_reply(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
-            return
-        thread_ts = event.get("thread_ts")
-        user = event.get("user")
-        if not thread_ts or not user or thread_ts == event.get("ts"):
-            return
+    @deferred(deps, "events.typed_reply")
+    def take_typed_answer(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        event = body["event"]
+        thread_ts, user = event["thread_ts"], event["user"]
         session = deps.store.find_session_by_thread(
             channel_id=event["channel"], thread_ts=thread_ts
         )
@@ -60,6 +58,16 @@ def register(app: App, deps: Deps) -> None:
             )
         except Duplicate:  # a click on the question won the turn, or its message moved on
             _reply(client, event, TURN_TAKEN)
+
+    @app.event("message")
+    def typed_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Queue replies in a thread of a DM with us; Bolt acks events on its own."""
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or not event.get("user") or thread_ts == event.get("ts"):
+            return
+        take_typed_answer.later(body)
 
 
 TURN_TAKEN = (

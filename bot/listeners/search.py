@@ -22,7 +22,7 @@ from bot.blocks.text import escape
 from bot.domain.search_query import QueryError, SearchQuery, parse
 from bot.ids import Action, Block, Field
 from bot.ids import View as ViewId
-from bot.listeners.errors import tell
+from bot.listeners.errors import deferred, tell
 from bot.payloads import BadPayload, SearchRecordRef, SearchRef
 from bot.service import Actor
 from bot.slack_flow import Deps, Refusal, actor_from
@@ -39,58 +39,56 @@ response_url can still post visibly in the channel the search ran in."""
 
 
 def register(app: App, deps: Deps) -> None:
+    @deferred(deps, "search.page", stale=STALE)
+    def turn_page(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = SearchRef.load(body["actions"][0].get("value"))
+        query = _reparse(ref.q)
+        page = _search(deps, actor_from(body), query, ref.page)
+        channel = _channel(body, ref.channel)
+        text, blocks = search_blocks.results(
+            query, page, _links(client, page.hits), channel=channel
+        )
+        respond(text=text, blocks=blocks, replace_original=True)
+
     @app.action(re.compile(f"^{Action.SEARCH_PAGE}:(prev|next)$"))
-    def page_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def page_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        turn_page.later(body)
         ack()
 
-        def turn() -> None:
-            ref = SearchRef.load(body["actions"][0].get("value"))
-            query = _reparse(ref.q)
-            page = _search(deps, actor_from(body), query, ref.page)
-            channel = _channel(body, ref.channel)
-            text, blocks = search_blocks.results(
-                query, page, _links(client, page.hits), channel=channel
-            )
-            respond(text=text, blocks=blocks, replace_original=True)
-
-        tell(body, client, respond, turn, stale=STALE)
+    @deferred(deps, "search.share", stale=STALE)
+    def share(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        actor = actor_from(body)
+        ref = SearchRef.load(body["actions"][0].get("value"))
+        query = _reparse(ref.q)
+        page = _search(deps, actor, query, ref.page)
+        if not page.hits:
+            raise Refusal("Nothing to share: that search finds no records now.")
+        channel = _channel(body, ref.channel)
+        text, blocks = search_blocks.shared(
+            query, page, _links(client, page.hits), shared_by=actor.user_id, channel=channel
+        )
+        _post_in_channel(client, respond, channel, text, blocks)
 
     @app.action(Action.SEARCH_SHARE)
-    def share_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def share_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        share.later(body)
         ack()
 
-        def share() -> None:
-            actor = actor_from(body)
-            ref = SearchRef.load(body["actions"][0].get("value"))
-            query = _reparse(ref.q)
-            page = _search(deps, actor, query, ref.page)
-            if not page.hits:
-                raise Refusal("Nothing to share: that search finds no records now.")
-            channel = _channel(body, ref.channel)
-            text, blocks = search_blocks.shared(
-                query, page, _links(client, page.hits), shared_by=actor.user_id, channel=channel
-            )
-            _post_in_channel(client, respond, channel, text, blocks)
-
-        tell(body, client, respond, share, stale=STALE)
+    @deferred(deps, "search.share_one", stale=STALE)
+    def share_one(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        actor = actor_from(body)
+        ref = SearchRecordRef.load(body["actions"][0].get("value"))
+        hit = _hit(deps, actor, ref.record)
+        channel = _channel(body, ref.channel)
+        text, blocks = search_blocks.shared_one(
+            hit, _links(client, [hit]).get(hit.id), shared_by=actor.user_id, channel=channel
+        )
+        _post_in_channel(client, respond, channel, text, blocks)
 
     @app.action(Action.SEARCH_SHARE_ONE)
-    def share_one_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
+    def share_one_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        share_one.later(body)
         ack()
-
-        def share() -> None:
-            actor = actor_from(body)
-            ref = SearchRecordRef.load(body["actions"][0].get("value"))
-            hit = _hit(deps, actor, ref.record)
-            channel = _channel(body, ref.channel)
-            text, blocks = search_blocks.shared_one(
-                hit, _links(client, [hit]).get(hit.id), shared_by=actor.user_id, channel=channel
-            )
-            _post_in_channel(client, respond, channel, text, blocks)
-
-        tell(body, client, respond, share, stale=STALE)
 
     @app.action(Action.SEARCH_DETAILS)
     def details_clicked(

@@ -206,34 +206,54 @@ def _server_main(
         walkaway_checklist=None,
     )
     store = None
+    worker_processes: list[Any] = []
     if kind == "app":
-        from bot.app import create_app
+        from bot.app import wire
         from bot.domain.checklist import load_checklist
+        from bot.worker import spawn_workers
         from storage.repository import Store
 
         store = Store.open(settings.database_url)
-        # As `walkaway serve` builds it (bot.cli._serve).
-        app = create_app(
+        # As `walkaway serve` builds it (bot.cli._serve), workers included.
+        wired = wire(
             settings,
             store=store,
             checklist=load_checklist(settings.walkaway_checklist),
             listener_executor=listener_pool(),
         )
+        app = wired.app
+        worker_threads = settings.walkaway_worker_threads
+        if settings.walkaway_worker_processes:
+            worker_processes = spawn_workers(
+                settings, processes=settings.walkaway_worker_processes, threads=worker_threads
+            )
+        else:
+            wired.start_worker(threads=worker_threads)
     else:
         app = _bare_app(settings)
     drained = False
     drain_seconds = None
+    jobs_left = None
     try:
         with serve_bolt(app, path=PATH, threads=threads) as url:
             conn.send(url)
             with contextlib.suppress(EOFError):  # EOF: the load generator died; stop anyway
                 conn.recv()  # "stop"
-        # The port is closed; now let every listener still running after its ack finish.
+        # The port is closed; now let every listener still running after its ack finish, and
+        # the workers run every job still queued.
         started = time.monotonic()
         app.listener_runner.listener_executor.shutdown(wait=True)
-        drained = True
+        if store is not None:
+            while store.jobs.waiting() and time.monotonic() - started < STOP_TIMEOUT:
+                time.sleep(0.05)
+            jobs_left = store.jobs.waiting()
+        drained = not jobs_left
         drain_seconds = time.monotonic() - started
     finally:
+        for process in worker_processes:
+            process.terminate()  # SIGTERM: a worker finishes the job in hand, then ends
+        for process in worker_processes:
+            process.join(STOP_TIMEOUT)
         if store is not None:
             store.close()
     report = {
@@ -241,6 +261,7 @@ def _server_main(
         "waitress_queue_warnings": counter.queue_depth_warnings,
         "first_problems": counter.first,
         "listener_pool_drained": drained,
+        "jobs_left_at_stop": jobs_left,
         "drain_seconds_at_stop": drain_seconds,
     }
     with contextlib.suppress(BrokenPipeError, EOFError, OSError):

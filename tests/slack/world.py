@@ -18,9 +18,10 @@ from typing import Any, ParamSpec, TypeVar
 
 from pydantic import SecretStr
 
-from bot.app import create_app
+from bot.app import wire
 from bot.config import Settings
 from bot.domain.checklist import load_checklist
+from bot.worker import Worker
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
 from tests.slack.server import serve_bolt
@@ -42,6 +43,9 @@ def settings_for(fake: FakeSlack, database_url: str) -> Settings:
     )
 
 
+WORKER_THREADS = 2
+"""Job threads per test process: more than one, so jobs can race as in production."""
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -58,6 +62,8 @@ class TrackingExecutor(ThreadPoolExecutor):
         super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
         self._pending = 0
         self._changed = threading.Condition()
+        self.worker: Worker | None = None
+        """The same process's job worker: idle also means no job is left in the queue."""
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         with self._changed:
@@ -79,6 +85,8 @@ class TrackingExecutor(ThreadPoolExecutor):
         with self._changed:
             if not self._changed.wait_for(lambda: self._pending == 0, timeout):
                 raise AssertionError(f"{self._pending} listener task(s) still running")
+        if self.worker is not None:
+            self.worker.wait_idle(timeout)
 
 
 @contextmanager
@@ -88,13 +96,17 @@ def running_app(
     """One app process: its own Store and Bolt app on the shared database."""
     settings = settings_for(fake, database_url)
     store = Store.open(database_url)
-    app = create_app(settings, store=store, checklist=load_checklist(), listener_executor=executor)
+    wired = wire(settings, store=store, checklist=load_checklist(), listener_executor=executor)
+    worker = wired.start_worker(threads=WORKER_THREADS)
+    if executor is not None:
+        executor.worker = worker
     try:
-        with serve_bolt(app) as url:
+        with serve_bolt(wired.app) as url:
             yield SlackClient(url, SECRET, response_url_base=fake.response_url_base)
     finally:
         if executor is not None:
             executor.wait_idle()
+        worker.stop()
         store.close()
 
 
