@@ -196,6 +196,14 @@ def _position(approval: ApprovalInfo) -> str:
     asked = approval.approver_slack_id or (
         f"deal desk {approval.approver_channel_id}" if approval.approver_channel_id else None
     )
+    if approval.discussing and approval.discussion_started_at is not None:
+        started = approval.discussion_started_at
+        line = f"under discussion since {started:%Y-%m-%d %H:%M} UTC"
+        if approval.discussion_by:
+            line += f", started by {approval.discussion_by}"
+        line += f" (waiting for a position from {asked})" if asked else " (no position yet)"
+        link = approval.discussion_link
+        return line + (f"; discussion: {link}" if link else "")
     if approval.decision is None or approval.decided_at is None:
         return f"waiting for {asked}" if asked else "no manager picked yet"
     line = (

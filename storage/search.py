@@ -46,7 +46,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    and_,
     any_,
     bindparam,
     column,
@@ -266,11 +265,20 @@ class SearchCriteria:
 @dataclass(frozen=True)
 class ManagerDecision:
     decision: str
-    """agree, discuss or override (storage.models.Approval)."""
+    """A final position: agree or override (storage.models.Approval)."""
     decided_by: str | None
     decided_at: datetime | None
     override_outcome: Outcome | None
     reason: str | None
+
+
+@dataclass(frozen=True)
+class ManagerDiscussion:
+    """A Discuss with no final position after it yet (storage.approvals.ApprovalInfo.discussing)."""
+
+    started_by: str | None
+    """Slack user id of whoever clicked Discuss first."""
+    started_at: datetime
 
 
 @dataclass(frozen=True)
@@ -290,10 +298,13 @@ class SearchHit:
     reasons: tuple[str, ...]
     conditions: tuple[str, ...]
     decision: ManagerDecision | None
-    """None until a manager has answered (no approval asked for, or still pending)."""
+    """None until a manager has taken a final position (no approval asked for, still pending,
+    or under discussion)."""
     channel_id: str | None
     thread_ts: str | None
     """The qualification thread, for a permalink."""
+    discussion: ManagerDiscussion | None = None
+    """Set while the approval is under discussion: a Discuss, and no final position yet."""
 
 
 @dataclass(frozen=True)
@@ -637,7 +648,11 @@ def _rarest_share(s: Session, terms: list[str]) -> float:
 _Rep = aliased(User, name="rep")
 _Manager = aliased(User, name="manager")
 _Decider = aliased(User, name="decider")
+_Discusser = aliased(User, name="discusser")
 _QS = QualificationSession
+_FINAL = frozenset({"agree", "override"})
+"""Final positions; a row holding 'discuss' was written before migration 0005 (see
+storage.approvals.LEGACY_DISCUSS) and reads as an open discussion, as it does there."""
 
 
 def _hits_query() -> Select[Any]:
@@ -656,14 +671,17 @@ def _hits_query() -> Select[Any]:
             Approval.decided_at,
             Approval.override_outcome,
             Approval.reason,
+            _Discusser.slack_user_id,
+            Approval.discussion_started_at,
         )
         .join(Deal, Deal.id == _R.deal_id)
         .join(_Rep, _Rep.id == _R.rep_user_id)
         .outerjoin(_Manager, _Manager.id == _Rep.manager_user_id)
         .join(VerdictRow, VerdictRow.id == _R.verdict_id)
         .join(_QS, _QS.id == _R.session_id)
-        .outerjoin(Approval, and_(Approval.record_id == _R.id, Approval.decision.is_not(None)))
+        .outerjoin(Approval, Approval.record_id == _R.id)
         .outerjoin(_Decider, _Decider.id == Approval.decided_by_user_id)
+        .outerjoin(_Discusser, _Discusser.id == Approval.discussion_by_user_id)
     )
 
 
@@ -680,8 +698,35 @@ def hits(s: Session, *, workspace_id: int, record_ids: Sequence[int]) -> list[Se
     return [found[i] for i in record_ids if i in found]
 
 
+def _position(
+    decision: str | None,
+    by: str | None,
+    at: datetime | None,
+    override: str | None,
+    why: str | None,
+    talker: str | None,
+    talked_at: datetime | None,
+) -> tuple[ManagerDecision | None, ManagerDiscussion | None]:
+    """The approval's final position, or else its open discussion; neither while pending."""
+    if decision is not None and decision in _FINAL:
+        final = ManagerDecision(
+            decision=decision,
+            decided_by=by,
+            decided_at=at,
+            override_outcome=Outcome(override) if override else None,
+            reason=why,
+        )
+        return final, None
+    if decision is not None:  # a legacy Discuss: who clicked it and when were stored as decided
+        talker, talked_at = talker or by, talked_at or at
+    if talked_at is None:
+        return None, None
+    return None, ManagerDiscussion(started_by=talker, started_at=talked_at)
+
+
 def _hit(row: Any) -> SearchHit:
-    (record, deal, rep, manager, line, data, channel, thread, decision, by, at, override, why) = row
+    (record, deal, rep, manager, line, data, channel, thread, *approval) = row
+    decision, discussion = _position(*approval)
     return SearchHit(
         id=record.id,
         deal_name=deal,
@@ -694,15 +739,8 @@ def _hit(row: Any) -> SearchHit:
         record_line=line,
         reasons=tuple(r["text"] for r in data.get("reasons", ())),
         conditions=tuple(c["text"] for c in data.get("conditions", ())),
-        decision=None
-        if decision is None
-        else ManagerDecision(
-            decision=decision,
-            decided_by=by,
-            decided_at=at,
-            override_outcome=Outcome(override) if override else None,
-            reason=why,
-        ),
+        decision=decision,
         channel_id=channel,
         thread_ts=thread,
+        discussion=discussion,
     )

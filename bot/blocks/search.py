@@ -33,7 +33,7 @@ from bot.ids import Block as BlockId
 from bot.ids import View as ViewId
 from bot.payloads import SearchRecordRef, SearchRef
 from storage.records import AnswerInfo, RecordDetail, RecordStatus
-from storage.search import WINDOW, ManagerDecision, SearchHit, SearchPage
+from storage.search import WINDOW, ManagerDecision, ManagerDiscussion, SearchHit, SearchPage
 
 Message = tuple[str, list[Block]]
 
@@ -62,7 +62,6 @@ _STATUS_LABELS = {
 }
 _DECISION_WORDS = {
     "agree": ":white_check_mark: Manager agreed",
-    "discuss": ":speech_balloon: Manager asked to discuss",
     "override": ":leftwards_arrow_with_hook: Manager overrode",
 }
 _ITEMS = 8
@@ -239,11 +238,17 @@ def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
     return [
         _section(f"{title}\n{where}"),
         _section(body),
-        _context(decision_line(hit.decision)),
+        _context(decision_line(hit.decision, hit.discussion)),
     ]
 
 
-def decision_line(decision: ManagerDecision | None) -> str:
+def decision_line(
+    decision: ManagerDecision | None, discussion: ManagerDiscussion | None = None
+) -> str:
+    """The manager's final position; else the discussion that is open; else that none is yet."""
+    if decision is None and discussion is not None:
+        who = f" (started by {_mention(discussion.started_by)})" if discussion.started_by else ""
+        return f":speech_balloon: Under discussion since {discussion.started_at:%d %b %Y}{who}"
     if decision is None:
         return "No manager decision yet."
     words = _DECISION_WORDS.get(decision.decision, f"Manager: {escape(decision.decision)}")
@@ -354,7 +359,7 @@ def details_modal(
     ):
         if items:
             blocks.append(_section(_bullets(heading, items)))
-    blocks.append(_section(f"*Manager* {decision_line(hit.decision)}"))
+    blocks.append(_section(f"*Manager* {decision_line(hit.decision, hit.discussion)}"))
     blocks += _list_sections("Answers", [_answer_line(a) for a in record.answers], limit=6)
     blocks += _list_sections(
         "Status history",
