@@ -242,6 +242,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.app import wire
     from bot.worker import spawn_workers
+    from storage.db import is_in_memory
     from storage.repository import Store
 
     settings = load_settings()
@@ -251,6 +252,10 @@ def _serve(args: argparse.Namespace) -> int:
     store = Store.open(settings.database_url)
     wired = wire(settings, store=store, checklist=checklist, listener_executor=listener_pool())
     threads, processes = settings.walkaway_worker_threads, settings.walkaway_worker_processes
+    if processes and is_in_memory(settings.database_url):
+        # Another process would get a database of its own, and never see these jobs.
+        print("walkaway: in-memory database, so the workers run inside serve", file=sys.stderr)
+        processes = 0
     if processes:
         spawn_workers(settings, processes=processes, threads=threads)
     else:
@@ -286,7 +291,11 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.worker import run_worker_process
 
     settings = load_settings()
-    settings.require_slack()
+    if settings.slack_bot_token is None:  # no HTTP served here, so no signing secret needed
+        raise SettingsError(
+            "Set SLACK_BOT_TOKEN (in the environment or .env) to run workers; "
+            "without Slack, `walkaway console` works."
+        )
     _checklist(settings)  # a broken checklist is one line here, not a traceback per job
     print(
         f"walkaway: running queued work with {settings.walkaway_worker_threads} thread(s)",

@@ -8,6 +8,7 @@ so `migrate` serialises itself with a database-level lock instead of hoping for 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 """Execution option naming the BEGIN flavour; "IMMEDIATE" takes the write lock up front."""
 
+_HOLDS_WRITERS = "walkaway_holds_writer_lock"
+
 _MIGRATION_LOCK_ID = 0x57A1_4A1  # any constant shared by every process migrating this database
 
 
@@ -36,6 +39,12 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
+def is_in_memory(url: str) -> bool:
+    """An in-memory SQLite database exists only inside the process that opened it."""
+    parsed = normalize_url(url)
+    return parsed.get_backend_name() == "sqlite" and (parsed.database or "") in ("", ":memory:")
+
+
 def jobs_database_url(url: str) -> str | None:
     """Where the job queue lives when it must not share the database file, else None.
 
@@ -47,7 +56,7 @@ def jobs_database_url(url: str) -> str | None:
     """
     parsed = normalize_url(url)
     database = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+    if parsed.get_backend_name() != "sqlite" or is_in_memory(url):
         return None
     if database.startswith("file:"):  # a URI filename: options we cannot safely rewrite
         return None
@@ -96,10 +105,26 @@ def _take_over_sqlite_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
+    # Threads of one process queue for the write lock here, in order, instead of in SQLite's
+    # busy handler, which polls with growing sleeps (1, 2, 5, 10 … ms): with several workers
+    # writing, those sleeps left the lock idle while threads waited (bot/worker.py's profile).
+    # It is let go when the connection goes back to the pool, after its COMMIT: let go any
+    # earlier, the next thread would reach BEGIN IMMEDIATE first and sleep in the handler.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
+        if mode == "IMMEDIATE" and not conn.info.get(_HOLDS_WRITERS):
+            if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):  # as SQLite would
+                raise sqlite3.OperationalError("database is locked (by this process's writers)")
+            conn.info[_HOLDS_WRITERS] = True
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(_HOLDS_WRITERS, False):
+            writers.release()
 
 
 def _enable_wal(cursor: sqlite3.Cursor) -> None:

@@ -141,10 +141,28 @@ class _GroupCommit:
                 self._thread.start()
             self._waiting.append(entry)
             self._changed.notify()
-        if not entry.stored.wait(PUT_TIMEOUT):
-            raise TimeoutError(f"the job was not stored within {PUT_TIMEOUT:.0f} s")
+        if not entry.stored.wait(PUT_TIMEOUT) and not self._withdraw_or_wait(entry):
+            raise TimeoutError(f"the job was not stored within {PUT_TIMEOUT:g} s")
         if entry.error is not None:
             raise entry.error
+
+    def _withdraw_or_wait(self, entry: _Waiting) -> bool:
+        """After a timeout: True once the row's transaction has ended, False if it never will.
+
+        A caller that raises must not have its job run later (its listener does not ack; the
+        person is told to try again), so a row the writer has not taken yet is withdrawn; one
+        already in the writer's transaction gets the outcome of that transaction, for up to
+        PUT_TIMEOUT more.
+        """
+        with self._changed:
+            queued = any(waiting is entry for waiting in self._waiting)
+            if queued:
+                self._waiting = [waiting for waiting in self._waiting if waiting is not entry]
+                return False
+        if entry.stored.wait(PUT_TIMEOUT):
+            return True
+        log.error("a job's insert is still running after %g s: it may yet be stored", PUT_TIMEOUT)
+        return False
 
     def close(self) -> None:
         with self._changed:
