@@ -16,10 +16,12 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from multiprocessing.process import BaseProcess
 
@@ -61,18 +63,24 @@ class Worker:
         self._name = f"{socket.gethostname()}:{os.getpid()}"
         self._signal = threading.Condition()
         self._generation = 0
+        self._in_flight = 0
+        self._finished: list[int] = []
+        self._inbox: queue.SimpleQueue[QueuedJob | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         jobs.on_queued(self.wake)
 
     def start(self) -> Worker:
+        """One thread deals jobs out (claiming and clearing them in batches), the rest run them."""
+        self._spawn(self._deal, "walkaway-worker-dealer")
         for n in range(self._threads_wanted):
-            thread = threading.Thread(
-                target=self._loop, name=f"walkaway-worker-{n}", args=(n,), daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(self._run_jobs, f"walkaway-worker-{n}")
         return self
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def wake(self) -> None:
         with self._signal:
@@ -95,23 +103,58 @@ class Worker:
                 raise TimeoutError(f"jobs still queued after {timeout} s")
             time.sleep(0.005)
 
-    def _loop(self, n: int) -> None:
-        me = f"{self._name}:{n}"
-        while not self._stopping.is_set():
+    def _deal(self) -> None:
+        """Clear finished jobs and claim as many as there are idle runners, in one transaction."""
+        while True:
             with self._signal:
+                while (
+                    self._in_flight >= self._threads_wanted
+                    and not self._finished
+                    and not self._stopping.is_set()
+                ):
+                    self._signal.wait()
+                stopping = self._stopping.is_set()
+                if stopping and self._in_flight and not self._finished:
+                    self._signal.wait()  # let the jobs in hand finish before the last clear
+                    continue
                 seen = self._generation
+                finished, self._finished = self._finished, []
+                free = 0 if stopping else self._threads_wanted - self._in_flight
             try:
-                job = self._jobs.queue.take(worker=me, stale_before=utcnow() - self._stale_after)
+                taken = self._jobs.queue.exchange(
+                    worker=self._name,
+                    stale_before=utcnow() - self._stale_after,
+                    finished=finished,
+                    limit=free,
+                )
             except Exception:  # the database is away; try again after a pause
                 log.exception("could not take a job")
+                with self._signal:
+                    self._finished[:0] = finished
                 self._stopping.wait(1.0)
                 continue
-            if job is None:
+            if stopping:
                 with self._signal:
-                    if self._generation == seen and not self._stopping.is_set():
-                        self._signal.wait(self._poll)
+                    if not self._in_flight and not self._finished:
+                        break
                 continue
+            with self._signal:
+                self._in_flight += len(taken)
+                if not taken and self._generation == seen and not self._finished:
+                    self._signal.wait(self._poll)
+            for job in taken:
+                self._inbox.put(job)
+        for _ in range(self._threads_wanted):
+            self._inbox.put(None)
+
+    def _run_jobs(self) -> None:
+        while (job := self._inbox.get()) is not None:
             self._run(job)
+            with self._signal:
+                self._in_flight -= 1
+                self._finished.append(job.id)
+                self._generation += 1
+                self._signal.notify_all()
 
     def _run(self, job: QueuedJob) -> None:
         try:
@@ -121,10 +164,6 @@ class Worker:
                 self._jobs.run(job, self._client)
         except Exception:  # work reports its own errors to the person; this is a last resort
             log.exception("job %s (%s) failed", job.id, job.kind)
-        try:
-            self._jobs.queue.done(job_id=job.id)
-        except Exception:  # left claimed: it runs again once stale, and its claims dedupe it
-            log.exception("could not mark job %s done", job.id)
 
 
 # -- worker processes -----------------------------------------------------------------------

@@ -158,6 +158,30 @@ def test_done_forgets_only_the_job_it_names(queue: JobQueue) -> None:
     assert take(queue).payload["n"] == "2"
 
 
+def test_exchange_forgets_finished_jobs_and_claims_up_to_its_limit_in_one_go(
+    queue: JobQueue,
+) -> None:
+    for n in range(5):
+        queue.put(kind="commands.walkaway", payload=command_body(n))
+    first = queue.exchange(worker="w1", stale_before=_a_while_ago(), limit=3)
+    assert [job.payload["n"] for job in first] == ["0", "1", "2"]
+
+    second = queue.exchange(
+        worker="w1", stale_before=_a_while_ago(), finished=[first[0].id, first[1].id], limit=3
+    )
+
+    assert [job.payload["n"] for job in second] == ["3", "4"], "only two were left to claim"
+    assert queue.waiting() == 3, "the two finished are gone; one old and two new are held"
+    cleared = queue.exchange(
+        worker="w1",
+        stale_before=_a_while_ago(),
+        finished=[first[2].id, *(job.id for job in second)],
+        limit=0,
+    )
+    assert cleared == []
+    assert queue.waiting() == 0
+
+
 def test_a_claim_older_than_the_stale_limit_is_taken_again(queue: JobQueue) -> None:
     queue.put(kind="commands.walkaway", payload=command_body(7))
     first = take(queue, worker="died")

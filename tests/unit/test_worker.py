@@ -224,14 +224,14 @@ def test_a_job_claimed_more_than_max_attempts_times_is_given_up_without_running(
 def count_looks(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> threading.Semaphore:
     """Released each time a worker has looked at the queue."""
     looked = threading.Semaphore(0)
-    take = rig.store.jobs.take
+    exchange = rig.store.jobs.exchange
 
-    def counted_take(**kwargs: Any) -> QueuedJob | None:
-        job = take(**kwargs)
+    def counted_exchange(**kwargs: Any) -> list[QueuedJob]:
+        taken = exchange(**kwargs)
         looked.release()
-        return job
+        return taken
 
-    monkeypatch.setattr(rig.store.jobs, "take", counted_take)
+    monkeypatch.setattr(rig.store.jobs, "exchange", counted_exchange)
     return looked
 
 
@@ -309,15 +309,15 @@ def test_stop_finishes_the_job_in_hand_and_leaves_queued_ones(rig: Rig) -> None:
 def test_a_worker_survives_the_database_failing_to_hand_out_a_job(
     rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    take = rig.store.jobs.take
+    exchange = rig.store.jobs.exchange
     failures = iter([OSError("database went away")])
 
-    def flaky_take(**kwargs: Any) -> QueuedJob | None:
+    def flaky_exchange(**kwargs: Any) -> list[QueuedJob]:
         for error in failures:
             raise error
-        return take(**kwargs)
+        return exchange(**kwargs)
 
-    monkeypatch.setattr(rig.store.jobs, "take", flaky_take)
+    monkeypatch.setattr(rig.store.jobs, "exchange", flaky_exchange)
     rig.jobs.later("test.record", body(1))
 
     with caplog.at_level(logging.ERROR, logger="bot.worker"):
