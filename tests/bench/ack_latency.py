@@ -15,8 +15,9 @@ What one run does
    (``tests.slack.server.serve_bolt``), on 127.0.0.1 and an ephemeral port, logging at INFO as
    ``serve`` does (to a file in the run's temp dir):
 
-   * **app** -- ``bot.app.create_app`` as ``serve`` calls it (listener pool from
-     ``bot.cli.listener_pool``), on a fresh SQLite file (the default backend) in a temp dir,
+   * **app** -- ``bot.app.wire`` as ``serve`` calls it (listener pool from
+     ``bot.cli.listener_pool``, worker processes from ``bot.worker.spawn_workers``), on a fresh
+     SQLite file (the default backend, its job queue in the sibling file) in a temp dir,
      ``Settings`` pointed at the fake through ``slack_api_url``. ``serve``'s reminder thread,
      which looks at the database every few minutes, is left out: it handles no request;
    * **bare** -- a Bolt ``App`` with the same client, signing secret, options and listener pool
@@ -51,10 +52,12 @@ did not end cleanly, whatever the figures.
 Reading the figures
 -------------------
 Closed loop, each client has one request in flight, so latency ~= clients / throughput (Little's
-law): with 20 clients a p99 under 100 ms needs roughly 250 requests/s or more. Bolt runs a
-listener, ack and the work after it, as one task on its listener pool, so a new request is acked
-only when a pool thread is free: in steady state the app acks no faster than it finishes work.
-"app work done" says how fast that is. Server warnings and errors are counted from the servers'
+law): with 20 clients a p99 under 100 ms needs roughly 250 requests/s or more. The app's listeners
+store each request as a job and ack; its worker process (started as ``serve`` starts it, from
+``WALKAWAY_WORKER_PROCESSES`` / ``WALKAWAY_WORKER_THREADS``, which this script passes through from
+the environment) does the work, during the burst and after it. "app work done" says how fast the
+work really finished, not only how fast it was acked; at stop the script waits for the job queue
+to empty before the workers are stopped. Server warnings and errors are counted from the servers'
 logs (waitress's "Task queue depth" warnings apart: queueing is the load doing its job).
 
 Why processes, on a 2-core machine
