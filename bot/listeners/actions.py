@@ -1,6 +1,6 @@
-"""Buttons and selects. Each listener stores its work as a job (bot/jobs.py; the work is defined
-just above it) and then acks, so a click Slack was told we took survives a crash. Only the two
-that open a modal work inline, after the ack, because a trigger_id expires in 3 s."""
+"""Buttons and selects. Each listener acks and stores its work as a job (bot/jobs.py; the work
+is defined just above it), for a worker to do. Only the two that open a modal work inline, after
+the ack, because a trigger_id expires in 3 s."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.approval_flow import check_send_allowed
 from bot.blocks import modals
 from bot.blocks import verdict as verdict_blocks
 from bot.ids import Action
-from bot.listeners.errors import deferred, tell
+from bot.listeners.errors import deferred, queue_after_ack, tell
 from bot.payloads import (
     AnswerModalMeta,
     AnswerRef,
@@ -58,9 +58,8 @@ def register(app: App, deps: Deps) -> None:
         )
 
     @app.action(re.compile(f"^({Action.ANSWER_CHOICE}:\\d+|{Action.ANSWER_SELECT})$"))
-    def answer_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        answer.later(body)
-        ack()
+    def answer_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, answer, body, client, respond)
 
     @app.action(Action.ANSWER_MODAL)
     def answer_modal_opened(
@@ -104,9 +103,8 @@ def register(app: App, deps: Deps) -> None:
 
     @app.action(Action.BACK)
     @app.action(Action.START_OVER)
-    def back_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        back.later(body)
-        ack()
+    def back_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, back, body, client, respond)
 
     @deferred(deps, "actions.resume")
     def resume(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -122,9 +120,8 @@ def register(app: App, deps: Deps) -> None:
             )
 
     @app.action(Action.RESUME)
-    def resume_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        resume.later(body)
-        ack()
+    def resume_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, resume, body, client, respond)
 
     @app.action(Action.EDIT_DRAFT)
     def edit_draft_clicked(
@@ -168,9 +165,10 @@ def register(app: App, deps: Deps) -> None:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
     @app.action(Action.MARK_SENT)
-    def mark_sent_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        mark.later(body)
-        ack()
+    def mark_sent_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        queue_after_ack(ack, mark, body, client, respond)
 
     @deferred(deps, "actions.copy_text")
     def copy(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -180,9 +178,10 @@ def register(app: App, deps: Deps) -> None:
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     @app.action(Action.COPY_TEXT)
-    def copy_text_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        copy.later(body)
-        ack()
+    def copy_text_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        queue_after_ack(ack, copy, body, client, respond)
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:

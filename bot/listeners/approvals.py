@@ -1,7 +1,7 @@
 """Manager approval surfaces: Agree / Discuss / Override on a ping, the Override and settings
 modals, the manager picker on a verdict card, and `/walkaway manager` / `/walkaway settings`.
 
-Buttons store their work as a job and ack (bot/jobs.py); those opening a modal ack and work
+Buttons ack and store their work as a job (bot/jobs.py); those opening a modal ack and work
 inline, since a trigger_id expires in 3 s. The work calls bot.approval_flow; refusals become a
 private reply or an inline modal error.
 """
@@ -27,7 +27,7 @@ from bot.approvals import (
 )
 from bot.blocks import approvals as approval_blocks
 from bot.ids import Action, Block, Field, View
-from bot.listeners.errors import deferred, tell
+from bot.listeners.errors import deferred, queue_after_ack, tell
 from bot.payloads import BadPayload
 from bot.slack_flow import Deps, actor_from
 from storage.approvals import Decision
@@ -47,9 +47,10 @@ def register(app: App, deps: Deps) -> None:
 
     @app.action(Action.APPROVAL_AGREE)
     @app.action(Action.APPROVAL_DISCUSS)
-    def decision_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        decision.later(body)
-        ack()
+    def decision_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        queue_after_ack(ack, decision, body, client, respond)
 
     @app.action(Action.APPROVAL_OVERRIDE)
     def override_clicked(
@@ -82,9 +83,8 @@ def register(app: App, deps: Deps) -> None:
         respond(text=said, response_type="ephemeral", replace_original=False)
 
     @app.action(Action.PICK_MANAGER)
-    def manager_picked(ack: Ack, body: dict[str, Any]) -> None:
-        pick_manager.later(body)
-        ack()
+    def manager_picked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, pick_manager, body, client, respond)
 
     @app.view(View.OVERRIDE)
     def override_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

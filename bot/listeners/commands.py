@@ -1,4 +1,4 @@
-"""`/walkaway …`: the command is stored as a job and acked; a worker does the rest.
+"""`/walkaway …`: the command is acked and stored as a job; a worker does the rest.
 
 Only a sub-command answering with a modal runs inline (after the ack), for its trigger_id.
 """
@@ -15,7 +15,7 @@ from bot.blocks import command as command_blocks
 from bot.blocks.text import escape, truncate, unescape
 from bot.ids import COMMAND
 from bot.listeners import approvals, search
-from bot.listeners.errors import after_ack, deferred
+from bot.listeners.errors import after_ack, deferred, queue_after_ack
 from bot.slack_flow import MAX_DEAL_NAME, Deps, actor_from, ask_again, open_thread, post_next
 
 Handler = Callable[[str, dict[str, Any], WebClient, Respond, Deps], None]
@@ -42,12 +42,12 @@ def register(app: App, deps: Deps) -> None:
             with after_ack(body, client, respond):
                 sub(rest.strip(), body, client, respond, deps)
             return
-        run.later(body)
+        opening = None
         if text and sub is None:
-            deal = deal_name_of(text)
-            ack(text=f"Opening the walk-away check for *{escape(deal)}* in a DM with me…")
-        else:
-            ack()
+            opening = (
+                f"Opening the walk-away check for *{escape(deal_name_of(text))}* in a DM with me…"
+            )
+        queue_after_ack(ack, run, body, client, respond, text=opening)
 
 
 def deal_name_of(text: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.text import escape
@@ -127,6 +127,32 @@ def deferred(deps: Deps, kind: str, *, stale: str = STALE_BUTTON) -> Callable[[S
         return deps.jobs.define(kind, work)
 
     return define
+
+
+def queue_after_ack(
+    ack: Ack,
+    job: Deferred,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    *,
+    text: str | None = None,
+) -> None:
+    """Ack at once, then store the job (durable from then on; bot/jobs.py).
+
+    Acking first keeps the ack off the queue's write: measured, storing first made Bolt's
+    request thread wait for the insert on every request, and the app lost 20-30% of its
+    throughput (tests/bench/ack_latency.py, README). What that gives up is a few milliseconds
+    after the ack in which a crashed process would lose the request (Slack retries no command or
+    click); a failure to store, say the database being away, is reported like any other error
+    after the ack, so the person hears of it.
+    """
+    if text is None:
+        ack()
+    else:
+        ack(text=text)
+    with after_ack(body, client, respond):
+        job.later(body)
 
 
 def reply_privately(body: dict[str, Any], client: WebClient, respond: Respond, text: str) -> None:

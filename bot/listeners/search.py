@@ -22,7 +22,7 @@ from bot.blocks.text import escape
 from bot.domain.search_query import QueryError, SearchQuery, parse
 from bot.ids import Action, Block, Field
 from bot.ids import View as ViewId
-from bot.listeners.errors import deferred, tell
+from bot.listeners.errors import deferred, queue_after_ack, tell
 from bot.payloads import BadPayload, SearchRecordRef, SearchRef
 from bot.service import Actor
 from bot.slack_flow import Deps, Refusal, actor_from
@@ -51,9 +51,8 @@ def register(app: App, deps: Deps) -> None:
         respond(text=text, blocks=blocks, replace_original=True)
 
     @app.action(re.compile(f"^{Action.SEARCH_PAGE}:(prev|next)$"))
-    def page_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        turn_page.later(body)
-        ack()
+    def page_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, turn_page, body, client, respond)
 
     @deferred(deps, "search.share", stale=STALE)
     def share(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -70,9 +69,8 @@ def register(app: App, deps: Deps) -> None:
         _post_in_channel(client, respond, channel, text, blocks)
 
     @app.action(Action.SEARCH_SHARE)
-    def share_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        share.later(body)
-        ack()
+    def share_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, share, body, client, respond)
 
     @deferred(deps, "search.share_one", stale=STALE)
     def share_one(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -86,9 +84,10 @@ def register(app: App, deps: Deps) -> None:
         _post_in_channel(client, respond, channel, text, blocks)
 
     @app.action(Action.SEARCH_SHARE_ONE)
-    def share_one_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        share_one.later(body)
-        ack()
+    def share_one_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        queue_after_ack(ack, share_one, body, client, respond)
 
     @app.action(Action.SEARCH_DETAILS)
     def details_clicked(

@@ -20,7 +20,7 @@ from bot.domain.checklist import load_checklist
 from bot.worker import WORKER_NICENESS, Worker, spawn_workers
 from storage.columns import utcnow
 from storage.repository import Store
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack
 from tests.slack.limits import assert_call_within_limits
 from tests.slack.server import serve_bolt
 from tests.slack.signed import Response, SlackClient
@@ -32,6 +32,7 @@ from tests.slack.world import (
     settings_for,
     sqlite_url,
     text_of,
+    wait_until,
 )
 
 
@@ -51,7 +52,7 @@ def ack_command_without_a_worker(fake: FakeSlack, url: str, text: str) -> Respon
         with serve_bolt(wired.app) as base:
             slack = SlackClient(base, SECRET, response_url_base=fake.response_url_base)
             reply = slack.command(text=text, user_id=REP, team_id=TEAM)
-        assert store.jobs.waiting() == 1, "the work is stored before the ack"
+        wait_until(lambda: store.jobs.waiting() == 1, what="the job stored right after the ack")
     return reply
 
 
@@ -146,3 +147,24 @@ def test_a_spawned_worker_process_does_the_work_and_stops_on_sigterm(
             process.join(5)
     with app_process(fake, url) as (_wired, store):
         assert store.jobs.waiting() == 0
+
+
+def test_a_job_that_cannot_be_stored_after_the_ack_is_reported_to_the_rep(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    url = sqlite_url(tmp_path)
+    with app_process(fake, url) as (wired, store):
+
+        def database_away(**_: object) -> None:
+            raise OSError("database went away")
+
+        store.jobs.put = database_away  # type: ignore[method-assign]
+        with serve_bolt(wired.app) as base:
+            slack = SlackClient(base, SECRET, response_url_base=fake.response_url_base)
+            status, body = slack.command(text="Acme renewal", user_id=REP, team_id=TEAM)
+
+            apology = fake.wait_for(RESPONSE_URL_METHOD)[-1]
+
+    assert status == 200 and "Opening the walk-away check" in body, "the ack was kept"
+    assert "Sorry, something went wrong" in str(apology.args.get("text"))
+    assert apology.args.get("response_type") == "ephemeral"
