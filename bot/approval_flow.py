@@ -102,14 +102,17 @@ def send_ping(client: WebClient, deps: Deps, approval: ApprovalInfo) -> str | No
     try:
         channel = approval.approver_channel_id or _dm(client, approval.approver_slack_id)
         posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    except SlackApiError as error:
-        code = str(error.response.get("error", "unknown_error"))
-        log.warning("ping for record %s failed: %s", approval.record_id, code)
+    except (SlackApiError, OSError) as error:  # OSError: the network, after the SDK's retry
+        if isinstance(error, SlackApiError):
+            why = f"Slack said `{error.response.get('error', 'unknown_error')}`"
+        else:
+            why = "the connection to Slack failed"
+        log.warning("ping for record %s failed: %s", approval.record_id, why, exc_info=error)
         deps.store.approvals.unroute(record_id=approval.record_id)
         invite = " Invite @walkaway to that channel, or" if approval.approver_channel_id else ""
         return (
             f":warning: I couldn't reach {approval_blocks.approver_words(approval)} "
-            f"(Slack said `{code}`).{invite} pick your manager above and I'll ask them."
+            f"({why}).{invite} pick your manager above and I'll ask them."
         )
     now = utcnow()
     deps.store.approvals.mark_pinged(

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
 
 import pytest
 from slack_sdk import WebClient
@@ -1044,3 +1045,31 @@ def test_the_record_shows_the_managers_position(
     shown = capsys.readouterr().out
     assert "Manager: Override by U0MGR on " in shown
     assert "(wants Proceed): Their CFO signed." in shown
+
+
+def test_a_ping_lost_to_a_network_error_asks_the_rep_to_pick_and_picking_pings(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_manager(world)
+    sent = WebClient.chat_postMessage
+    dropped: list[str] = []
+
+    def flaky_network(self: WebClient, **kwargs: Any) -> Any:
+        if kwargs.get("channel") == manager_dm() and not dropped:
+            dropped.append(str(kwargs["channel"]))
+            raise URLError(ConnectionResetError("connection reset by peer"))
+        return sent(self, **kwargs)
+
+    monkeypatch.setattr(WebClient, "chat_postMessage", flaky_network)
+    reach_verdict(world)
+
+    assert dropped == [manager_dm()]
+    assert world.fake.messages(manager_dm()) == []
+    card = text_of(world.verdict())
+    assert "I couldn't reach <@U0MGR> (the connection to Slack failed)" in card
+    assert "pick your manager above" in card
+    assert not approval_of(world).routed, "not left waiting on a ping nobody got"
+
+    _pick(world, MGR)
+    assert actions_of(ping_in(world.fake, manager_dm()))
+    assert "Waiting for <@U0MGR>" in text_of(world.verdict())
