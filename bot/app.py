@@ -50,17 +50,6 @@ class Wired:
         return Worker(self.deps.jobs, self.app.client, threads=threads).start()
 
 
-def create_app(
-    settings: Settings,
-    *,
-    store: Store,
-    checklist: Checklist,
-    listener_executor: Executor | None = None,
-) -> App:
-    """The Bolt app alone (its jobs need a worker: see `wire`)."""
-    return wire(settings, store=store, checklist=checklist, listener_executor=listener_executor).app
-
-
 def wire(
     settings: Settings,
     *,
@@ -68,7 +57,10 @@ def wire(
     checklist: Checklist,
     listener_executor: Executor | None = None,
 ) -> Wired:
-    """Build the app; `listener_executor` runs listeners (Bolt's 5-thread pool if None)."""
+    """Build the app; `listener_executor` runs listeners (Bolt's 5-thread pool if None).
+
+    Its jobs need a worker: `Wired.start_worker` here, or bot.worker's processes.
+    """
     settings.require_slack()
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None

@@ -55,9 +55,6 @@ class Jobs:
         self._work[kind] = work
         return Deferred(kind=kind, jobs=self)
 
-    def kinds(self) -> frozenset[str]:
-        return frozenset(self._work)
-
     def later(self, kind: str, body: dict[str, Any]) -> None:
         """Store the job (durable on return), then nudge this process's idle workers."""
         if kind not in self._work:

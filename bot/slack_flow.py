@@ -29,7 +29,7 @@ MAX_DEAL_NAME = 200
 
 @dataclass(frozen=True)
 class Deps:
-    """Everything a listener needs, wired once in create_app."""
+    """Everything a listener needs, wired once in bot.app.wire."""
 
     settings: Settings
     store: Store

@@ -62,6 +62,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain.model import Outcome
 from bot.domain.search_query import STOP_WORDS
+from storage.approvals import Decision
 from storage.models import (
     Answer,
     Approval,
@@ -650,7 +651,7 @@ _Manager = aliased(User, name="manager")
 _Decider = aliased(User, name="decider")
 _Discusser = aliased(User, name="discusser")
 _QS = QualificationSession
-_FINAL = frozenset({"agree", "override"})
+_FINAL = frozenset(decision.value for decision in Decision)
 """Final positions; a row holding 'discuss' was written before migration 0005 (see
 storage.approvals.LEGACY_DISCUSS) and reads as an open discussion, as it does there."""
 
