@@ -1,33 +1,85 @@
-"""Wiring: the one place that builds the Bolt app from settings, storage and the checklist.
+"""Wiring: the one place that knows every capability, and how they meet.
 
+It builds the Bolt app from settings, storage and the checklist, registers each capability's
+listeners, joins the capabilities through the hooks of bot/slack/deps.py (HOOKS below: what
+happens after a verdict, what may hold a draft, what the verdict card and App Home show),
+routes `/walkaway` (ROUTES), lists the timed work (TIMED_TASKS) and starts worker processes.
 Nothing here runs at import time, so tests build as many apps as they like, each pointed at its
 own database and fake Slack Web API.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import multiprocessing
+import os
+import signal
+import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.approvals import listeners as approvals
+from bot.approvals import ping as approval_ping
+from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
-from bot.domain.checklist import Checklist
-from bot.jobs import Jobs
-from bot.listeners import register_all
-from bot.listeners.errors import APOLOGY, report
-from bot.service import Qualifications
-from bot.slack_flow import Deps
-from bot.worker import Worker
+from bot.domain.checklist import Checklist, load_checklist
+from bot.home import listeners as home
+from bot.qualification import buttons, home_sections, submissions, typed_replies
+from bot.qualification import command as check_command
+from bot.search import listeners as search
+from bot.slack import command
+from bot.slack.deps import Deps, Hooks, Routes, Subcommand
+from bot.slack.errors import APOLOGY, report
+from bot.slack.jobs import Jobs
+from bot.slack.scheduler import POLL_SECONDS, Scheduler, TimedTask
+from bot.slack.worker import Worker
+from storage.columns import utcnow
 from storage.repository import Store
 
 log = logging.getLogger("walkaway")
+
+SUBCOMMANDS = command.by_word(
+    *approvals.SUBCOMMANDS, *search.SUBCOMMANDS, *check_command.SUBCOMMANDS
+)
+ROUTES = Routes(
+    subcommands=SUBCOMMANDS,
+    deal=check_command.start,
+    unfinished=check_command.list_unfinished,
+    opening=check_command.opening,
+)
+SURFACES = (command, buttons, submissions, typed_replies, home, approvals, search)
+"""Every module with listeners; each exposes register(app, deps)."""
+TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
+
+
+def hooks() -> Hooks:
+    """How the capabilities meet (a fresh set per app, so tests never share one)."""
+    return Hooks(
+        after_verdict=[approval_ping.after_verdict],
+        before_send=[approval_ping.check_send_allowed],
+        card_sections=[approval_ping.card_section],
+        home_sections=[
+            home_sections.unfinished,
+            home_sections.latest_verdicts,
+            home_sections.help_section,
+        ],
+    )
+
+
+def subcommand_of(text: str) -> tuple[Subcommand | None, str]:
+    """What `/walkaway <text>` means in this app: a sub-command, or None for a deal name."""
+    return command.route(text, SUBCOMMANDS)
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -38,6 +90,17 @@ def web_client(settings: Settings) -> WebClient:
     return client
 
 
+def deps_for(settings: Settings, *, store: Store, checklist: Checklist) -> Deps:
+    return Deps(
+        settings=settings,
+        store=store,
+        checklist=checklist,
+        jobs=Jobs(store.jobs),
+        routes=ROUTES,
+        hooks=hooks(),
+    )
+
+
 @dataclass(frozen=True)
 class Wired:
     """The Bolt app and what its listeners share; workers need the jobs it defines."""
@@ -46,7 +109,7 @@ class Wired:
     deps: Deps
 
     def start_worker(self, *, threads: int) -> Worker:
-        """Threads in this process running the jobs these listeners queue (bot/worker.py)."""
+        """Threads in this process running the jobs these listeners queue (bot/slack/worker.py)."""
         return Worker(self.deps.jobs, self.app.client, threads=threads).start()
 
 
@@ -59,7 +122,7 @@ def wire(
 ) -> Wired:
     """Build the app; `listener_executor` runs listeners (Bolt's 5-thread pool if None).
 
-    Its jobs need a worker: `Wired.start_worker` here, or bot.worker's processes.
+    Its jobs need a worker: `Wired.start_worker` here, or the processes of `spawn_workers`.
     """
     settings.require_slack()
     secret = (
@@ -72,15 +135,22 @@ def wire(
         raise_error_for_unhandled_request=False,
         listener_executor=listener_executor,
     )
-    deps = Deps(
-        settings=settings,
-        store=store,
-        service=Qualifications(store=store, checklist=checklist),
-        jobs=Jobs(store.jobs),
-    )
-    register_all(app, deps)
+    deps = deps_for(settings, store=store, checklist=checklist)
+    for surface in SURFACES:
+        surface.register(app, deps)
     app.error(_apologise)
     return Wired(app=app, deps=deps)
+
+
+def scheduler(
+    client: WebClient,
+    store: Store,
+    *,
+    every: float = POLL_SECONDS,
+    clock: Callable[[], datetime] = utcnow,
+) -> Scheduler:
+    """The app's timed work, for `serve` (every ten minutes) and `walkaway tick` (once)."""
+    return Scheduler(client, store, TIMED_TASKS, every=every, clock=clock)
 
 
 def _apologise(
@@ -94,7 +164,7 @@ def _apologise(
     """Whatever a listener raised: log it under a reference id and tell the person that id.
 
     A modal not yet acknowledged stays open, its input intact, with the apology on its first
-    field; anything else gets a private message (see bot/listeners/errors.py).
+    field; anything else gets a private message (see bot/slack/errors.py).
     """
     if body.get("type") == "view_submission" and response is not None:
         fields = list(((body.get("view") or {}).get("state") or {}).get("values") or {})
@@ -109,3 +179,50 @@ def _apologise(
             )
     report(error, body=body, client=client, respond=respond, logger=logger)
     return None
+
+
+# -- worker processes -------------------------------------------------------------------
+
+WORKER_NICENESS = 5
+"""How much lower a worker process's CPU priority is than `serve`'s: a busy machine spends its
+time on acks first (Slack's 3 s deadline), and the work, which has no deadline, catches up."""
+
+
+def spawn_workers(settings: Settings, *, processes: int, threads: int) -> list[BaseProcess]:
+    """Start worker processes that stop by themselves when the process that started them ends."""
+    context = multiprocessing.get_context("spawn")  # no threads, sockets or handles inherited
+    started: list[BaseProcess] = []
+    for n in range(processes):
+        process = context.Process(
+            target=run_worker_process,
+            args=(settings, threads, os.getpid()),
+            name=f"walkaway-worker-{n}",
+            daemon=True,
+        )
+        process.start()
+        started.append(process)
+    return started
+
+
+def run_worker_process(settings: Settings, threads: int, parent_pid: int | None = None) -> None:
+    """A worker process: the app's jobs, run by `threads` threads until told to stop.
+
+    SIGTERM (or the parent's end, when a parent is given) finishes the jobs in hand first.
+    """
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    store = Store.open(settings.database_url)
+    wired = wire(settings, store=store, checklist=load_checklist(settings.walkaway_checklist))
+    worker = wired.start_worker(threads=threads)
+    try:
+        while not stopping.wait(1.0):
+            if parent_pid is not None and os.getppid() != parent_pid:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+        store.close()

@@ -1,4 +1,4 @@
-"""The `walkaway` command: console, evaluate, records, serve, worker, remind.
+"""The `walkaway` command: console, evaluate, records, serve, worker, tick (alias remind).
 
 Each sub-command turns expected failures (bad settings, a broken checklist, a bad file) into
 one clear line and a non-zero exit code instead of a traceback.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.checklist import Checklist, ChecklistError, load_checklist
-from bot.evaluate import AnswersFileError, evaluate, read_answers_file
+from bot.qualification.evaluate import AnswersFileError, evaluate, read_answers_file
 
 if TYPE_CHECKING:
     from storage.approvals import ApprovalInfo
@@ -87,13 +87,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.set_defaults(run=_worker)
 
-    remind = commands.add_parser(
-        "remind",
-        help="remind managers once about decisions pending too long (safe to run from cron "
-        "on several hosts)",
+    tick = commands.add_parser(
+        "tick",
+        aliases=["remind"],
+        help="send the timed messages that are due, such as reminders to managers about "
+        "decisions pending too long (run it from cron; safe on several hosts at once)",
     )
-    remind.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
-    remind.set_defaults(run=_remind)
+    tick.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
+    tick.set_defaults(run=_tick)
     return parser
 
 
@@ -107,8 +108,9 @@ def _checklist(settings: Settings) -> Checklist:
 
 
 def _console(args: argparse.Namespace) -> int:
-    from bot.console import run_console
-    from bot.service import Actor, Qualifications
+    from bot.domain.model import Actor
+    from bot.qualification.console import run_console
+    from bot.qualification.service import Qualifications
     from storage.repository import Store
 
     settings = load_settings()
@@ -128,8 +130,8 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from bot.console import format_verdict
     from bot.domain.model import Verdict
+    from bot.qualification.console import format_verdict
 
     checklist = _checklist(load_settings())
     deal, answers = read_answers_file(args.answers, checklist)
@@ -163,7 +165,7 @@ def _records_list(args: argparse.Namespace) -> int:
 
 
 def _records_show(args: argparse.Namespace) -> int:
-    from bot.console import format_verdict
+    from bot.qualification.console import format_verdict
     from storage.repository import Store
 
     store = Store.open(load_settings().database_url)
@@ -215,20 +217,22 @@ def _position(approval: ApprovalInfo) -> str:
     return line + (f": {approval.reason}" if approval.reason else "")
 
 
-def _remind(args: argparse.Namespace) -> int:
-    from bot.app import web_client
-    from bot.approval_flow import send_due_reminders
+def _tick(args: argparse.Namespace) -> int:
+    from bot.app import scheduler, web_client
     from storage.repository import Store
 
     settings = load_settings()
     if settings.slack_bot_token is None:
-        raise SettingsError("Set SLACK_BOT_TOKEN (in the environment or .env) to send reminders.")
+        raise SettingsError(
+            "Set SLACK_BOT_TOKEN (in the environment or .env) to send timed messages."
+        )
     store = Store.open(settings.database_url)
     try:
-        sent = send_due_reminders(web_client(settings), store, now=args.now or datetime.now(UTC))
+        sent = scheduler(web_client(settings), store).tick(args.now or datetime.now(UTC))
     finally:
         store.close()
-    print(f"walkaway: sent {sent} reminder(s)")
+    for what, count in sent.items():
+        print(f"walkaway: sent {count} {what}")
     return 0
 
 
@@ -240,8 +244,7 @@ def listener_pool() -> ThreadPoolExecutor:
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from bot.app import wire
-    from bot.worker import spawn_workers
+    from bot.app import scheduler, spawn_workers, wire
     from storage.db import is_in_memory
     from storage.repository import Store
 
@@ -260,9 +263,7 @@ def _serve(args: argparse.Namespace) -> int:
         spawn_workers(settings, processes=processes, threads=threads)
     else:
         wired.start_worker(threads=threads)
-    from bot.approval_flow import ReminderLoop
-
-    ReminderLoop(wired.app.client, store).start()
+    scheduler(wired.app.client, store).start()
     app = wired.app
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -288,7 +289,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from bot.worker import run_worker_process
+    from bot.app import run_worker_process
 
     settings = load_settings()
     if settings.slack_bot_token is None:  # no HTTP served here, so no signing secret needed

@@ -19,6 +19,18 @@ Answers = Mapping[str, AnswerValue]
 """Question id -> answer. Order carries no meaning for the verdict."""
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which workspace: a Slack team and user, or the console's local pair.
+
+    Every front end names people this way, so the use cases and their rules need no Slack type.
+    """
+
+    team_id: str
+    user_id: str
+    display_name: str | None = None
+
+
 class Outcome(StrEnum):
     """The five verdicts, declared in order of precedence (first wins)."""
 

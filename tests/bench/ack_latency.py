@@ -154,7 +154,7 @@ def _bare_app(settings: Any) -> Any:
 
     from bot.app import web_client
     from bot.cli import listener_pool
-    from bot.ids import COMMAND
+    from bot.slack.ids import COMMAND
 
     app = App(
         client=web_client(settings),
@@ -213,7 +213,7 @@ def _server_main(
     if kind == "app":
         from bot.app import wire
         from bot.domain.checklist import load_checklist
-        from bot.worker import spawn_workers
+        from bot.slack.worker import spawn_workers
         from storage.repository import Store
 
         store = Store.open(settings.database_url)
@@ -273,7 +273,7 @@ def _server_main(
 
 def _first_questions(fake: Any, users: Sequence[str], question_id: str) -> list[dict[str, Any]]:
     """Every question message now showing ``question_id`` with its answer buttons."""
-    from bot.ids import Action
+    from bot.slack.ids import Action
 
     prefix = f"{Action.ANSWER_CHOICE}:"
     found = []

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.blocks.text import LIMITS
+from bot.slack.text import LIMITS
 
 __all__ = [
     "assert_call_within_limits",

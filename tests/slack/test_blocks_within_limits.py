@@ -10,12 +10,13 @@ from datetime import date
 
 import pytest
 
-from bot.blocks import command as command_blocks
-from bot.blocks import conversation as convo_blocks
-from bot.blocks import verdict as verdict_blocks
-from bot.blocks.text import ELLIPSIS
 from bot.domain.checklist import load_checklist
 from bot.domain.model import Caution, Condition, Outcome, Reason, Verdict
+from bot.qualification import command_blocks
+from bot.qualification import draft_blocks as verdict_blocks
+from bot.qualification import question_blocks as convo_blocks
+from bot.slack import card
+from bot.slack.text import ELLIPSIS
 from tests.slack.limits import assert_message_within_limits
 
 NASTY = "<!channel> & <@U1> " * 200
@@ -35,7 +36,7 @@ def crowded_verdict(items: int, length: int) -> Verdict:
 
 @pytest.mark.parametrize(("items", "length"), [(1, 5000), (12, 400), (13, 400), (60, 3000)])
 def test_verdict_card_fits_whatever_the_verdict_holds(items: int, length: int) -> None:
-    text, blocks = verdict_blocks.verdict_card(
+    text, blocks = card.verdict_card(
         crowded_verdict(items, length), deal_name=NASTY, record_id=7
     )
 

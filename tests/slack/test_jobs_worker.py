@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from bot.app import Wired, wire
+from bot.app import WORKER_NICENESS, Wired, spawn_workers, wire
 from bot.domain.checklist import load_checklist
-from bot.worker import WORKER_NICENESS, Worker, spawn_workers
+from bot.slack.worker import Worker
 from storage.columns import utcnow
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack

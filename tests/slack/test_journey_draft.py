@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.text import escape
+from bot.slack.text import escape
 from storage.records import RecordDetail
 from tests.slack.world import World, actions_of, text_of, wait_until
 

@@ -22,7 +22,8 @@ from urllib.error import URLError
 import pytest
 from slack_sdk import WebClient
 
-from bot.approval_flow import ReminderLoop, send_due_reminders
+from bot.app import scheduler
+from bot.approvals.reminders import send_due_reminders
 from bot.cli import main
 from bot.domain.model import Outcome
 from storage.approvals import ApprovalInfo, ApprovalSettings, Decision
@@ -963,7 +964,7 @@ def test_serving_processes_remind_once_between_them(world: World) -> None:
     stores = [Store.open(world.database_url, migrate=False) for _ in range(2)]
     client = WebClient(token=TOKEN, base_url=world.fake.base_url)
     loops = [
-        ReminderLoop(client, store, every=0.02, clock=lambda: due + timedelta(minutes=1)).start()
+        scheduler(client, store, every=0.02, clock=lambda: due + timedelta(minutes=1)).start()
         for store in stores
     ]
     try:

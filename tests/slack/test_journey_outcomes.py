@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.text import escape
+from bot.slack.text import escape
 from tests.slack.world import World, actions_of, text_of
 
 CALM = {

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.listeners.commands import SUBCOMMANDS, subcommand_of
+from bot.app import SUBCOMMANDS, subcommand_of
 from tests.slack.world import World, actions_of, text_of
 
 

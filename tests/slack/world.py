@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from bot.app import wire
 from bot.config import Settings
 from bot.domain.checklist import load_checklist
-from bot.worker import Worker
+from bot.slack.worker import Worker
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
 from tests.slack.server import serve_bolt

@@ -11,22 +11,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.approvals import (
+from bot.approvals import blocks as approval_blocks
+from bot.approvals import discussion_blocks
+from bot.approvals.payloads import pick_block_id, record_from_pick_block
+from bot.approvals.rules import (
     BadMention,
     OverrideInput,
     OverrideProblem,
     SettingsProblem,
-    add_business_days,
     draft_excerpt,
     needs_position,
     override_choices,
     parse_mention,
     parse_settings,
-    pick_block_id,
-    record_from_pick_block,
 )
-from bot.blocks import approvals as approval_blocks
 from bot.config import Settings, SettingsError, load_settings
+from bot.domain.dates import add_business_days
 from bot.domain.model import Condition, Outcome, Reason, Verdict
 from storage.approvals import ApprovalInfo, Decision
 from tests.slack.limits import assert_message_within_limits
@@ -267,12 +267,12 @@ def test_discussion_messages_stay_within_slack_limits_and_inert(approval: Approv
     link = "https://example.slack.com/archives/DU0MGR/p1700000000000001"
     messages = [
         approval_blocks.ping_message(approval, verdict=verdict, draft=WORST),
-        approval_blocks.discuss_opener(approval, verdict=verdict, request_link=link),
-        approval_blocks.discuss_opener(approval, verdict=verdict, no_group="<!here>" * 50),
-        approval_blocks.discussion_notice(approval),
-        approval_blocks.discussion_notice(approval, no_group="missing_scope"),
-        approval_blocks.discussion_reminder(approval, request_link=link),
-        approval_blocks.discussion_closed(approval),
+        discussion_blocks.discuss_opener(approval, verdict=verdict, request_link=link),
+        discussion_blocks.discuss_opener(approval, verdict=verdict, no_group="<!here>" * 50),
+        discussion_blocks.discussion_notice(approval),
+        discussion_blocks.discussion_notice(approval, no_group="missing_scope"),
+        discussion_blocks.discussion_reminder(approval, request_link=link),
+        discussion_blocks.discussion_closed(approval),
         approval_blocks.rep_notice(approval),
     ]
     for text, blocks in messages:

@@ -8,7 +8,20 @@ from pathlib import Path
 import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "bot" / "domain"
-FORBIDDEN = ("slack_bolt", "slack_sdk", "sqlalchemy", "storage", "bot.listeners", "bot.blocks")
+FORBIDDEN = (
+    "slack_bolt",
+    "slack_sdk",
+    "sqlalchemy",
+    "storage",
+    "bot.slack",
+    "bot.qualification",
+    "bot.approvals",
+    "bot.search",
+    "bot.home",
+    "bot.app",
+    "bot.cli",
+    "bot.config",
+)
 
 
 @pytest.mark.parametrize("module", sorted(DOMAIN.glob("*.py")), ids=lambda p: p.name)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.blocks import search as blocks
 from bot.domain.model import Outcome
 from bot.domain.search_query import SearchQuery
-from bot.payloads import SearchRecordRef
+from bot.search import blocks, details
+from bot.search.payloads import SearchRecordRef
 from storage.records import RecordDetail, RecordStatus
 from storage.search import ManagerDecision, ManagerDiscussion, SearchHit, SearchPage
 from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
@@ -117,7 +117,7 @@ def test_the_details_modal_shows_the_discussion_as_the_managers_line() -> None:
         thread_ts="1700000000.000100",
         updated_at=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
     )
-    view = blocks.details_modal(
+    view = details.details_modal(
         record, _hit(), can_change=True, meta=SearchRecordRef(record=7, channel=None)
     )
     assert_view_within_limits(view)

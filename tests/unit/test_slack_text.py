@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.blocks.text import ELLIPSIS, LIMITS, escape, plain_text, safe_mrkdwn, truncate
+from bot.slack.text import ELLIPSIS, LIMITS, escape, plain_text, safe_mrkdwn, truncate
 
 INJECTIONS = [
     "<!channel> Acme",

@@ -18,8 +18,8 @@ import pytest
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.jobs import Jobs, response_url_of
-from bot.worker import Worker
+from bot.slack.jobs import Jobs, response_url_of
+from bot.slack.worker import Worker
 from storage import Store
 from storage.jobs import QueuedJob
 
@@ -148,7 +148,7 @@ def test_an_unknown_kind_is_dropped_and_deleted_while_known_ones_run(
     rig.store.jobs.put(kind="retired.kind", payload=body(2))  # queued by an older build
     rig.jobs.later("test.record", body(3))
 
-    with caplog.at_level(logging.ERROR, logger="bot.jobs"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack.jobs"):
         rig.worker(threads=1).start().wait_idle(timeout=5)
 
     assert rig.calls.ns() == [1, 3]
@@ -170,7 +170,7 @@ def test_a_kind_cannot_be_defined_twice(rig: Rig) -> None:
 def test_a_job_that_raises_is_logged_marked_done_and_the_worker_carries_on(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack.worker"):
         worker = rig.worker(threads=1).start()
         rig.jobs.later("test.boom", body(1))
         rig.jobs.later("test.record", body(2))
@@ -213,7 +213,7 @@ def test_a_job_claimed_more_than_max_attempts_times_is_given_up_without_running(
 ) -> None:
     _claimed_by_a_dead_worker(rig, "test.record", body(1))
 
-    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack.worker"):
         rig.worker(threads=1, stale_after=timedelta(0), max_attempts=1).start().wait_idle(5)
 
     assert rig.calls.ns() == [], "attempt 2 of at most 1: not run"
@@ -320,7 +320,7 @@ def test_a_worker_survives_the_database_failing_to_hand_out_a_job(
     monkeypatch.setattr(rig.store.jobs, "exchange", flaky_exchange)
     rig.jobs.later("test.record", body(1))
 
-    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack.worker"):
         rig.worker(threads=1).start().wait_idle(timeout=5)
 
     assert rig.calls.ns() == [1]

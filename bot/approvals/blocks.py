@@ -1,0 +1,356 @@
+"""Block Kit for manager approval: the ping, its discussed and decided forms, the card's approval
+section, the discussion's opener, the notices to the rep, the Override modal and the workspace
+settings modal.
+
+Everything a person typed (deal names, drafts, override reasons) and everything derived from it
+goes through safe_mrkdwn / plain_text; Slack ids we produced ourselves are put in mentions as-is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+    UserSelectElement,
+)
+
+from bot.approvals.payloads import ApprovalRef, pick_block_id
+from bot.domain.model import Verdict
+from bot.slack.ids import Action
+from bot.slack.ids import Block as BlockId
+from bot.slack.text import LIMITS, plain_text, safe_mrkdwn, truncate
+from storage.approvals import (
+    ApprovalInfo,
+    Decision,
+)
+
+Message = tuple[str, list[Block]]
+
+LIST_ITEMS = 8
+DECISION_EMOJI = {
+    Decision.AGREE: ":white_check_mark:",
+    Decision.OVERRIDE: ":leftwards_arrow_with_hook:",
+}
+REASON_LIMIT = 1500
+"""The override reason field; long enough for a real argument, short enough to quote back."""
+
+
+def when(moment: datetime) -> str:
+    """A time each reader sees in their own zone, with a UTC fallback for old clients."""
+    fallback = f"{moment:%d %b %Y %H:%M} UTC"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def when_plain(moment: datetime) -> str:
+    """For places Slack shows as plain text (modal errors), where <!date> would show raw."""
+    return f"{moment:%d %b %Y %H:%M} UTC"
+
+
+def approver_words(approval: ApprovalInfo) -> str:
+    if approval.approver_slack_id:
+        return f"<@{approval.approver_slack_id}>"
+    if approval.approver_channel_id:
+        return f"the deal desk (<#{approval.approver_channel_id}>)"
+    return "your manager"
+
+
+def deal_words(approval: ApprovalInfo, limit: int = 200) -> str:
+    return safe_mrkdwn(approval.deal_name, limit)
+
+
+def bullets(heading: str, items: Sequence[str]) -> str:
+    shown = list(items[:LIST_ITEMS])
+    budget = (LIMITS.SECTION_TEXT - len(heading) - 60) // max(len(shown), 1)
+    lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
+    more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
+    return f"*{heading}*\n{lines}{more}"
+
+
+def quote(text: str, limit: int) -> str:
+    escaped = safe_mrkdwn(text, limit)
+    return "\n".join(f">{line}" if line else ">" for line in escaped.splitlines())
+
+
+def link_to(url: str | None, label: str) -> str | None:
+    """A Slack link from a permalink Slack gave us; None when there is none to give."""
+    return f"<{url}|{label}>" if url else None
+
+
+def discusser(approval: ApprovalInfo) -> str:
+    return f"<@{approval.discussion_by}>" if approval.discussion_by else "Someone"
+
+
+def discussion_line(approval: ApprovalInfo) -> str:
+    """Since when, and by whom, the verdict is being talked over, with the way to the talk."""
+    started = approval.discussion_started_at
+    since = f" since {when(started)}" if started else ""
+    line = f":speech_balloon: *Under discussion*{since}, started by {discusser(approval)}."
+    link = link_to(approval.discussion_link, "Open the conversation")
+    return f"{line} {link}" if link else line
+
+
+def decided_line(approval: ApprovalInfo) -> str:
+    """Who answered what, and when: the line that replaces the buttons everywhere."""
+    decision = approval.decision
+    if decision is None or approval.decided_at is None:
+        if approval.discussing:
+            return discussion_line(approval)
+        return ":hourglass_flowing_sand: Waiting for an answer."
+    who = f"<@{approval.decided_by}>" if approval.decided_by else "Someone"
+    stamp = when(approval.decided_at)
+    if decision is Decision.AGREE:
+        text = f"{who} *agreed* with {approval.outcome.label} · {stamp}"
+    else:
+        wanted = approval.override_outcome.label if approval.override_outcome else "another outcome"
+        text = f"{who} *overrode* {approval.outcome.label}: wants *{wanted}* instead · {stamp}"
+    line = f"{DECISION_EMOJI[decision]} {text}"
+    if approval.discussion_started_at is not None:
+        line += (
+            f"\n:speech_balloon: After a discussion started by {discusser(approval)} "
+            f"on {when(approval.discussion_started_at)}."
+        )
+    if approval.reason:
+        line += "\n" + quote(approval.reason, REASON_LIMIT)
+    return truncate(line, LIMITS.SECTION_TEXT)
+
+
+def already_decided(approval: ApprovalInfo) -> str:
+    decision = approval.decision
+    if decision is None or approval.decided_at is None:
+        return "This has no answer yet."
+    who = f"<@{approval.decided_by}>" if approval.decided_by else "someone"
+    return (
+        f"Already answered: *{decision.label}* by {who} on {when(approval.decided_at)}. "
+        "The first answer is the one on the record."
+    )
+
+
+def already_discussing(approval: ApprovalInfo) -> str:
+    """For a second Discuss: where the conversation already is, and what is still to do."""
+    started = approval.discussion_started_at
+    since = f" on {when(started)}" if started else ""
+    text = (
+        f":speech_balloon: This is already under discussion: {discusser(approval)} "
+        f"started it{since}."
+    )
+    link = link_to(approval.discussion_link, "Open the conversation")
+    if link:
+        text += f" {link}."
+    elif approval.discussion_channel_id is None:
+        text += " The conversation is being set up; it will appear in a moment."
+    return text + " When you've talked it through, answer Agree or Override on the request."
+
+
+def already_decided_plain(approval: ApprovalInfo) -> str:
+    decision = approval.decision
+    if decision is None or approval.decided_at is None:
+        return "This has no answer yet."
+    return (
+        f"Already answered ({decision.label}) on {when_plain(approval.decided_at)}; "
+        "the first answer is the one on the record."
+    )
+
+
+def ping_message(approval: ApprovalInfo, *, verdict: Verdict, draft: str | None) -> Message:
+    """What the manager (or deal desk) reads: enough to take a position without opening Slack
+    threads elsewhere. Once answered, the buttons give way to who answered and when."""
+    outcome = approval.outcome
+    deal = deal_words(approval)
+    rep = f"<@{approval.rep_slack_id}>"
+    if approval.approver_channel_id:
+        ask = (
+            f"{rep} has no manager set, so the deal desk is asked. Any member of this channel "
+            "can answer; the first answer counts."
+        )
+    else:
+        ask = "Your position is needed before anything goes to the buyer."
+    blocks: list[Block] = [
+        HeaderBlock(text=plain_text(f"{outcome.label}: {approval.deal_name}", LIMITS.HEADER)),
+        SectionBlock(
+            text=MarkdownTextObject(text=f"{rep} reached *{outcome.label}* on *{deal}*. {ask}")
+        ),
+        SectionBlock(
+            text=MarkdownTextObject(text=f":memo: {safe_mrkdwn(verdict.record_line, 2900)}")
+        ),
+    ]
+    if verdict.reasons:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=bullets("Why", [r.text for r in verdict.reasons]))
+            )
+        )
+    if verdict.conditions:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=bullets(
+                        "What would change the decision", [c.text for c in verdict.conditions]
+                    )
+                )
+            )
+        )
+    if draft:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*The draft to the buyer begins*\n{quote(draft, 2000)}"
+                )
+            )
+        )
+    context = f"Record #{approval.record_id}"
+    if approval.hold_until_agreed:
+        context += " · The draft is held: it cannot be marked as sent until you agree."
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context)]))
+    if approval.decision is not None or approval.discussing:
+        blocks.append(
+            SectionBlock(
+                block_id=BlockId.APPROVAL_STATUS,
+                text=MarkdownTextObject(text=decided_line(approval)),
+            )
+        )
+    if approval.decision is None:
+        blocks.append(_answer_buttons(approval))
+    if approval.decision is not None:
+        state = approval.decision.label
+    elif approval.discussing:
+        state = "under discussion, your position is still needed"
+    else:
+        state = "your position is needed"
+    text = f"{outcome.label} on {approval.deal_name}: {state}"
+    return plain_text(text, 3000), blocks
+
+
+def _answer_buttons(approval: ApprovalInfo) -> ActionsBlock:
+    """Agree, Discuss, Override; once a discussion is open, Discuss has done its job."""
+    ref = ApprovalRef(record=approval.record_id).dump()
+    buttons = [
+        ButtonElement(text="Agree", action_id=Action.APPROVAL_AGREE, value=ref, style="primary")
+    ]
+    if not approval.discussing:
+        buttons.append(ButtonElement(text="Discuss", action_id=Action.APPROVAL_DISCUSS, value=ref))
+    buttons.append(
+        ButtonElement(
+            text="Override", action_id=Action.APPROVAL_OVERRIDE, value=ref, style="danger"
+        )
+    )
+    return ActionsBlock(block_id=BlockId.APPROVAL_ACTIONS, elements=buttons)
+
+
+def reminder_message(approval: ApprovalInfo) -> Message:
+    """The one nudge for a request nobody has answered, under the request itself."""
+    whose = "the deal desk's" if approval.approver_channel_id else "your"
+    text = (
+        f":alarm_clock: Reminder: <@{approval.rep_slack_id}>'s *{approval.outcome.label}* on "
+        f"*{deal_words(approval)}* has been waiting for {whose} position since "
+        f"{when(approval.requested_at)}. Agree, Discuss or Override on the message above."
+    )
+    return (
+        plain_text(f"Reminder: {approval.deal_name} is waiting for a position", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=text))],
+    )
+
+
+def rep_notice(approval: ApprovalInfo) -> Message:
+    """The final position, told to the rep in their qualification thread."""
+    who = f"<@{approval.decided_by}>" if approval.decided_by else "Your manager"
+    deal = deal_words(approval)
+    label = approval.outcome.label
+    decision = approval.decision
+    if decision is Decision.AGREE:
+        talked = "After talking it through, " if approval.discussion_started_at else ""
+        text = f":white_check_mark: {talked}{who} agrees with *{label}* on *{deal}*."
+        if approval.hold_until_agreed:
+            text += " The draft is unlocked: *Mark as sent* once it has gone to the buyer."
+    else:
+        wanted = approval.override_outcome.label if approval.override_outcome else "another way"
+        text = (
+            f":leftwards_arrow_with_hook: {who} overrides *{label}* on *{deal}*: they want "
+            f"*{wanted}* instead. Don't send the draft; talk to them about the next step."
+        )
+        if approval.reason:
+            text += "\n" + quote(approval.reason, REASON_LIMIT)
+    return (
+        plain_text(f"{decision.label if decision else 'Update'} on {approval.deal_name}", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=truncate(text, LIMITS.SECTION_TEXT)))],
+    )
+
+
+def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Block]:
+    """The approval section under the verdict card: pick a manager, waiting, or the answer."""
+    blocks: list[Block] = []
+    if not approval.routed:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="*Who is your manager?* A walk-away is a team decision: pick your "
+                    "manager and I'll ask for their position before anything goes to the buyer."
+                )
+            )
+        )
+        blocks.append(
+            ActionsBlock(
+                block_id=pick_block_id(approval.record_id),
+                elements=[
+                    UserSelectElement(
+                        action_id=Action.PICK_MANAGER,
+                        placeholder=PlainTextObject(text="Pick your manager"),
+                    )
+                ],
+            )
+        )
+    elif approval.discussing:
+        blocks.append(
+            SectionBlock(
+                block_id=BlockId.APPROVAL_STATUS,
+                text=MarkdownTextObject(
+                    text=f"{discussion_line(approval)} Once you've talked, "
+                    f"{approver_words(approval)} can still agree or override."
+                ),
+            )
+        )
+    elif approval.decision is None:
+        asked = when(approval.requested_at) if approval.ping_ts else "just now"
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f":hourglass_flowing_sand: Waiting for {approver_words(approval)} "
+                        f"to agree, discuss or override (asked {asked})."
+                    )
+                ]
+            )
+        )
+    else:
+        blocks.append(
+            SectionBlock(
+                block_id=BlockId.APPROVAL_STATUS,
+                text=MarkdownTextObject(text=decided_line(approval)),
+            )
+        )
+    if approval.hold_until_agreed:
+        if approval.decision is Decision.AGREE:
+            hold = ":unlock: Your manager agreed, so the draft can go to the buyer."
+        elif approval.discussing:
+            hold = (
+                ":lock: *The draft is on hold until your manager agrees.* Talking it over is "
+                "not an answer yet: once they *Agree*, *Mark as sent* unlocks."
+            )
+        else:
+            hold = (
+                ":lock: *The draft is on hold until your manager agrees.* This workspace asks "
+                "for a manager's Agree before a walk-away message goes out, so *Mark as sent* "
+                "stays locked until then."
+            )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=hold)))
+    if note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return blocks

@@ -1,0 +1,155 @@
+"""Discuss: a conversation the rep and the manager can both see, which is not a position."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.approvals import blocks as approval_blocks
+from bot.approvals import discussion_blocks
+from bot.approvals.access import ApprovalRefusal, authorize
+from bot.approvals.ping import permalink, record_of, refresh_card, remind_after, update_ping
+from bot.domain.model import Actor, Verdict
+from bot.slack.deps import Deps
+from storage.approvals import ApprovalInfo
+from storage.columns import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def discuss(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> None:
+    """The Discuss button: a request to talk before taking a position, not a position.
+
+    The first Discuss marks the approval as under discussion (who, when) in the database, then
+    opens a conversation the rep and the manager can both see, posts the context there, leaves
+    Agree and Override on the manager's message and tells the rep where to talk. A later
+    Discuss (a stale copy of the message, a second desk member) only points to the existing
+    discussion; after a final answer it shows that answer.
+    """
+    approval = authorize(client, deps, actor=actor, record_id=record_id)
+    if approval.decision is None and not approval.discussing:
+        now = utcnow()
+        started = deps.store.approvals.start_discussion(
+            record_id=record_id,
+            by_user_id=deps.user_id(actor),
+            at=now,
+            remind_after=remind_after(deps, approval, now),
+        )
+        if started.won:
+            _open_discussion(client, deps, started.approval)
+            return
+        approval = started.approval
+    if approval.decision is not None:
+        raise ApprovalRefusal(
+            approval_blocks.already_decided(approval),
+            plain=approval_blocks.already_decided_plain(approval),
+        )
+    raise ApprovalRefusal(approval_blocks.already_discussing(approval))
+
+
+def _open_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
+    """Set up the discussion the database says was just started, then tell both sides."""
+    record = record_of(deps, approval.record_id)
+    no_group = _post_opener(client, deps, approval, verdict=record.verdict)
+    current = deps.store.approvals.get(record_id=approval.record_id) or approval
+    update_ping(client, current, record)
+    if current.decision is not None:  # an answer raced in while the talk was being set up
+        close_discussion(client, deps, current)
+    elif current.rep_channel_id and current.rep_thread_ts:
+        text, blocks = discussion_blocks.discussion_notice(current, no_group=no_group)
+        client.chat_postMessage(
+            channel=current.rep_channel_id,
+            thread_ts=current.rep_thread_ts,
+            text=text,
+            blocks=blocks,
+        )
+    refresh_card(client, deps, record_id=approval.record_id)
+
+
+def _post_opener(
+    client: WebClient, deps: Deps, approval: ApprovalInfo, *, verdict: Verdict
+) -> str | None:
+    """Post the discussion's first message and remember where it is; returns Slack's error
+    when a group DM was wanted and could not be had (the caller tells the rep so).
+
+    A DM ping lives in the bot's DM with the manager, which the rep cannot open, so the talk
+    goes to a group DM of the two (mpim:write). A deal-desk ping is in a public channel: its
+    thread serves, and the rep is sent the link. If the group DM fails (a workspace that has
+    not granted mpim:write yet, a deactivated rep), the thread on the manager's ping takes its
+    place and both are told plainly; its link is kept from the rep, who could not open it.
+    """
+    ping_channel, ping_ts = approval.ping_channel_id, approval.ping_ts
+    no_group: str | None = None
+    if approval.approver_slack_id:
+        request = permalink(client, ping_channel, ping_ts) if ping_channel and ping_ts else None
+        text, blocks = discussion_blocks.discuss_opener(
+            approval, verdict=verdict, request_link=request
+        )
+        try:
+            users = f"{approval.rep_slack_id},{approval.approver_slack_id}"
+            group = str(client.conversations_open(users=users)["channel"]["id"])
+            posted = client.chat_postMessage(channel=group, text=text, blocks=blocks)
+        except SlackApiError as error:
+            no_group = str(error.response.get("error", "unknown_error"))
+            log.warning("group DM for record %s failed: %s", approval.record_id, no_group)
+        else:
+            deps.store.approvals.set_discussion_place(
+                record_id=approval.record_id,
+                channel_id=group,
+                link=permalink(client, group, str(posted["ts"])),
+            )
+            return None
+    if not ping_channel or not ping_ts:
+        return no_group
+    text, blocks = discussion_blocks.discuss_opener(approval, verdict=verdict, no_group=no_group)
+    try:
+        posted = client.chat_postMessage(
+            channel=ping_channel, thread_ts=ping_ts, text=text, blocks=blocks
+        )
+    except SlackApiError as error:
+        log.warning(
+            "discussion thread for record %s failed: %s",
+            approval.record_id,
+            error.response.get("error"),
+        )
+        return no_group or str(error.response.get("error", "unknown_error"))
+    visible_to_rep = approval.approver_channel_id is not None
+    deps.store.approvals.set_discussion_place(
+        record_id=approval.record_id,
+        channel_id=ping_channel,
+        link=permalink(client, ping_channel, str(posted["ts"])) if visible_to_rep else None,
+    )
+    return no_group
+
+
+def close_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
+    """End the talk on the answer, where both sides talked (the group DM or the desk thread).
+
+    Best effort: the answer is stored and the rep hears of it in their own thread anyway. A
+    fallback thread on the manager's DM is skipped, as the manager just answered there. Both
+    the answer and a Discuss that raced it may get here; the claim lets one of them post.
+    """
+    channel = approval.discussion_channel_id
+    if channel is None or approval.decision is None:
+        return
+    in_thread = approval.discussion_in_thread
+    if in_thread and approval.approver_channel_id is None:
+        return
+    if not deps.store.claim_once(key=f"discussion-closed:{approval.record_id}"):
+        return
+    text, blocks = discussion_blocks.discussion_closed(approval)
+    try:
+        client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=approval.ping_ts if in_thread else None,
+        )
+    except SlackApiError as error:
+        log.warning(
+            "closing the discussion of record %s failed: %s",
+            approval.record_id,
+            error.response.get("error"),
+        )

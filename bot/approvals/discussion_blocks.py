@@ -1,0 +1,158 @@
+"""Block Kit for a discussion: its opener, its reminder, its close, and the rep's notice of it.
+
+Everything a person typed goes through safe_mrkdwn / plain_text (see bot/approvals/blocks.py).
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    Block,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.approvals.blocks import (
+    approver_words,
+    bullets,
+    deal_words,
+    decided_line,
+    discusser,
+    link_to,
+    when,
+)
+from bot.domain.model import Verdict
+from bot.slack.text import LIMITS, plain_text, safe_mrkdwn, truncate
+from storage.approvals import (
+    ApprovalInfo,
+    Decision,
+)
+
+Message = tuple[str, list[Block]]
+
+
+def discussion_reminder(approval: ApprovalInfo, *, request_link: str | None) -> Message:
+    """The one nudge for a discussion that has not reached a position, posted where the two
+    talk: someone looked, so it says so instead of asking again as if nobody had."""
+    started = approval.discussion_started_at or approval.requested_at
+    answerer = approver_words(approval)
+    text = (
+        f":alarm_clock: Reminder: {discusser(approval)} started discussing "
+        f"<@{approval.rep_slack_id}>'s *{approval.outcome.label}* on *{deal_words(approval)}* on "
+        f"{when(started)}, and there is no position yet."
+    )
+    if approval.hold_until_agreed:
+        text += " The draft to the buyer stays on hold until it is agreed."
+    where = link_to(request_link, "the request") or "the request"
+    text += f" When you've talked it through, {answerer} can Agree or Override on {where}."
+    return (
+        plain_text(f"Reminder: {approval.deal_name} is still under discussion", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=truncate(text, LIMITS.SECTION_TEXT)))],
+    )
+
+
+def discuss_opener(
+    approval: ApprovalInfo,
+    *,
+    verdict: Verdict,
+    request_link: str | None = None,
+    no_group: str | None = None,
+) -> Message:
+    """The first message of the discussion, carrying the context both sides need.
+
+    Three places: a group DM of rep and manager (the usual case, `request_link` points the
+    manager back to their buttons); a thread on the deal-desk message; or, when no group DM
+    could be opened (`no_group` is Slack's error), a thread on the manager's own DM, which the
+    rep cannot see, so it says so and sends the manager to the rep directly.
+    """
+    who = discusser(approval)
+    rep = f"<@{approval.rep_slack_id}>"
+    deal = deal_words(approval)
+    label = approval.outcome.label
+    if no_group is not None:
+        opening = (
+            f":warning: I couldn't start a group conversation with {rep} (Slack said "
+            f"`{safe_mrkdwn(no_group, 80)}`), so they can't see this thread. Message them "
+            f"directly about *{deal}*; they've been told you want to talk. The verdict was "
+            f"*{label}*."
+        )
+    else:
+        opening = (
+            f"{rep}, {who} would like to talk about *{deal}* before anything goes to the buyer. "
+            f"The verdict was *{label}*."
+        )
+    parts = [opening, f":memo: {safe_mrkdwn(verdict.record_line, 900)}"]
+    if verdict.reasons:
+        parts.append(truncate(bullets("Why", [r.text for r in verdict.reasons]), 900))
+    if verdict.conditions:
+        parts.append(
+            truncate(
+                bullets("What would change the decision", [c.text for c in verdict.conditions]),
+                900,
+            )
+        )
+    if no_group is None:
+        answerer = approver_words(approval)
+        where = link_to(request_link, "the request") or "the request"
+        close = "Reply in this thread" if approval.approver_channel_id else "Talk it through here"
+        parts.append(
+            f"{close}. Discuss is not a position: when you're done, {answerer} answers Agree "
+            f"or Override on {where}."
+        )
+        if approval.hold_until_agreed:
+            parts.append(":lock: The draft to the buyer stays on hold until it is agreed.")
+    text = truncate("\n".join(parts), LIMITS.SECTION_TEXT)
+    return (
+        plain_text(f"Let's discuss {approval.deal_name}", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=text))],
+    )
+
+
+def discussion_closed(approval: ApprovalInfo) -> Message:
+    """Posted in the discussion when the position is taken, so the talk ends on the answer."""
+    text = decided_line(approval)
+    if approval.hold_until_agreed and approval.decision is Decision.AGREE:
+        text = truncate(f"{text}\n:unlock: The draft can go to the buyer.", LIMITS.SECTION_TEXT)
+    label = approval.decision.label if approval.decision else "Update"
+    return (
+        plain_text(f"{label} on {approval.deal_name}", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=text))],
+    )
+
+
+def discussion_notice(approval: ApprovalInfo, *, no_group: str | None = None) -> Message:
+    """Discuss, told to the rep: who wants to talk, where, and that a position is still to come.
+
+    `no_group` is Slack's error when the group DM could not be opened: the rep is then sent to
+    the manager directly rather than to a thread they cannot see.
+    """
+    who = discusser(approval)
+    deal = deal_words(approval)
+    text = f":speech_balloon: {who} wants to talk about *{deal}* before taking a position."
+    link = approval.discussion_link
+    if no_group is not None:
+        text += (
+            f" I couldn't open a group conversation for you both (Slack said "
+            f"`{safe_mrkdwn(no_group, 80)}`), so message {who} directly."
+        )
+    elif approval.discussion_in_thread and approval.approver_channel_id:
+        where = f"<{link}|open it>" if link else "it's on the deal-desk message"
+        text += (
+            f" The conversation is a thread in <#{approval.approver_channel_id}>: {where}. "
+            "If you're not in that channel, join it to reply."
+        )
+    elif approval.discussion_channel_id and not approval.discussion_in_thread:
+        opened = " I've opened a group conversation for you both, with the context"
+        text += f"{opened}: <{link}|open it>." if link else f"{opened}."
+    else:
+        text += f" They have the verdict and its reasons; reach out to {who}."
+    if approval.hold_until_agreed:
+        text += (
+            " The draft stays on hold for now: once they *Agree*, *Mark as sent* unlocks. "
+            "They can also still override."
+        )
+    else:
+        text += " Hold the draft until you've talked; they can still agree or override after."
+    return (
+        plain_text(f"Discuss on {approval.deal_name}", 3000),
+        [SectionBlock(text=MarkdownTextObject(text=truncate(text, LIMITS.SECTION_TEXT)))],
+    )

@@ -1,0 +1,86 @@
+"""Final positions (Agree, Override): the first one wins, and everyone is told."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.approvals import blocks as approval_blocks
+from bot.approvals import modals as approval_modals
+from bot.approvals.access import ApprovalRefusal, authorize
+from bot.approvals.discussion import close_discussion
+from bot.approvals.payloads import OverrideMeta
+from bot.approvals.ping import refresh_card, update_ping
+from bot.approvals.rules import OverrideInput
+from bot.domain.model import Actor
+from bot.slack.deps import Deps
+from storage.approvals import ApprovalInfo, Decision
+
+log = logging.getLogger(__name__)
+
+
+def open_override(
+    client: WebClient, deps: Deps, *, actor: Actor, record_id: int, trigger_id: str
+) -> None:
+    approval = authorize(client, deps, actor=actor, record_id=record_id)
+    if approval.decision is not None:
+        raise ApprovalRefusal(approval_blocks.already_decided(approval))
+    view = approval_modals.override_modal(approval, meta=OverrideMeta(record=record_id))
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def record_decision(
+    client: WebClient,
+    deps: Deps,
+    *,
+    actor: Actor,
+    record_id: int,
+    decision: Decision,
+    override: OverrideInput | None = None,
+) -> ApprovalInfo:
+    """Store a final answer (Agree or Override) if it is the first; raises ApprovalRefusal
+    (with who and when) if not. A discussion in progress does not block it."""
+    approval = authorize(client, deps, actor=actor, record_id=record_id)
+    if approval.decision is None:
+        result = deps.store.approvals.decide(
+            record_id=record_id,
+            decision=decision,
+            by_user_id=deps.user_id(actor),
+            override_outcome=override.outcome if override else None,
+            reason=override.reason if override else None,
+        )
+        if result.won:
+            return result.approval
+        approval = result.approval
+    raise ApprovalRefusal(
+        approval_blocks.already_decided(approval),
+        plain=approval_blocks.already_decided_plain(approval),
+    )
+
+
+def agree(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> None:
+    """The Agree button: store it if it is the first final answer, then tell everyone."""
+    approval = record_decision(
+        client, deps, actor=actor, record_id=record_id, decision=Decision.AGREE
+    )
+    announce(client, deps, approval)
+
+
+def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
+    """After a final answer is stored: update the ping, close the discussion if there was one,
+    tell the rep, refresh their card."""
+    record = deps.store.get_record(record_id=approval.record_id)
+    if record is None:
+        return
+    update_ping(client, approval, record)
+    close_discussion(client, deps, approval)
+    if approval.rep_channel_id and approval.rep_thread_ts:
+        text, blocks = approval_blocks.rep_notice(approval)
+        client.chat_postMessage(
+            channel=approval.rep_channel_id,
+            thread_ts=approval.rep_thread_ts,
+            text=text,
+            blocks=blocks,
+        )
+    refresh_card(client, deps, record_id=approval.record_id)

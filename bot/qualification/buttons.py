@@ -1,0 +1,206 @@
+"""The check's buttons and selects. Each listener acks and stores its work as a job
+(bot/slack/jobs.py; the work is defined just above it), for a worker to do. Only the two that
+open a modal work inline, after the ack, because a trigger_id expires in 3 s."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.qualification import draft_blocks as verdict_blocks
+from bot.qualification import modals
+from bot.qualification.payloads import (
+    AnswerModalMeta,
+    AnswerRef,
+    DraftModalMeta,
+    RecordRef,
+    SessionRef,
+)
+from bot.qualification.steps import (
+    ALREADY_ANSWERED,
+    ask_again,
+    current_for,
+    go_back,
+    record_for,
+    take_answer,
+)
+from bot.slack.deps import Deps, actor_from
+from bot.slack.errors import Duplicate, Refusal, tell
+from bot.slack.ids import Action
+from bot.slack.jobs import deferred, queue_after_ack
+from bot.slack.payloads import BadPayload
+
+
+def register(app: App, deps: Deps) -> None:
+    @deferred(deps, "actions.answer")
+    def answer(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        action = _action(body)
+        chosen = action.get("selected_option") or {}
+        ref = AnswerRef.load(chosen.get("value") if chosen else action.get("value"))
+        channel, ts = _message_location(body)
+        _first_time(deps, body)
+        take_answer(
+            client,
+            deps,
+            actor=actor_from(body),
+            session_id=ref.session,
+            question_id=ref.question,
+            raw=ref.value,
+            note=None,
+            channel=channel,
+            ts=ts,
+        )
+
+    @app.action(re.compile(f"^({Action.ANSWER_CHOICE}:\\d+|{Action.ANSWER_SELECT})$"))
+    def answer_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, answer, body, client, respond)
+
+    @app.action(Action.ANSWER_MODAL)
+    def answer_modal_opened(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+
+        def open_modal() -> None:
+            ref = AnswerRef.load(_action(body).get("value"))
+            channel, ts = _message_location(body)
+            progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
+            waiting = progress.next_question
+            if waiting is None or waiting.id != ref.question:
+                raise Refusal(ALREADY_ANSWERED)
+            question = progress.checklist.question(ref.question)
+            meta = AnswerModalMeta(
+                session=ref.session, question=ref.question, channel=channel, ts=ts
+            )
+            client.views_open(
+                trigger_id=body["trigger_id"], view=modals.answer_modal(question, meta=meta)
+            )
+
+        tell(body, client, respond, open_modal)
+
+    @deferred(deps, "actions.back")
+    def back(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        action = _action(body)
+        ref = SessionRef.load(action.get("value"))
+        channel, ts = _message_location(body)
+        _first_time(deps, body)
+        go_back(
+            client,
+            deps,
+            actor=actor_from(body),
+            session_id=ref.session,
+            question_id=ref.question,
+            channel=channel,
+            ts=ts,
+            restart=action.get("action_id") == Action.START_OVER,
+        )
+
+    @app.action(Action.BACK)
+    @app.action(Action.START_OVER)
+    def back_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, back, body, client, respond)
+
+    @deferred(deps, "actions.resume")
+    def resume(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = SessionRef.load(_action(body).get("value"))
+        _first_time(deps, body)
+        progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
+        ask_again(client, deps, progress)
+        if respond.response_url:  # not from the Home tab, whose clicks carry none
+            respond(
+                text="Resumed: the next question is in our DM thread.",
+                response_type="ephemeral",
+                replace_original=True,
+            )
+
+    @app.action(Action.RESUME)
+    def resume_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        queue_after_ack(ack, resume, body, client, respond)
+
+    @app.action(Action.EDIT_DRAFT)
+    def edit_draft_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+
+        def open_editor() -> None:
+            ref = RecordRef.load(_action(body).get("value"))
+            channel, ts = _message_location(body)
+            record = record_for(deps, actor=actor_from(body), record_id=ref.record)
+            meta = DraftModalMeta(record=ref.record, channel=channel, ts=ts)
+            view = modals.edit_draft_modal(draft=record.draft_text or "", meta=meta)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        tell(body, client, respond, open_editor)
+
+    @deferred(deps, "actions.mark_sent")
+    def mark(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = RecordRef.load(_action(body).get("value"))
+        channel, ts = _message_location(body)
+        _first_time(deps, body)
+        actor = actor_from(body)
+        record = record_for(deps, actor=actor, record_id=ref.record)
+        for check in deps.hooks.before_send:  # e.g. a draft held until the manager agrees
+            check(deps, ref.record)
+        if record.sent_at is not None or not deps.store.claim_once(key=f"sent:{ref.record}"):
+            raise Refusal("This draft is already marked as sent.")
+        deps.store.mark_sent(
+            record_id=ref.record,
+            text=record.draft_text or "",
+            by_user_id=deps.user_id(actor),
+        )
+        sent = deps.store.get_record(record_id=ref.record)
+        assert sent is not None
+        text, blocks = verdict_blocks.draft_message(
+            record_id=ref.record,
+            draft=sent.sent_text or "",
+            sent_at=sent.sent_at,
+            sent_by=actor.user_id,
+        )
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    @app.action(Action.MARK_SENT)
+    def mark_sent_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        queue_after_ack(ack, mark, body, client, respond)
+
+    @deferred(deps, "actions.copy_text")
+    def copy(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = RecordRef.load(_action(body).get("value"))
+        record = record_for(deps, actor=actor_from(body), record_id=ref.record)
+        text, blocks = verdict_blocks.copy_text_message(record.sent_text or record.draft_text or "")
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    @app.action(Action.COPY_TEXT)
+    def copy_text_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        queue_after_ack(ack, copy, body, client, respond)
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        raise BadPayload("a block_actions payload without an action")
+    return actions[0]
+
+
+def _first_time(deps: Deps, body: dict[str, Any]) -> None:
+    """Slack stamps every click; the same stamp twice is one click delivered twice."""
+    user = (body.get("user") or {}).get("id")
+    stamp = _action(body).get("action_ts")
+    if user and stamp and not deps.store.claim_once(key=f"click:{user}:{stamp}"):
+        raise Duplicate
+
+
+def _message_location(body: dict[str, Any]) -> tuple[str, str]:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    if not channel or not ts:
+        raise Refusal("That button is not attached to a message I can update.")
+    return str(channel), str(ts)

@@ -1,0 +1,91 @@
+"""Replies to the slash command itself: help, the resume list, short confirmations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.qualification.payloads import SessionRef
+from bot.slack.ids import COMMAND, Action
+from bot.slack.text import LIMITS, safe_mrkdwn
+from storage.records import SessionInfo
+
+Message = tuple[str, list[Block]]
+MAX_LISTED = 15
+DEAL_PLACEHOLDER = "&lt;deal name&gt;"
+"""Escaped: a bare `<deal name>` is Slack link syntax, not text."""
+"""Each unfinished qualification takes two blocks; this stays well under 50 per message."""
+
+HELP = (
+    f"*{COMMAND} {DEAL_PLACEHOLDER}* — start (or resume) a walk-away check for a deal. "
+    "I'll ask a few questions in a DM thread, then give a verdict, what would change it, "
+    "and a draft message for the buyer.\n"
+    f"*{COMMAND}* — list your unfinished checks with a Resume button.\n"
+    f"*{COMMAND} manager @someone* — who is asked to agree, discuss or override your walk, "
+    "stop-pilot and defer verdicts (no name: show yours; `none`: clear it).\n"
+    f"*{COMMAND} settings* — admins: the deal-desk channel, holding drafts until the manager "
+    "agrees, and when to remind.\n"
+    f"*{COMMAND} search &lt;words&gt; [outcome:walk] [rep:@someone] …* — find past "
+    f"walk-away records: why we walked and what happened since (`{COMMAND} search` alone lists "
+    "the filters).\n"
+    f"*{COMMAND} help* — this message.\n"
+    "In the thread: click an answer, or *Answer…* to type a number or add a note; "
+    "*Back* changes your previous answer; *Start over* begins again. "
+    "Offline? `walkaway console` runs the same checklist in a terminal."
+)
+
+
+def help_message() -> Message:
+    return "How to use /walkaway", [SectionBlock(text=MarkdownTextObject(text=HELP))]
+
+
+def resume_list(sessions: Sequence[SessionInfo], answered: dict[int, int]) -> Message:
+    if not sessions:
+        return (
+            "No unfinished checks",
+            [
+                SectionBlock(
+                    text=MarkdownTextObject(
+                        text=f"You have no unfinished walk-away checks. Start one with "
+                        f"`{COMMAND} {DEAL_PLACEHOLDER}`, or `{COMMAND} help` for more."
+                    )
+                )
+            ],
+        )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text="*Your unfinished walk-away checks*"))
+    ]
+    for session in sessions[:MAX_LISTED]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*{safe_mrkdwn(session.deal_name, 300)}*\n"
+                    f"{answered.get(session.id, 0)} answer(s) saved · started "
+                    f"{session.started_at:%d %b %Y}"
+                ),
+                accessory=ButtonElement(
+                    text="Resume",
+                    action_id=Action.RESUME,
+                    value=SessionRef(session=session.id).dump(),
+                ),
+            )
+        )
+    if len(sessions) > MAX_LISTED:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"…and {len(sessions) - MAX_LISTED} older ones.")]
+            )
+        )
+    return "Your unfinished walk-away checks", blocks[: LIMITS.BLOCKS_PER_MESSAGE]
+
+
+def notice(text: str) -> Message:
+    """A short reply; `text` must already be escaped by the caller if it holds user input."""
+    return text, [SectionBlock(text=MarkdownTextObject(text=text))]

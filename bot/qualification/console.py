@@ -1,0 +1,139 @@
+"""The terminal front end: the same qualification as Slack, one question at a time.
+
+Input and output are injected so tests can drive a whole conversation; every answer is stored
+before the next question is printed, so Ctrl-C or a closed terminal loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.domain.checklist import Question
+from bot.domain.conversation import InvalidAnswer
+from bot.domain.model import Actor, Verdict
+from bot.qualification.service import Progress, Qualifications
+
+NOTE_MARK = " // "
+HELP = (
+    "Answer with a number or the answer's name. Type `back` to change the previous answer, "
+    "`restart` to begin again, `quit` to stop (your answers are saved).\n"
+    f"Add a note to any answer after '{NOTE_MARK.strip()}', e.g.  2 {NOTE_MARK.strip()} "
+    "CFO said so on the call"
+)
+
+
+def run_console(
+    service: Qualifications,
+    *,
+    actor: Actor,
+    deal_name: str,
+    read: Callable[[str], str],
+    out: TextIO,
+) -> int:
+    """Run (or resume) a qualification for one deal. Returns the process exit code."""
+    progress = service.start(actor, deal_name)
+    _say_hello(progress, out)
+    try:
+        while (question := progress.next_question) is not None:
+            progress = _ask(service, progress, question, actor=actor, read=read, out=out)
+    except (KeyboardInterrupt, EOFError):
+        out.write(
+            f"\n\nSaved {len(progress.conversation.answers)} answer(s). "
+            f'Run `walkaway console "{deal_name}"` to pick up where you stopped.\n'
+        )
+        return 130
+    except _Quit:
+        out.write(f'Saved. Run `walkaway console "{deal_name}"` to pick up where you stopped.\n')
+        return 0
+    finished = service.finish(progress.session.id, rep_name=actor.display_name)
+    out.write(format_verdict(finished.verdict, deal_name=progress.session.deal_name))
+    if finished.draft:
+        out.write("\nDraft message to the buyer (edit before sending):\n")
+        out.write(_indent(finished.draft) + "\n")
+    out.write(
+        f"\nStored as record #{finished.record_id} "
+        f"(`walkaway records show {finished.record_id}`).\n"
+    )
+    return 0
+
+
+class _Quit(Exception):
+    """The rep asked to stop; everything answered is already stored."""
+
+
+def _say_hello(progress: Progress, out: TextIO) -> None:
+    answered, total = progress.conversation.progress()
+    deal = progress.session.deal_name
+    if progress.session.resumed and answered:
+        out.write(f"Resuming '{deal}': {answered} answer(s) already saved.\n")
+    else:
+        out.write(f"Qualifying '{deal}'. About {total} short questions.\n")
+    out.write(HELP + "\n")
+
+
+def _ask(
+    service: Qualifications,
+    progress: Progress,
+    question: Question,
+    *,
+    actor: Actor,
+    read: Callable[[str], str],
+    out: TextIO,
+) -> Progress:
+    answered, total = progress.conversation.progress()
+    out.write(f"\n({answered + 1}/{total}) {question.text}\n")
+    if question.help:
+        out.write(f"    {question.help}\n")
+    for number, choice in enumerate(question.choices, start=1):
+        out.write(f"  {number}. {choice.label}\n")
+    line = read("> ").strip()
+    command = line.casefold()
+    if command in ("quit", "exit"):
+        raise _Quit
+    if command == "back":
+        if not progress.conversation.answers:
+            out.write("Nothing to go back to yet.\n")
+            return progress
+        return service.back(progress.session.id)
+    if command == "restart":
+        return service.restart(progress.session.id)
+    if command in ("help", "?"):
+        out.write(HELP + "\n")
+        return progress
+    raw, _, note = line.partition(NOTE_MARK.strip())
+    try:
+        updated = service.answer(
+            progress.session.id,
+            actor=actor,
+            question_id=question.id,
+            raw=raw.strip(),
+            note=note.strip() or None,
+        )
+    except InvalidAnswer as problem:
+        out.write(f"  {problem}\n")
+        return progress
+    assert updated is not None, "without a claim key every valid answer is recorded"
+    return updated
+
+
+def format_verdict(verdict: Verdict, *, deal_name: str) -> str:
+    """The verdict as plain text for a terminal or an email-minded rep."""
+    lines = [f"\n== Verdict for {deal_name}: {verdict.outcome.label.upper()} =="]
+    sections = [
+        ("Why", [r.text for r in verdict.reasons]),
+        ("What would change it", [c.text for c in verdict.conditions]),
+        ("Cautions", [c.text for c in verdict.cautions]),
+    ]
+    for title, items in sections:
+        if items:
+            lines.append(f"\n{title}:")
+            lines.extend(f"  - {item}" for item in items)
+    if verdict.recheck_on:
+        lines.append(f"\nRe-check on {verdict.recheck_on.isoformat()}.")
+    lines.append(f"\nRecord: {verdict.record_line}")
+    return "\n".join(lines) + "\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())

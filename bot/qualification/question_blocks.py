@@ -1,0 +1,146 @@
+"""Block Kit for the qualification thread: question messages and their answered transcript form.
+
+Builders are pure: they take domain values and return (fallback text, blocks). The actions block
+of a question starts its block_id with the question id so the thread reads as a machine-readable
+transcript.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.domain.checklist import Question, QuestionKind
+from bot.domain.model import AnswerValue
+from bot.qualification.payloads import AnswerRef, SessionRef
+from bot.slack.ids import Action
+from bot.slack.text import LIMITS, plain_text, safe_mrkdwn
+
+MAX_CHOICE_BUTTONS = 8
+"""More choices than this become a select menu so the message stays readable on a phone."""
+
+Message = tuple[str, list[Block]]
+
+
+def thread_opening(deal_name: str) -> Message:
+    deal = safe_mrkdwn(deal_name, 200)
+    text = f"Walk-away check for *{deal}*"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f":compass: {text}. I'll ask one question at a time in this thread; "
+                "every answer is saved as you go, so you can stop and come back."
+            )
+        )
+    ]
+    return text, blocks
+
+
+def question_message(
+    question: Question, *, session_id: int, step: int, total: int, deal_name: str
+) -> Message:
+    """One question with its answer controls; from the second on, Back and Start over too."""
+    header = f"*{step}/{total}* · {safe_mrkdwn(question.text, 2500)}"
+    if question.help:
+        header += f"\n_{safe_mrkdwn(question.help, 400)}_"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=header)),
+        ActionsBlock(
+            block_id=_block_id(question.id, session_id, step),
+            elements=[
+                *_answer_elements(question, session_id),
+                *(_navigation(question, session_id) if step > 1 else []),
+            ],
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=f"Deal: {safe_mrkdwn(deal_name, 500)}")]),
+    ]
+    return f"{step}/{total}: {plain_text(question.text, 3000)}", blocks
+
+
+def _navigation(question: Question, session_id: int) -> list[ButtonElement]:
+    ref = SessionRef(session=session_id, question=question.id).dump()
+    return [
+        ButtonElement(text="Back", action_id=Action.BACK, value=ref),
+        ButtonElement(text="Start over", action_id=Action.START_OVER, value=ref),
+    ]
+
+
+def _block_id(question_id: str, session_id: int, step: int) -> str:
+    return f"{question_id}|s{session_id}|{step}"[: LIMITS.BLOCK_ID]
+
+
+def _answer_elements(
+    question: Question, session_id: int
+) -> list[ButtonElement | StaticSelectElement]:
+    note_button = ButtonElement(
+        text="Answer…" if question.kind is not QuestionKind.CHOICE else "Answer with a note…",
+        action_id=Action.ANSWER_MODAL,
+        value=AnswerRef(session=session_id, question=question.id).dump(),
+        style="primary" if question.kind is not QuestionKind.CHOICE else None,
+    )
+    if question.kind is not QuestionKind.CHOICE:
+        return [note_button]
+    if len(question.choices) > MAX_CHOICE_BUTTONS:
+        select = StaticSelectElement(
+            action_id=Action.ANSWER_SELECT,
+            placeholder=plain_text("Choose an answer", LIMITS.OPTION_TEXT),
+            options=[
+                Option(
+                    text=plain_text(choice.label, LIMITS.OPTION_TEXT),
+                    value=AnswerRef(
+                        session=session_id, question=question.id, value=choice.value
+                    ).dump()[: LIMITS.OPTION_VALUE],
+                )
+                for choice in question.choices[: LIMITS.OPTIONS]
+            ],
+        )
+        return [select, note_button]
+    buttons = [
+        ButtonElement(
+            text=plain_text(choice.label, LIMITS.BUTTON_TEXT),
+            action_id=f"{Action.ANSWER_CHOICE}:{index}",
+            value=AnswerRef(session=session_id, question=question.id, value=choice.value).dump(),
+        )
+        for index, choice in enumerate(question.choices)
+    ]
+    return [*buttons, note_button]
+
+
+def answered_message(
+    question: Question,
+    *,
+    step: int,
+    value: AnswerValue,
+    note: str | None,
+    by_user: str,
+) -> Message:
+    """The question as it reads once answered: the thread becomes the transcript."""
+    label = safe_mrkdwn(question.label_for(value), 500)
+    body = f"*{step}.* {safe_mrkdwn(question.text, 2000)}\n:white_check_mark: *{label}*"
+    if note:
+        body += f"\n> {safe_mrkdwn(note, 400)}"
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=f"{question.id}|answered"[: LIMITS.BLOCK_ID],
+            text=MarkdownTextObject(text=body),
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=f"Answered by <@{by_user}>")]),
+    ]
+    return (
+        f"{plain_text(question.text, 2000)} → {plain_text(question.label_for(value), 500)}",
+        blocks,
+    )
+
+
+def superseded_message(question: Question, *, step: int, why: str) -> Message:
+    """A question left behind by Back or Start over: greyed out, no buttons to click."""
+    body = f"~{step}. {safe_mrkdwn(question.text, 2000)}~\n_{why}_"
+    return why, [SectionBlock(text=MarkdownTextObject(text=body))]

@@ -1,0 +1,173 @@
+"""The qualification flow shared by every front end: the console and the Slack app.
+
+It rebuilds the conversation from storage at every step, so nothing lives in process memory:
+any process sharing the database can take the next answer. It has no Slack import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.domain.checklist import Checklist, Question
+from bot.domain.conversation import Conversation
+from bot.domain.drafts import render_draft
+from bot.domain.model import Actor, AnswerValue, Verdict
+from bot.domain.verdict import decide
+from storage.records import SessionInfo
+from storage.repository import Store
+
+
+@dataclass(frozen=True)
+class Progress:
+    session: SessionInfo
+    conversation: Conversation
+    notes: dict[str, str]
+
+    @property
+    def checklist(self) -> Checklist:
+        return self.conversation.checklist
+
+    @property
+    def next_question(self) -> Question | None:
+        return self.conversation.next_question()
+
+
+@dataclass(frozen=True)
+class Finished:
+    record_id: int
+    verdict: Verdict
+    draft: str | None
+
+
+def checklist_from_snapshot(snapshot: dict[str, Any]) -> Checklist:
+    """The checklist exactly as a session was started with, even after the file was edited."""
+    return Checklist.model_validate({k: v for k, v in snapshot.items() if k != "hash"})
+
+
+class Qualifications:
+    """Start, answer, go back, restart and finish a qualification against the store."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        checklist: Checklist,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self._store = store
+        self._checklist = checklist
+        self._today = today
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def user_id(self, actor: Actor) -> int:
+        workspace_id = self._store.ensure_workspace(team_id=actor.team_id)
+        return self._store.ensure_user(
+            workspace_id=workspace_id,
+            slack_user_id=actor.user_id,
+            display_name=actor.display_name,
+        )
+
+    def start(self, actor: Actor, deal_name: str) -> Progress:
+        """Open a qualification, or resume the rep's unfinished one for the same deal."""
+        workspace_id = self._store.ensure_workspace(team_id=actor.team_id)
+        rep_id = self._store.ensure_user(
+            workspace_id=workspace_id,
+            slack_user_id=actor.user_id,
+            display_name=actor.display_name,
+        )
+        session = self._store.open_session(
+            workspace_id=workspace_id,
+            rep_user_id=rep_id,
+            deal_name=deal_name,
+            checklist_hash=self._checklist.content_hash,
+            checklist_snapshot=self._checklist.snapshot(),
+        )
+        return self._progress(session)
+
+    def progress(self, session_id: int) -> Progress | None:
+        session = self._store.get_session(session_id=session_id)
+        return None if session is None else self._progress(session)
+
+    def answer(
+        self,
+        session_id: int,
+        *,
+        actor: Actor,
+        question_id: str,
+        raw: object,
+        note: str | None = None,
+        claim_key: str | None = None,
+        current: Progress | None = None,
+    ) -> Progress | None:
+        """Validate, then store before anything else is shown (raises InvalidAnswer).
+
+        With a claim key (the Slack question message), returns None when that turn was
+        already taken by another click, retry or process: nothing is recorded twice, so a
+        caller that has just loaded and checked the session may pass it as `current`.
+        """
+        current = current or self._require(session_id)
+        answered = current.conversation.answer(question_id, raw)
+        recorded = self._store.record_answer(
+            session_id=session_id,
+            question_id=question_id,
+            value=answered.value,
+            answered_by_user_id=self.user_id(actor),
+            question_text=current.checklist.question(question_id).text,
+            note=note.strip() if note and note.strip() else None,
+            drop=answered.dropped,
+            claim_key=claim_key,
+        )
+        return self._require(session_id) if recorded else None
+
+    def back(self, session_id: int) -> Progress:
+        self._store.retract_last_answer(session_id=session_id)
+        return self._require(session_id)
+
+    def restart(self, session_id: int) -> Progress:
+        self._store.restart_session(session_id=session_id)
+        return self._require(session_id)
+
+    def verdict(self, progress: Progress) -> Verdict:
+        return decide(
+            progress.conversation.answers, today=self._today(), checklist=progress.checklist
+        )
+
+    def finish(self, session_id: int, *, rep_name: str | None = None) -> Finished:
+        """Decide, draft and store the record; safe to call twice (the record is reused)."""
+        current = self._require(session_id)
+        verdict = self.verdict(current)
+        draft = render_draft(
+            verdict,
+            deal_name=current.session.deal_name,
+            answers=current.conversation.answers,
+            rep_name=rep_name,
+        )
+        record_id = self._store.complete_session(
+            session_id=session_id, verdict=verdict, draft_text=draft
+        )
+        return Finished(record_id=record_id, verdict=verdict, draft=draft)
+
+    def _require(self, session_id: int) -> Progress:
+        progress = self.progress(session_id)
+        if progress is None:
+            raise LookupError(f"qualification {session_id} does not exist")
+        return progress
+
+    def _progress(self, session: SessionInfo) -> Progress:
+        checklist = (
+            self._checklist
+            if session.checklist_hash == self._checklist.content_hash
+            else checklist_from_snapshot(session.checklist_snapshot)
+        )
+        answers: dict[str, AnswerValue] = self._store.current_answers(session_id=session.id)
+        return Progress(
+            session=session,
+            conversation=Conversation.resume(checklist, answers),
+            notes=self._store.current_notes(session_id=session.id),
+        )

@@ -1,0 +1,122 @@
+"""Modal submissions: validation errors go back inline on the field, before the modal closes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.domain.conversation import InvalidAnswer
+from bot.domain.tone import check_tone
+from bot.qualification import draft_blocks as verdict_blocks
+from bot.qualification import modals
+from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
+from bot.qualification.steps import record_for, take_answer
+from bot.slack.deps import Deps, actor_from
+from bot.slack.errors import Duplicate, Refusal, after_ack, report
+from bot.slack.ids import Block, Field, View
+from bot.slack.payloads import BadPayload
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(View.ANSWER)
+    def answer_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = body["view"]
+        try:
+            meta = AnswerModalMeta.load(view.get("private_metadata"))
+        except BadPayload:
+            ack(response_action="errors", errors={Block.ANSWER_INPUT: STALE_MODAL})
+            return
+        values = view["state"]["values"]
+        raw = _input_value(values, Block.ANSWER_INPUT, Field.VALUE)
+        note = _input_value(values, Block.NOTE_INPUT, Field.NOTE)
+        acked = False
+
+        def close_modal() -> None:  # once the answer is stored, before anything is posted
+            nonlocal acked
+            ack()
+            acked = True
+
+        try:
+            take_answer(
+                client,
+                deps,
+                actor=actor_from(body),
+                session_id=meta.session,
+                question_id=meta.question,
+                raw=raw,
+                note=note,
+                channel=meta.channel,
+                ts=meta.ts,
+                before_posting=close_modal,
+            )
+        except InvalidAnswer as problem:
+            ack(response_action="errors", errors={Block.ANSWER_INPUT: str(problem)})
+        except Refusal as problem:
+            ack(
+                response_action="errors", errors={Block.ANSWER_INPUT: str(problem).replace("*", "")}
+            )
+        except Duplicate:
+            ack()
+        except Exception as error:
+            if not acked:
+                raise  # app.error keeps the modal open with an apology on the field
+            report(error, body=body, client=client, respond=None)
+
+    @app.view(View.EDIT_DRAFT)
+    def draft_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = body["view"]
+        try:
+            meta = DraftModalMeta.load(view.get("private_metadata"))
+        except BadPayload:
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: STALE_MODAL})
+            return
+        values = view["state"]["values"]
+        text = (_input_value(values, Block.DRAFT_INPUT, Field.DRAFT) or "").strip()
+        send_anyway = bool(
+            values.get(Block.SEND_ANYWAY, {}).get(Field.SEND_ANYWAY, {}).get("selected_options")
+        )
+        actor = actor_from(body)
+        try:
+            record = record_for(deps, actor=actor, record_id=meta.record)
+        except Refusal as problem:
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: str(problem)})
+            return
+        if record.sent_at is not None:
+            ack(
+                response_action="errors",
+                errors={Block.DRAFT_INPUT: "This draft is already marked as sent."},
+            )
+            return
+        if not text:
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: "The message is empty."})
+            return
+        if len(text) > modals.DRAFT_LIMIT:
+            too_long = f"Keep the message under {modals.DRAFT_LIMIT} characters ({len(text)} now)."
+            ack(response_action="errors", errors={Block.DRAFT_INPUT: too_long})
+            return
+        faults = check_tone(text)
+        if faults and not send_anyway:
+            ack(response_action="errors", errors=modals.tone_errors(faults))
+            return
+        deps.store.update_draft(record_id=meta.record, text=text)
+        ack()
+        with after_ack(body, client, None):
+            message, blocks = verdict_blocks.draft_message(record_id=meta.record, draft=text)
+            client.chat_update(channel=meta.channel, ts=meta.ts, text=message, blocks=blocks)
+
+
+STALE_MODAL = (
+    "This form is out of date, so nothing was saved. Close it and open it again from the "
+    "latest message."
+)
+
+
+def _input_value(values: dict[str, Any], block: str, field: str) -> str | None:
+    state = values.get(block, {}).get(field, {})
+    if state.get("type") == "static_select":
+        option = state.get("selected_option") or {}
+        return option.get("value")
+    value = state.get("value")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,82 @@
+"""Events: answers typed into the qualification thread (message.im).
+
+Slack retries events it thinks failed, so each event id is claimed in the database first (in
+the job, so a retry that arrives while the first is still queued is dropped there too).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot.domain.conversation import InvalidAnswer
+from bot.domain.model import Actor
+from bot.qualification.console import NOTE_MARK
+from bot.qualification.steps import service, take_answer
+from bot.slack.deps import Deps
+from bot.slack.errors import Duplicate, Refusal
+from bot.slack.jobs import deferred
+from bot.slack.text import escape, unescape
+
+
+def register(app: App, deps: Deps) -> None:
+    @deferred(deps, "events.typed_reply")
+    def take_typed_answer(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        event = body["event"]
+        thread_ts, user = event["thread_ts"], event["user"]
+        session = deps.store.find_session_by_thread(
+            channel_id=event["channel"], thread_ts=thread_ts
+        )
+        if session is None or session.status != "open" or session.prompt_ts is None:
+            return
+        if not deps.store.claim_once(key=f"event:{body.get('event_id') or event['ts']}"):
+            return
+        progress = service(deps).progress(session.id)
+        question = progress.next_question if progress else None
+        if progress is None or question is None:
+            return
+        typed = unescape(str(event.get("text") or ""))
+        raw, _, note = typed.partition(NOTE_MARK.strip())
+        actor = Actor(team_id=str(body.get("team_id") or event.get("team")), user_id=user)
+        try:
+            take_answer(
+                client,
+                deps,
+                actor=actor,
+                session_id=session.id,
+                question_id=question.id,
+                raw=raw.strip(),
+                note=note.strip() or None,
+                channel=event["channel"],
+                ts=session.prompt_ts,
+            )
+        except (InvalidAnswer, Refusal) as problem:
+            _reply(
+                client,
+                event,
+                f"{escape(str(problem))} You can also use the buttons on the question.",
+            )
+        except Duplicate:  # a click on the question won the turn, or its message moved on
+            _reply(client, event, TURN_TAKEN)
+
+    @app.event("message")
+    def typed_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Queue replies in a thread of a DM with us; Bolt acks events on its own."""
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or not event.get("user") or thread_ts == event.get("ts"):
+            return
+        take_typed_answer.later(body)
+
+
+TURN_TAKEN = (
+    "That question already has an answer, so I left your reply out. If no new question "
+    "appeared, type `/walkaway` and click *Resume*."
+)
+
+
+def _reply(client: WebClient, event: dict[str, Any], text: str) -> None:
+    client.chat_postMessage(channel=event["channel"], thread_ts=event["thread_ts"], text=text)

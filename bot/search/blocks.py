@@ -1,0 +1,314 @@
+"""Block Kit for `/walkaway search`: result pages, shared results, and a record's history modal.
+
+Everything a person typed (deal names, notes, drafts, the query itself) goes through
+bot.slack.text before it reaches Slack; everything else here is our own wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain.model import Outcome
+from bot.domain.search_query import SearchQuery
+from bot.search.payloads import SearchRecordRef, SearchRef
+from bot.slack.ids import COMMAND, Action
+from bot.slack.text import LIMITS, escape, safe_mrkdwn, truncate
+from storage.records import RecordStatus
+from storage.search import WINDOW, ManagerDecision, ManagerDiscussion, SearchHit, SearchPage
+
+Message = tuple[str, list[Block]]
+
+STATUS_CHOICES = (
+    RecordStatus.RE_ENGAGED,
+    RecordStatus.WON,
+    RecordStatus.LOST,
+    RecordStatus.CLOSED,
+)
+"""What a record can move to from the Details modal; every record starts open."""
+STATUS_NOTE_LIMIT = 1000
+
+EMOJI = {
+    Outcome.PROCEED: ":large_green_circle:",
+    Outcome.REDIRECT: ":twisted_rightwards_arrows:",
+    Outcome.DEFER: ":hourglass_flowing_sand:",
+    Outcome.WALK: ":door:",
+    Outcome.STOP_PILOT: ":octagonal_sign:",
+}
+STATUS_LABELS = {
+    RecordStatus.OPEN: "Open",
+    RecordStatus.RE_ENGAGED: "Re-engaged",
+    RecordStatus.WON: "Won",
+    RecordStatus.LOST: "Lost",
+    RecordStatus.CLOSED: "Closed",
+}
+_DECISION_WORDS = {
+    "agree": ":white_check_mark: Manager agreed",
+    "override": ":leftwards_arrow_with_hook: Manager overrode",
+}
+_ITEMS = 8
+"""Reasons or conditions shown per result; the rules fire at most eight signals."""
+
+SYNTAX = (
+    f"`{COMMAND} search &lt;words&gt; [outcome:walk] [signal:unclear_ownership] [rep:@someone] "
+    "[status:open] [since:2026-01-01] [until:2026-03-31]`"
+)
+USAGE = (
+    f"*Search your team's walk-away records*\n{SYNTAX}\n"
+    "• Words are searched in deal names, reasons, conditions, notes and the messages sent; "
+    "every word must match.\n"
+    "• Filters narrow: `outcome:` walk, stop_pilot, defer, redirect, proceed · `signal:` a "
+    "walk-away signal or old failure mode · `rep:@someone` or `rep:me` · `status:` open, "
+    "re-engaged, won, lost, closed · `since:` / `until:` a date (YYYY-MM-DD).\n"
+    "• Repeat a filter, or use commas, to accept any of several values: "
+    "`outcome:walk,defer`.\n"
+    "Results are shown only to you, with a button to share them in the channel."
+)
+
+
+def usage() -> Message:
+    return "How to search walk-away records", [section(USAGE)]
+
+
+def problem(message: str) -> Message:
+    """A query the user must fix: the parser's sentence (it may quote their input), then help."""
+    return (
+        truncate(escape(message), LIMITS.MESSAGE_TEXT),
+        [section(safe_mrkdwn(message, 1500)), context(f"Search syntax: {SYNTAX}")],
+    )
+
+
+def notice(text: str) -> Message:
+    """A short reply in our own words (callers escape any user text they put in)."""
+    return text, [section(text)]
+
+
+def results(
+    query: SearchQuery,
+    page: SearchPage,
+    links: Mapping[int, str],
+    *,
+    channel: str | None,
+) -> Message:
+    """The searcher's private page: results with Details / Share, then paging and Share all."""
+    if not page.hits:
+        return _nothing_found(query, page)
+    first = page.page * page.page_size + 1
+    last = first + len(page.hits) - 1
+    shown = _query_words(query)
+    total = f"{page.total:,}{'+' if page.capped else ''}"
+    summary = f"*{first}-{last} of {total}* walk-away records for {shown}"
+    summary += ", best match first" if query.words else ", newest first"
+    blocks: list[Block] = [section(summary)]
+    notes = _query_notes(query, page)
+    if notes:
+        blocks.append(context(notes))
+    for hit in page.hits:
+        blocks.append(DividerBlock())
+        blocks += _hit_blocks(hit, links.get(hit.id))
+        ref = SearchRecordRef(record=hit.id, channel=channel).dump()
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text="Details", action_id=Action.SEARCH_DETAILS, value=ref),
+                    ButtonElement(
+                        text="Share this one", action_id=Action.SEARCH_SHARE_ONE, value=ref
+                    ),
+                ]
+            )
+        )
+    blocks.append(DividerBlock())
+    blocks.append(ActionsBlock(elements=_paging(query, page, channel)))
+    text = f"{first}-{last} of {total} walk-away records for {_plain(shown)}"
+    return truncate(text, LIMITS.MESSAGE_TEXT), blocks[: LIMITS.BLOCKS_PER_MESSAGE]
+
+
+def _paging(query: SearchQuery, page: SearchPage, channel: str | None) -> list[ButtonElement]:
+    canonical = query.canonical()
+
+    def ref(to_page: int) -> str:
+        return SearchRef(q=canonical, page=to_page, channel=channel).dump()
+
+    buttons: list[ButtonElement] = []
+    if page.page > 0:
+        buttons.append(
+            ButtonElement(
+                text="Previous", action_id=f"{Action.SEARCH_PAGE}:prev", value=ref(page.page - 1)
+            )
+        )
+    if page.has_next:
+        buttons.append(
+            ButtonElement(
+                text="Next", action_id=f"{Action.SEARCH_PAGE}:next", value=ref(page.page + 1)
+            )
+        )
+    buttons.append(
+        ButtonElement(
+            text="Share in channel",
+            action_id=Action.SEARCH_SHARE,
+            value=ref(page.page),
+            style="primary",
+        )
+    )
+    return buttons
+
+
+def _nothing_found(query: SearchQuery, page: SearchPage) -> Message:
+    shown = _query_words(query)
+    lines = [f"No walk-away records match {shown}."]
+    filters = query.filters()
+    if filters:
+        listed = ", ".join(f"`{safe_mrkdwn(f, 200)}`" for f in filters)
+        lines.append(f"Try dropping a filter ({listed}).")
+    if len(query.words) > 1:
+        lines.append("Every word has to match: try fewer words.")
+    elif query.words and not filters:
+        lines.append("Try another word, or a filter such as `outcome:walk` on its own.")
+    notes = _query_notes(query, page)
+    blocks: list[Block] = [section("\n".join(lines))]
+    if notes:
+        blocks.append(context(notes))
+    return truncate(f"No walk-away records match {_plain(shown)}", LIMITS.MESSAGE_TEXT), blocks
+
+
+def _query_words(query: SearchQuery) -> str:
+    parts = []
+    if query.words:
+        parts.append("*" + safe_mrkdwn(" ".join(query.words), 600) + "*")
+    parts += [f"`{safe_mrkdwn(f, 200)}`" for f in query.filters()]
+    return " ".join(parts) if parts else "everything"
+
+
+def _plain(mrkdwn: str) -> str:
+    return mrkdwn.replace("*", "").replace("`", "")
+
+
+def _query_notes(query: SearchQuery, page: SearchPage) -> str:
+    notes = []
+    if page.capped:
+        notes.append(
+            f"More than {WINDOW:,} records match, so I ranked the newest {WINDOW:,}: add a word, "
+            "a filter or a date to reach older ones."
+        )
+    if query.trimmed:
+        notes.append("Your search was long, so I used its first words.")
+    if query.ignored:
+        skipped = ", ".join(query.ignored[:10])
+        notes.append(f"Left out words too common to search for: {safe_mrkdwn(skipped, 300)}.")
+    return " ".join(notes)
+
+
+def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
+    title = (
+        f"*{safe_mrkdwn(hit.deal_name, 300)}*  ·  {EMOJI[hit.outcome]} {hit.outcome.label}"
+        f"  ·  {STATUS_LABELS[hit.status]}"
+    )
+    where = f"{hit.created_at:%d %b %Y} · rep {mention(hit.rep_slack_user_id)}"
+    if hit.recheck_on:
+        where += f" · re-check {hit.recheck_on:%d %b %Y}"
+    if link:
+        where += f" · <{link}|qualification thread>"
+    why = bullets("Why", hit.reasons) if hit.reasons else "*Why* no walk-away signal fired."
+    change = bullets("What would change it", hit.conditions) if hit.conditions else ""
+    body = "\n".join(part for part in (why, change) if part)
+    return [
+        section(f"{title}\n{where}"),
+        section(body),
+        context(decision_line(hit.decision, hit.discussion)),
+    ]
+
+
+def decision_line(
+    decision: ManagerDecision | None, discussion: ManagerDiscussion | None = None
+) -> str:
+    """The manager's final position; else the discussion that is open; else that none is yet."""
+    if decision is None and discussion is not None:
+        who = f" (started by {mention(discussion.started_by)})" if discussion.started_by else ""
+        return f":speech_balloon: Under discussion since {discussion.started_at:%d %b %Y}{who}"
+    if decision is None:
+        return "No manager decision yet."
+    words = _DECISION_WORDS.get(decision.decision, f"Manager: {escape(decision.decision)}")
+    if decision.decision == "override" and decision.override_outcome is not None:
+        words += f" to *{decision.override_outcome.label}*"
+    who = f" — {mention(decision.decided_by)}" if decision.decided_by else ""
+    when = f", {decision.decided_at:%d %b %Y}" if decision.decided_at else ""
+    why = f": “{safe_mrkdwn(decision.reason, 600)}”" if decision.reason else ""
+    return f"{words}{who}{when}{why}"
+
+
+def bullets(heading: str, items: Sequence[str]) -> str:
+    shown = list(items[:_ITEMS])
+    more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
+    budget = (1400 - len(heading)) // max(len(shown), 1)
+    lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
+    return f"*{heading}*\n{lines}{more}"
+
+
+def mention(slack_id: str | None) -> str:
+    return f"<@{escape(slack_id)}>" if slack_id else "someone"
+
+
+def permalink_ok(url: object) -> bool:
+    """Only a plain https URL goes into <url|label>: anything else could break the link."""
+    return (
+        isinstance(url, str)
+        and url.startswith("https://")
+        and len(url) < 500
+        and not any(ch in url for ch in "|<> \n")
+    )
+
+
+def shared(
+    query: SearchQuery,
+    page: SearchPage,
+    links: Mapping[int, str],
+    *,
+    shared_by: str,
+    channel: str | None,
+) -> Message:
+    """The same page, visible to the channel, saying who shared it; only Details to click."""
+    shown = _query_words(query)
+    total = f"{page.total:,}{'+' if page.capped else ''}"
+    head = f"{mention(shared_by)} shared {len(page.hits)} of {total} walk-away records for {shown}:"
+    blocks: list[Block] = [section(head)]
+    for hit in page.hits:
+        blocks.append(DividerBlock())
+        blocks += _hit_blocks(hit, links.get(hit.id))
+        blocks.append(_details_button(hit.id, channel))
+    text = f"<@{shared_by}> shared walk-away records for {_plain(shown)}"
+    return truncate(text, LIMITS.MESSAGE_TEXT), blocks[: LIMITS.BLOCKS_PER_MESSAGE]
+
+
+def shared_one(hit: SearchHit, link: str | None, *, shared_by: str, channel: str | None) -> Message:
+    head = f"{mention(shared_by)} shared a walk-away record:"
+    blocks: list[Block] = [
+        section(head),
+        *_hit_blocks(hit, link),
+        _details_button(hit.id, channel),
+    ]
+    text = f"<@{shared_by}> shared the walk-away record for {escape(hit.deal_name)}"
+    return truncate(text, LIMITS.MESSAGE_TEXT), blocks
+
+
+def _details_button(record_id: int, channel: str | None) -> ActionsBlock:
+    ref = SearchRecordRef(record=record_id, channel=channel).dump()
+    return ActionsBlock(
+        elements=[ButtonElement(text="Details", action_id=Action.SEARCH_DETAILS, value=ref)]
+    )
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])

@@ -1,0 +1,193 @@
+"""Block Kit for a record's *Details*: its verdict, answers, history and status, with the form
+its rep or their manager changes the status in.
+
+Everything a person typed goes through bot.slack.text before it reaches Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import (
+    Block,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.search.blocks import (
+    EMOJI,
+    STATUS_CHOICES,
+    STATUS_LABELS,
+    STATUS_NOTE_LIMIT,
+    bullets,
+    context,
+    decision_line,
+    mention,
+    section,
+)
+from bot.search.payloads import SearchRecordRef
+from bot.slack.ids import Block as BlockId
+from bot.slack.ids import Field
+from bot.slack.ids import View as ViewId
+from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
+from storage.records import AnswerInfo, RecordDetail
+from storage.search import SearchHit
+
+Message = tuple[str, list[Block]]
+
+
+def details_modal(
+    record: RecordDetail,
+    hit: SearchHit,
+    *,
+    can_change: bool,
+    meta: SearchRecordRef,
+    notice: str | None = None,
+) -> View:
+    """The whole history of one record; its rep or their manager also gets the status form."""
+    blocks: list[Block] = []
+    if notice:
+        blocks.append(section(notice))
+    blocks += [
+        HeaderBlock(text=plain_text(record.deal_name, LIMITS.HEADER)),
+        section(
+            f"{EMOJI[record.outcome]} *{record.outcome.label}* · "
+            f"status *{STATUS_LABELS[record.status]}* · rep {mention(record.rep_slack_user_id)}"
+            f" · {record.created_at:%d %b %Y}"
+            + (f" · re-check {record.recheck_on:%d %b %Y}" if record.recheck_on else "")
+        ),
+        section(f"*Verdict* {safe_mrkdwn(record.record_line, 2800)}"),
+    ]
+    verdict = record.verdict
+    for heading, items in (
+        ("Why", [r.text for r in verdict.reasons]),
+        ("What would change it", [c.text for c in verdict.conditions]),
+        ("Cautions", [c.text for c in verdict.cautions]),
+    ):
+        if items:
+            blocks.append(section(bullets(heading, items)))
+    blocks.append(section(f"*Manager* {decision_line(hit.decision, hit.discussion)}"))
+    blocks += _list_sections("Answers", [_answer_line(a) for a in record.answers], limit=6)
+    blocks += _list_sections(
+        "Status history",
+        [
+            f"{STATUS_LABELS[c.status]} — {mention(c.changed_by) if c.changed_by else 'system'}"
+            f", {_when(c.changed_at)}" + (f": {safe_mrkdwn(c.note, 1000)}" if c.note else "")
+            for c in record.status_history
+        ],
+        limit=4,
+    )
+    blocks += _text_sections("Draft to the buyer", record.draft_text)
+    if record.sent_text is not None:
+        by = f" by {mention(record.sent_by)}" if record.sent_by else ""
+        when = f" on {_when(record.sent_at)}" if record.sent_at else ""
+        blocks += _text_sections(f"Sent{by}{when}", record.sent_text)
+    if can_change:
+        blocks += _status_inputs()
+    else:
+        blocks.append(
+            context(
+                f"Only {mention(record.rep_slack_user_id)} or their manager can change "
+                "this record's status."
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=ViewId.RECORD_DETAILS,
+        private_metadata=meta.dump(),
+        title=plain_text("Walk-away record", LIMITS.MODAL_TITLE),
+        submit=plain_text("Save status", LIMITS.MODAL_SUBMIT) if can_change else None,
+        close=plain_text("Close", LIMITS.MODAL_CLOSE),
+        blocks=blocks[: LIMITS.BLOCKS_PER_VIEW],
+    )
+
+
+def _answer_line(answer: AnswerInfo) -> str:
+    line = (
+        f"{safe_mrkdwn(answer.question_text, 300)} — *{safe_mrkdwn(str(answer.value), 300)}*"
+        f" ({mention(answer.answered_by)}, {_when(answer.answered_at)})"
+    )
+    if answer.note:
+        line += f"\n   _{safe_mrkdwn(answer.note, 600)}_"
+    if answer.superseded_at:
+        line = f"~{line}~ (changed {_when(answer.superseded_at)})"
+    return line
+
+
+def _when(moment: datetime | date | None) -> str:
+    if moment is None:
+        return "—"
+    if isinstance(moment, datetime):
+        return f"{moment:%d %b %Y %H:%M} UTC"
+    return f"{moment:%d %b %Y}"
+
+
+def _list_sections(heading: str, lines: Iterable[str], *, limit: int) -> list[Block]:
+    """Bullet lines packed into as few sections as fit, at most `limit` sections."""
+    sections: list[str] = []
+    current = f"*{heading}*"
+    for line in lines:
+        bullet = f"• {truncate(line, 1400)}"
+        if len(current) + 1 + len(bullet) > LIMITS.SECTION_TEXT - 20:
+            sections.append(current)
+            current = bullet
+        else:
+            current = f"{current}\n{bullet}"
+    sections.append(current)
+    if len(sections) > limit:
+        sections = [*sections[: limit - 1], "_…the rest is in `walkaway records show`_"]
+    return [section(text) for text in sections] if len(sections[0]) > len(heading) + 2 else []
+
+
+def _text_sections(heading: str, body: str | None, *, limit: int = 3) -> list[Block]:
+    """A draft or sent message, quoted, split on line breaks into at most `limit` sections."""
+    if not body:
+        return []
+    budget = LIMITS.SECTION_TEXT - 20
+    parts: list[str] = []
+    current = f"*{heading}*"
+    for line in escape(body).splitlines() or [""]:
+        quoted = truncate(f">{line}", budget)  # escaped first: a cut never splits an entity
+        if len(current) + 1 + len(quoted) > budget:
+            parts.append(current)
+            current = quoted
+        else:
+            current = f"{current}\n{quoted}"
+    parts.append(current)
+    if len(parts) > limit:
+        parts = [*parts[:limit], "_…cut here; `walkaway records show` has it all_"]
+    return [section(part) for part in parts]
+
+
+def _status_inputs() -> list[Block]:
+    return [
+        DividerBlock(),
+        InputBlock(
+            block_id=BlockId.RECORD_STATUS,
+            label=plain_text("Change the status to", 2000),
+            element=StaticSelectElement(
+                action_id=Field.STATUS,
+                placeholder=plain_text("Pick a status", 150),
+                options=[
+                    Option(text=plain_text(STATUS_LABELS[s], LIMITS.OPTION_TEXT), value=s.value)
+                    for s in STATUS_CHOICES
+                ],
+            ),
+        ),
+        InputBlock(
+            block_id=BlockId.RECORD_STATUS_NOTE,
+            label=plain_text("What happened", 2000),
+            element=PlainTextInputElement(
+                action_id=Field.NOTE,
+                multiline=True,
+                max_length=STATUS_NOTE_LIMIT,
+                placeholder=plain_text("e.g. They named an owner and asked us back in", 150),
+            ),
+        ),
+    ]

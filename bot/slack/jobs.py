@@ -1,0 +1,142 @@
+"""Named post-ack work: a listener acks, stores a job, and returns; a worker does the rest.
+
+Bolt acknowledges a request only once a listener thread is free to call ack(), so a listener
+that also did its work after the ack held that thread, and under load new requests waited
+behind old work (issue 3's benchmark: p99 ack 388 ms). Here the work is a job in the database
+(storage/jobs.py), so the ack costs one small insert, and the work still happens if the
+process that acked dies: another process's worker takes it.
+
+Each listener module defines its work next to the listener that queues it, with
+`@deferred(deps, kind)` (or `jobs.define(kind, work)`); `work(body, client, respond)` gets the
+Slack body the listener saw, a Web API client, and a `respond` bound to the body's
+response_url, as a listener would.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.slack.errors import STALE_BUTTON, after_ack, tell
+from storage.jobs import JobQueue, QueuedJob
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[dict[str, Any], WebClient, Respond], None]
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A defined kind of work; `later(body)` queues one run of it."""
+
+    kind: str
+    jobs: Jobs
+
+    def later(self, body: dict[str, Any]) -> None:
+        self.jobs.later(self.kind, body)
+
+
+class Jobs:
+    """The kinds of work this app defers, and the queue they wait in."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+        self._work: dict[str, Work] = {}
+        self._wakers: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def define(self, kind: str, work: Work) -> Deferred:
+        if kind in self._work:
+            raise ValueError(f"job kind {kind!r} is defined twice")
+        self._work[kind] = work
+        return Deferred(kind=kind, jobs=self)
+
+    def later(self, kind: str, body: dict[str, Any]) -> None:
+        """Store the job (durable on return), then nudge this process's idle workers."""
+        if kind not in self._work:
+            raise KeyError(f"no job kind {kind!r}")
+        self.queue.put(kind=kind, payload=body)
+        with self._lock:
+            wakers = list(self._wakers)
+        for wake in wakers:
+            wake()
+
+    def on_queued(self, wake: Callable[[], None]) -> None:
+        """Call `wake` after each job this process queues (workers elsewhere poll instead)."""
+        with self._lock:
+            self._wakers.append(wake)
+
+    def run(self, job: QueuedJob, client: WebClient) -> None:
+        """Do one job's work; a kind this build does not know is logged and dropped."""
+        work = self._work.get(job.kind)
+        if work is None:
+            log.error("dropping job %s of unknown kind %r", job.id, job.kind)
+            return
+        work(job.payload, client, Respond(response_url=response_url_of(job.payload)))
+
+
+def response_url_of(body: dict[str, Any]) -> str | None:
+    """Where Bolt would point `respond`: a command's or click's URL, or a modal's first one."""
+    url = body.get("response_url")
+    if isinstance(url, str):
+        return url
+    urls = body.get("response_urls")
+    if isinstance(urls, list) and urls and isinstance(urls[0], dict):
+        first = urls[0].get("response_url")
+        return first if isinstance(first, str) else None
+    return None
+
+
+Step = Callable[[dict[str, Any], WebClient, Respond], None]
+
+
+class HasJobs(Protocol):
+    @property
+    def jobs(self) -> Jobs: ...
+
+
+def deferred(deps: HasJobs, kind: str, *, stale: str = STALE_BUTTON) -> Callable[[Step], Deferred]:
+    """Define `step(body, client, respond)` as job `kind`, for a listener to queue after its ack.
+
+    A worker runs it inside `tell`, so it answers the person exactly as it would have inline.
+    """
+
+    def define(step: Step) -> Deferred:
+        def work(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+            tell(body, client, respond, lambda: step(body, client, respond), stale=stale)
+
+        return deps.jobs.define(kind, work)
+
+    return define
+
+
+def queue_after_ack(
+    ack: Ack,
+    job: Deferred,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    *,
+    text: str | None = None,
+) -> None:
+    """Ack at once, then store the job (durable from then on).
+
+    Acking first keeps the ack off the queue's write: measured, storing first made Bolt's
+    request thread wait for the insert on every request, and the app lost 20-30% of its
+    throughput (tests/bench/ack_latency.py, README). What that gives up is a few milliseconds
+    after the ack in which a crashed process would lose the request (Slack retries no command or
+    click); a failure to store, say the database being away, is reported like any other error
+    after the ack, so the person hears of it.
+    """
+    if text is None:
+        ack()
+    else:
+        ack(text=text)
+    with after_ack(body, client, respond):
+        job.later(body)
