@@ -21,7 +21,7 @@ from bot.domain.checklist import Checklist, ChecklistError, load_checklist
 from bot.qualification.evaluate import AnswersFileError, evaluate, read_answers_file
 
 if TYPE_CHECKING:
-    from storage.approvals import ApprovalInfo
+    from storage.approval_info import ApprovalInfo
 
 LOCAL_TEAM = "local"
 EVENTS_PATH = "/slack/events"

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.model import Actor
 from bot.slack.deps import Deps
 from bot.slack.errors import Refusal
-from storage.approvals import ApprovalInfo
+from storage.approval_info import ApprovalInfo
 
 log = logging.getLogger(__name__)
 

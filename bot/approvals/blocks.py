@@ -28,10 +28,7 @@ from bot.domain.model import Verdict
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn, truncate
-from storage.approvals import (
-    ApprovalInfo,
-    Decision,
-)
+from storage.approval_info import ApprovalInfo, Decision
 
 Message = tuple[str, list[Block]]
 

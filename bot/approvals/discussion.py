@@ -13,7 +13,7 @@ from bot.approvals.access import ApprovalRefusal, authorize
 from bot.approvals.ping import permalink, record_of, refresh_card, remind_after, update_ping
 from bot.domain.model import Actor, Verdict
 from bot.slack.deps import Deps
-from storage.approvals import ApprovalInfo
+from storage.approval_info import ApprovalInfo
 from storage.columns import utcnow
 
 log = logging.getLogger(__name__)

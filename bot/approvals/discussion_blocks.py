@@ -22,10 +22,7 @@ from bot.approvals.blocks import (
 )
 from bot.domain.model import Verdict
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn, truncate
-from storage.approvals import (
-    ApprovalInfo,
-    Decision,
-)
+from storage.approval_info import ApprovalInfo, Decision
 
 Message = tuple[str, list[Block]]
 

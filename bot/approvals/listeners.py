@@ -34,7 +34,7 @@ from bot.slack.errors import tell
 from bot.slack.ids import Action, Block, Field, View
 from bot.slack.jobs import deferred, queue_after_ack
 from bot.slack.payloads import BadPayload
-from storage.approvals import Decision
+from storage.approval_info import Decision
 
 _ANSWERS = {Action.APPROVAL_AGREE: positions.agree, Action.APPROVAL_DISCUSS: discussion.discuss}
 _OVERRIDE_FIELDS = {"outcome": Block.OVERRIDE_OUTCOME, "reason": Block.OVERRIDE_REASON}

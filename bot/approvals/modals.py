@@ -24,7 +24,7 @@ from bot.slack.ids import Block as BlockId
 from bot.slack.ids import Field
 from bot.slack.ids import View as ViewId
 from bot.slack.text import LIMITS, plain_text
-from storage.approvals import (
+from storage.approval_info import (
     MAX_REMINDER_DAYS,
     MIN_REMINDER_DAYS,
     ApprovalInfo,

@@ -21,7 +21,7 @@ from bot.domain.dates import add_business_days
 from bot.slack import card
 from bot.slack.deps import Deps, VerdictPosted
 from bot.slack.errors import Refusal
-from storage.approvals import ApprovalInfo, Decision
+from storage.approval_info import ApprovalInfo, Decision
 from storage.columns import utcnow
 from storage.records import RecordDetail
 

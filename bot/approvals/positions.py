@@ -15,7 +15,7 @@ from bot.approvals.ping import refresh_card, update_ping
 from bot.approvals.rules import OverrideInput
 from bot.domain.model import Actor
 from bot.slack.deps import Deps
-from storage.approvals import ApprovalInfo, Decision
+from storage.approval_info import ApprovalInfo, Decision
 
 log = logging.getLogger(__name__)
 

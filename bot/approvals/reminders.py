@@ -15,7 +15,7 @@ from bot.approvals import blocks as approval_blocks
 from bot.approvals import discussion_blocks
 from bot.approvals.ping import permalink, update_ping
 from bot.slack.scheduler import TimedTask
-from storage.approvals import ApprovalInfo
+from storage.approval_info import ApprovalInfo
 from storage.repository import Store
 
 log = logging.getLogger(__name__)

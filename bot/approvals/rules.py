@@ -11,12 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.model import Outcome
-from storage.approvals import (
-    MAX_REASON,
-    MAX_REMINDER_DAYS,
-    MIN_REMINDER_DAYS,
-    ApprovalSettings,
-)
+from storage.approval_info import MAX_REASON, MAX_REMINDER_DAYS, MIN_REMINDER_DAYS, ApprovalSettings
 
 NEEDS_POSITION = frozenset({Outcome.WALK, Outcome.STOP_PILOT, Outcome.DEFER})
 """Verdicts that change course with the buyer; the team speaks with one voice on these."""

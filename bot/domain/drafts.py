@@ -21,14 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bot.domain.checklist import CONTRACT
 from bot.domain.dates import day_words
 from bot.domain.model import AnswerValue, Outcome, Verdict
-from bot.domain.verdict import (
-    FAILURE_MODE,
-    FRESH_SCAR_MONTHS,
-    MONTHS_SINCE,
-    SIGNAL_IDS,
-    as_number,
-    months_words,
-)
+from bot.domain.predicates import as_number
+from bot.domain.signals import FAILURE_MODE, FRESH_SCAR_MONTHS, MONTHS_SINCE, SIGNAL_IDS
+from bot.domain.verdict import months_words
 
 BUYER_TERMS = "buyer_terms.yml"
 """Top level of `prompts/`: the package data globs ship `*.yml` from there only."""

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from bot.domain.checklist import CONTRACT
 from bot.domain.model import Outcome
-from bot.domain.verdict import FAILURE_MODE, SIGNAL_IDS
+from bot.domain.signals import FAILURE_MODE, SIGNAL_IDS
 
 MAX_WORDS = 20
 """Every word must match, so more than a handful only ever narrows to nothing; 20 is plenty."""

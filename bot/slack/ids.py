@@ -1,6 +1,7 @@
 """Every command, action_id, callback_id and block_id the app sends or listens for.
 
-One enum per kind so a reader can grep an id once and land on both the builder and the handler.
+One enum per kind so a reader can grep an id once and land on both the builder and the handler;
+the comments name the module that handles each group.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ COMMAND = "/walkaway"
 
 
 class Action(StrEnum):
+    # bot/qualification/buttons.py
     ANSWER_CHOICE = "answer_choice"
     """Prefix: choice buttons are `answer_choice:<n>` (action ids must be unique in a block)."""
     ANSWER_SELECT = "answer_select"
@@ -21,11 +23,13 @@ class Action(StrEnum):
     EDIT_DRAFT = "edit_draft"
     MARK_SENT = "mark_sent"
     COPY_TEXT = "copy_text"
+    # bot/approvals/listeners.py
     APPROVAL_AGREE = "approval_agree"
     APPROVAL_DISCUSS = "approval_discuss"
     APPROVAL_OVERRIDE = "approval_override"
     PICK_MANAGER = "pick_manager"
     """The user select on a verdict card whose rep has neither a manager nor a deal desk."""
+    # bot/search/listeners.py
     SEARCH_PAGE = "search_page"
     SEARCH_SHARE = "search_share"
     SEARCH_SHARE_ONE = "search_share_one"
@@ -33,10 +37,13 @@ class Action(StrEnum):
 
 
 class View(StrEnum):
+    # bot/qualification/submissions.py
     ANSWER = "answer_view"
     EDIT_DRAFT = "edit_draft_view"
+    # bot/approvals/listeners.py
     OVERRIDE = "override_view"
     APPROVAL_SETTINGS = "approval_settings_view"
+    # bot/search/listeners.py
     RECORD_DETAILS = "record_details_view"
 
 

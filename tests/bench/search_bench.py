@@ -74,10 +74,11 @@ from bot.domain.checklist import CONTRACT
 from bot.domain.drafts import render_draft
 from bot.domain.verdict import decide
 from storage import Store
-from storage import search as search_module
 from storage.db import make_engine, migrate, normalize_url
 from storage.models import RecordSearch, WalkawayRecord
 from storage.search import SearchCriteria
+from storage.search import index as search_index
+from storage.search import query as search_module
 
 TARGET_P95_MS = 25.0
 TARGET_SPEEDUP = 50.0
@@ -791,7 +792,7 @@ class Generator:
                 when,
             )
         )
-        text = search_module.compose(
+        text = search_index.compose(
             deal=deal,
             verdict_data=pooled.data_dict,
             record_line=pooled.record_line,

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.domain.model import Outcome
 from storage import Store
-from storage.approvals import Decision
+from storage.approval_info import Decision
 from tests.storage.builders import Team, make_team
 from tests.storage.search_builders import SCAR_WALK, make_record
 

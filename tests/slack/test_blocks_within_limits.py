@@ -36,9 +36,7 @@ def crowded_verdict(items: int, length: int) -> Verdict:
 
 @pytest.mark.parametrize(("items", "length"), [(1, 5000), (12, 400), (13, 400), (60, 3000)])
 def test_verdict_card_fits_whatever_the_verdict_holds(items: int, length: int) -> None:
-    text, blocks = card.verdict_card(
-        crowded_verdict(items, length), deal_name=NASTY, record_id=7
-    )
+    text, blocks = card.verdict_card(crowded_verdict(items, length), deal_name=NASTY, record_id=7)
 
     assert_message_within_limits(blocks, text)
     rendered = str([b.to_dict() for b in blocks])

@@ -26,7 +26,7 @@ from bot.app import scheduler
 from bot.approvals.reminders import send_due_reminders
 from bot.cli import main
 from bot.domain.model import Outcome
-from storage.approvals import ApprovalInfo, ApprovalSettings, Decision
+from storage.approval_info import ApprovalInfo, ApprovalSettings, Decision
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack, mpim_id
 from tests.slack.limits import assert_call_within_limits

@@ -14,7 +14,7 @@ from sqlalchemy import select, text, update
 
 from bot.domain.model import Outcome
 from storage import Store
-from storage.approvals import ApprovalInfo, ApprovalSettings, Decision, Discussed
+from storage.approval_info import ApprovalInfo, ApprovalSettings, Decision, Discussed
 from storage.db import alembic_config, make_engine
 from storage.errors import InvalidValueError
 from storage.models import Approval, Workspace

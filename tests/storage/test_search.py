@@ -11,10 +11,10 @@ from alembic import command
 from sqlalchemy import insert, inspect, select, text
 
 from storage import Store
-from storage import search as search_module
 from storage.db import alembic_config, make_engine, migrate
 from storage.models import Approval, RecordSearch, RecordTag
 from storage.search import SearchCriteria, SearchPage
+from storage.search import query as search_module
 from tests.storage.builders import Team
 from tests.storage.search_builders import (
     FRESH_SCAR,

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from bot.domain.model import Outcome
 from storage import Store
-from storage.approvals import Decision
+from storage.approval_info import Decision
 from storage.models import Approval
 from storage.search import ManagerDiscussion, SearchCriteria, SearchHit
 from tests.storage.builders import Team

@@ -28,7 +28,7 @@ from bot.approvals.rules import (
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.dates import add_business_days
 from bot.domain.model import Condition, Outcome, Reason, Verdict
-from storage.approvals import ApprovalInfo, Decision
+from storage.approval_info import ApprovalInfo, Decision
 from tests.slack.limits import assert_message_within_limits
 
 

@@ -20,8 +20,9 @@ from bot.domain.checklist import QuestionKind, load_checklist
 from bot.domain.dates import day_words
 from bot.domain.drafts import DraftError, buyer_terms, environment, render_draft, render_record
 from bot.domain.model import AnswerValue, Condition, Outcome, Reason, Verdict
+from bot.domain.signals import SIGNAL_IDS
 from bot.domain.tone import check_tone
-from bot.domain.verdict import SIGNAL_IDS, decide
+from bot.domain.verdict import decide
 
 TODAY = date(2025, 3, 10)
 CHECKLIST = load_checklist()

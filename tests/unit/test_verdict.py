@@ -8,17 +8,9 @@ import pytest
 
 from bot.domain.checklist import Checklist, load_checklist
 from bot.domain.model import AnswerValue, Outcome, Verdict
-from bot.domain.verdict import (
-    SIGNAL_IDS,
-    RuleError,
-    Signal,
-    below,
-    decide,
-    is_,
-    recheck_date,
-    signal,
-    unanswered,
-)
+from bot.domain.predicates import RuleError, below, is_, unanswered
+from bot.domain.signals import SIGNAL_IDS, Signal, signal
+from bot.domain.verdict import decide, recheck_date
 
 TODAY = date(2025, 3, 10)
 CHECKLIST = load_checklist()

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from bot.domain.checklist import Question, QuestionKind, load_checklist
 from bot.domain.conversation import split_applicable
 from bot.domain.model import AnswerValue, Outcome, Verdict
-from bot.domain.verdict import SIGNAL_IDS, decide
+from bot.domain.signals import SIGNAL_IDS
+from bot.domain.verdict import decide
 
 CHECKLIST = load_checklist()
 PRECEDENCE = list(Outcome)

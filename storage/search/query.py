@@ -1,43 +1,12 @@
-"""Full-text search over walk-away records: keeping the index current, and querying it.
+"""Running a search on either backend: candidates, ranking, one page.
 
-Keeping it current: `refresh` rebuilds one record's row in record_search (and its tags) from
-the rows it summarises. The Store calls it inside the very transaction that changes any of them
-(complete_session, update_draft, mark_sent, set_status), so the index can never disagree with a
-committed record. What happens next is the database's job: on SQLite the triggers of migration
-0004 re-index the row in FTS5; on PostgreSQL the generated tsvector column is recomputed.
-
-Querying it, the same way on both backends:
-
-1. Candidates: the records of this workspace that contain every word and pass every filter,
-   newest first, at most WINDOW of them. Each word is bound as a literal: a quoted FTS5 string
-   on SQLite, `plainto_tsquery` input on PostgreSQL, so nothing typed is ever query syntax.
-2. Ranking: relevance (bm25 on SQLite, ts_rank on PostgreSQL), then recency (ids are given in
-   creation order, newest first), over those candidates only, and one page is returned. On
-   SQLite a word found in more than COMMON of the workspace's records only filters: see there.
-
-Ranking only the newest WINDOW matches is a deliberate bound. Scoring costs about a microsecond
-per matching row, so a word that half the records contain would cost hundreds of milliseconds
-per page at a million records; newest-first candidates come almost free from the index. When
-more than WINDOW records match, the page says so (`SearchPage.capped`) and the user narrows
-with more words, a filter or a date. With no words at all, results are simply newest first.
-
-How each backend filters without reading every row:
-
-* SQLite: the FTS5 index does it all. The workspace is a rowid range (migration 0004 keys the
-  index by workspace_id * 2**40 + record_id), dates narrow that range, and the rep, outcome,
-  status and tags are indexed words of the `facets` column (see `facet`), so a filter is one
-  more doclist to intersect, never a lookup per matching row. (Looking each match up in
-  walkaway_records, whose rows carry the whole draft, costs over a microsecond a match: a
-  common word and a rep filter would read a few hundred thousand rows at a million records.)
-* PostgreSQL: the GIN index finds the words, B-tree indexes on walkaway_records and record_tags
-  the filters, and the planner combines them.
+How and why is in the docstring of storage/search/__init__.py.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -45,11 +14,9 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
-    Select,
     any_,
     bindparam,
     column,
-    delete,
     exists,
     func,
     literal_column,
@@ -58,24 +25,16 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from bot.domain.model import Outcome
-from bot.domain.search_query import STOP_WORDS
-from storage.approvals import Decision
 from storage.models import (
-    Answer,
-    Approval,
-    Deal,
-    QualificationSession,
     RecordSearch,
-    RecordStatusChange,
     RecordTag,
     User,
-    VerdictRow,
     WalkawayRecord,
 )
-from storage.records import RecordStatus
+from storage.search.index import facet
+from storage.search.results import SearchCriteria, SearchPage, hits
 
 PAGE_SIZE = 5
 WINDOW = 1000
@@ -96,41 +55,6 @@ BM25_WEIGHTS = (8.0, 3.0, 3.0, 2.0, 1.0, 0.0)
 in the long buyer draft least, and filters none. PostgreSQL gets the same order through setweight
 A/B/B/C/D."""
 
-UNMODELLED = {
-    "tables": frozenset(
-        {
-            "record_search_fts",
-            "record_search_fts_data",
-            "record_search_fts_idx",
-            "record_search_fts_docsize",
-            "record_search_fts_config",
-        }
-    ),
-    "columns": frozenset({("record_search", "search_key"), ("record_search", "document")}),
-    "indexes": frozenset({"uq_record_search_search_key", "ix_record_search_document"}),
-}
-"""What migration 0004 builds for one backend only, outside the models: an FTS5 virtual table
-and its shadow tables cannot be SQLAlchemy models, and neither the SQLite key column nor the
-PostgreSQL tsvector exists on the other backend. env.py and the schema test skip these names."""
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    """Alembic's include_object hook: leave the UNMODELLED search objects out of comparisons.
-
-    Without it, autogenerate would offer to drop the FTS5 tables, the key column and the
-    tsvector (they exist in the database but not in the models).
-    """
-    if type_ == "table":
-        return name not in UNMODELLED["tables"]
-    if type_ == "column":
-        owner = getattr(getattr(obj, "table", None), "name", None)
-        return (owner, name) not in UNMODELLED["columns"]
-    if type_ == "index":
-        return name not in UNMODELLED["indexes"]
-    return True
-
 
 _FTS = table("record_search_fts", column("rowid", BigInteger()))
 _FTS_ALL: ColumnElement[Any] = literal_column("record_search_fts")
@@ -139,195 +63,6 @@ columns, and bm25() takes it as its first argument."""
 _DOCUMENT: ColumnElement[Any] = literal_column("record_search.document")
 _ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 _R = WalkawayRecord
-
-
-# -- the search document ----------------------------------------------------------------------
-
-
-def facet(kind: str, workspace_id: int, value: str) -> str:
-    """One filter value as an FTS5 word: `o`utcome, `s`tatus, `t`ag or `r`ep, per workspace.
-
-    Hex keeps any value a single token (the tokenizer splits on `_` and `-`), and the final 0
-    keeps the porter stemmer off it (it only trims letters), so document and query agree
-    exactly. Migration 0004 builds the same words for records it backfills.
-    """
-    return f"{kind}{workspace_id}x{value.encode().hex()}0"
-
-
-def compose(
-    *,
-    deal: str,
-    verdict_data: dict[str, Any],
-    record_line: str,
-    answer_notes: Sequence[str],
-    status_notes: Sequence[str],
-    draft_text: str | None,
-    sent_text: str | None,
-    workspace_id: int,
-    rep_user_id: int,
-    outcome: str,
-    status: str,
-    tags: Sequence[str],
-) -> dict[str, str]:
-    """The text columns of one record's search row (migration 0004 repeats this for backfill)."""
-    facets = [
-        facet("r", workspace_id, str(rep_user_id)),
-        facet("o", workspace_id, outcome),
-        facet("s", workspace_id, status),
-        *(facet("t", workspace_id, tag) for tag in tags),
-    ]
-    return {
-        "deal": deal,
-        "reasons": "\n".join([*(r["text"] for r in verdict_data["reasons"]), record_line]),
-        "conditions": "\n".join(c["text"] for c in verdict_data["conditions"]),
-        "notes": "\n".join([*answer_notes, *status_notes]),
-        "messages": "\n".join(dict.fromkeys(t for t in (draft_text, sent_text) if t)),
-        "facets": " ".join(facets),
-    }
-
-
-def refresh(s: Session, record_id: int) -> None:
-    """Rebuild the record's search row and tags; call inside the transaction that changed it."""
-    record = s.get_one(_R, record_id)
-    deal = s.scalars(select(Deal.name).where(Deal.id == record.deal_id)).one()
-    verdict = s.get_one(VerdictRow, record.verdict_id)
-    answer_notes = s.scalars(
-        select(Answer.note)
-        .where(
-            Answer.session_id == record.session_id,
-            Answer.superseded_at.is_(None),
-            Answer.note.is_not(None),
-        )
-        .order_by(Answer.id)
-    ).all()
-    status_notes = s.scalars(
-        select(RecordStatusChange.note)
-        .where(RecordStatusChange.record_id == record_id, RecordStatusChange.note.is_not(None))
-        .order_by(RecordStatusChange.id)
-    ).all()
-    tags = list(dict.fromkeys(str(t)[:64] for t in verdict.data.get("tags", ())))
-    columns = compose(
-        deal=deal,
-        verdict_data=verdict.data,
-        record_line=verdict.record_line,
-        answer_notes=[n for n in answer_notes if n],
-        status_notes=[n for n in status_notes if n],
-        draft_text=record.draft_text,
-        sent_text=record.sent_text,
-        workspace_id=record.workspace_id,
-        rep_user_id=record.rep_user_id,
-        outcome=record.outcome,
-        status=record.status,
-        tags=tags,
-    )
-    row = s.get(RecordSearch, record_id)
-    if row is None:
-        s.add(RecordSearch(record_id=record_id, workspace_id=record.workspace_id, **columns))
-    else:
-        for name, value in columns.items():
-            if getattr(row, name) != value:  # an unchanged row is not re-indexed
-                setattr(row, name, value)
-    have = set(s.scalars(select(RecordTag.tag).where(RecordTag.record_id == record_id)))
-    if have - set(tags):
-        s.execute(
-            delete(RecordTag).where(
-                RecordTag.record_id == record_id, RecordTag.tag.not_in(set(tags))
-            )
-        )
-    s.add_all(
-        RecordTag(record_id=record_id, tag=tag, workspace_id=record.workspace_id)
-        for tag in tags
-        if tag not in have
-    )
-
-
-# -- what a search asks and returns -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchCriteria:
-    """Words (all must match) and filters (any value of one kind, every kind given)."""
-
-    words: tuple[str, ...] = ()
-    outcomes: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    rep_slack_ids: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None
-    """Inclusive, in UTC days."""
-
-    def terms(self) -> list[str]:
-        """The words worth searching: stop words match nearly everything and are dropped."""
-        terms = [w.casefold() for w in self.words if any(ch.isalnum() for ch in w)]
-        return [t for t in dict.fromkeys(terms) if t not in STOP_WORDS]
-
-
-@dataclass(frozen=True)
-class ManagerDecision:
-    decision: str
-    """A final position: agree or override (storage.models.Approval)."""
-    decided_by: str | None
-    decided_at: datetime | None
-    override_outcome: Outcome | None
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class ManagerDiscussion:
-    """A Discuss with no final position after it yet (storage.approvals.ApprovalInfo.discussing)."""
-
-    started_by: str | None
-    """Slack user id of whoever clicked Discuss first."""
-    started_at: datetime
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One record as a search result shows it."""
-
-    id: int
-    deal_name: str
-    rep_slack_user_id: str
-    rep_manager_slack_id: str | None
-    """The rep's manager now: with the rep, the only person who may change the status."""
-    outcome: Outcome
-    status: RecordStatus
-    created_at: datetime
-    recheck_on: date | None
-    record_line: str
-    reasons: tuple[str, ...]
-    conditions: tuple[str, ...]
-    decision: ManagerDecision | None
-    """None until a manager has taken a final position (no approval asked for, still pending,
-    or under discussion)."""
-    channel_id: str | None
-    thread_ts: str | None
-    """The qualification thread, for a permalink."""
-    discussion: ManagerDiscussion | None = None
-    """Set while the approval is under discussion: a Discuss, and no final position yet."""
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    hits: tuple[SearchHit, ...]
-    page: int
-    page_size: int
-    total: int
-    """Matches counted, at most WINDOW."""
-    capped: bool
-    """More than WINDOW records matched; only the newest WINDOW were ranked."""
-
-    @property
-    def has_next(self) -> bool:
-        return (self.page + 1) * self.page_size < self.total
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-# -- queries ----------------------------------------------------------------------------------
 
 
 def search(
@@ -642,106 +377,3 @@ def _rarest_share(s: Session, terms: list[str]) -> float:
     is listed, and every word counts as rare, which suits a small table."""
     rows: Sequence[Any] = s.execute(_LEXEME_SHARES, {"words": " ".join(terms)}).all()
     return min((float(share) if share is not None else 0.0 for _, share in rows), default=0.0)
-
-
-# -- results ----------------------------------------------------------------------------------
-
-_Rep = aliased(User, name="rep")
-_Manager = aliased(User, name="manager")
-_Decider = aliased(User, name="decider")
-_Discusser = aliased(User, name="discusser")
-_QS = QualificationSession
-_FINAL = frozenset(decision.value for decision in Decision)
-"""Final positions; a row holding 'discuss' was written before migration 0005 (see
-storage.approvals.LEGACY_DISCUSS) and reads as an open discussion, as it does there."""
-
-
-def _hits_query() -> Select[Any]:
-    return (
-        select(
-            _R,
-            Deal.name,
-            _Rep.slack_user_id,
-            _Manager.slack_user_id,
-            VerdictRow.record_line,
-            VerdictRow.data,
-            _QS.channel_id,
-            _QS.thread_ts,
-            Approval.decision,
-            _Decider.slack_user_id,
-            Approval.decided_at,
-            Approval.override_outcome,
-            Approval.reason,
-            _Discusser.slack_user_id,
-            Approval.discussion_started_at,
-        )
-        .join(Deal, Deal.id == _R.deal_id)
-        .join(_Rep, _Rep.id == _R.rep_user_id)
-        .outerjoin(_Manager, _Manager.id == _Rep.manager_user_id)
-        .join(VerdictRow, VerdictRow.id == _R.verdict_id)
-        .join(_QS, _QS.id == _R.session_id)
-        .outerjoin(Approval, Approval.record_id == _R.id)
-        .outerjoin(_Decider, _Decider.id == Approval.decided_by_user_id)
-        .outerjoin(_Discusser, _Discusser.id == Approval.discussion_by_user_id)
-    )
-
-
-def hits(s: Session, *, workspace_id: int, record_ids: Sequence[int]) -> list[SearchHit]:
-    """The records, in the order given, that belong to this workspace (others are dropped)."""
-    if not record_ids:
-        return []
-    # The workspace is checked on the rows, not in SQL: given `workspace_id = ?`, SQLite's
-    # planner (without statistics) would walk a whole workspace's index instead of five ids.
-    query = _hits_query().where(_R.id.in_(record_ids))
-    found = {
-        row[0].id: _hit(row) for row in s.execute(query) if row[0].workspace_id == workspace_id
-    }
-    return [found[i] for i in record_ids if i in found]
-
-
-def _position(
-    decision: str | None,
-    by: str | None,
-    at: datetime | None,
-    override: str | None,
-    why: str | None,
-    talker: str | None,
-    talked_at: datetime | None,
-) -> tuple[ManagerDecision | None, ManagerDiscussion | None]:
-    """The approval's final position, or else its open discussion; neither while pending."""
-    if decision is not None and decision in _FINAL:
-        final = ManagerDecision(
-            decision=decision,
-            decided_by=by,
-            decided_at=at,
-            override_outcome=Outcome(override) if override else None,
-            reason=why,
-        )
-        return final, None
-    if decision is not None:  # a legacy Discuss: who clicked it and when were stored as decided
-        talker, talked_at = talker or by, talked_at or at
-    if talked_at is None:
-        return None, None
-    return None, ManagerDiscussion(started_by=talker, started_at=talked_at)
-
-
-def _hit(row: Any) -> SearchHit:
-    (record, deal, rep, manager, line, data, channel, thread, *approval) = row
-    decision, discussion = _position(*approval)
-    return SearchHit(
-        id=record.id,
-        deal_name=deal,
-        rep_slack_user_id=rep,
-        rep_manager_slack_id=manager,
-        outcome=Outcome(record.outcome),
-        status=RecordStatus(record.status),
-        created_at=record.created_at,
-        recheck_on=record.recheck_on,
-        record_line=line,
-        reasons=tuple(r["text"] for r in data.get("reasons", ())),
-        conditions=tuple(c["text"] for c in data.get("conditions", ())),
-        decision=decision,
-        channel_id=channel,
-        thread_ts=thread,
-        discussion=discussion,
-    )

@@ -1,0 +1,72 @@
+"""Workspaces, the people in them, and claims: the first of many identical requests wins."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from storage import queries as q
+from storage.base import Repo, checked_key
+from storage.columns import utcnow
+from storage.models import (
+    IdempotencyKey,
+    User,
+    Workspace,
+)
+
+
+class People(Repo):
+    def ensure_workspace(self, *, team_id: str, name: str | None = None) -> int:
+        query = select(Workspace).where(Workspace.team_id == team_id)
+        if name is None:
+            # Every Slack request asks for its workspace; reading first keeps the write lock
+            # (one per SQLite file) for requests that really change something.
+            with self._reads() as s:
+                found = s.scalar(query.with_only_columns(Workspace.id))
+            if found is not None:
+                return found
+        with self._write() as s:
+            row = s.scalar(query) or q.insert_or_get(
+                s, Workspace(team_id=team_id, name=name), query
+            )
+            if name is not None and row.name != name:
+                row.name = name
+            return row.id
+
+    def ensure_user(
+        self, *, workspace_id: int, slack_user_id: str, display_name: str | None = None
+    ) -> int:
+        query = select(User).where(
+            User.workspace_id == workspace_id, User.slack_user_id == slack_user_id
+        )
+        if display_name is None:
+            with self._reads() as s:
+                found = s.scalar(query.with_only_columns(User.id))
+            if found is not None:
+                return found
+        with self._write() as s:
+            new = User(
+                workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=display_name
+            )
+            row = s.scalar(query) or q.insert_or_get(s, new, query)
+            if display_name is not None and row.display_name != display_name:
+                row.display_name = display_name
+            return row.id
+
+    def find_users_by_name(self, *, workspace_id: int, name: str) -> list[str]:
+        """Slack ids of this workspace's people known by that display name (any case)."""
+        query = select(User.slack_user_id).where(
+            User.workspace_id == workspace_id,
+            func.lower(User.display_name) == name.strip().lower(),
+        )
+        with self._reads() as s:
+            return list(s.scalars(query.order_by(User.id).limit(10)))
+
+    def claim_once(self, *, key: str) -> bool:
+        """True for the first claim of `key` in any process, False for every repeat."""
+        try:
+            with self._write() as s:
+                s.add(IdempotencyKey(key=checked_key(key), created_at=utcnow()))
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,189 @@
+"""Walk-away records: the verdict stored with its draft, what was sent, the status history, and
+finding records again (the search itself is storage/search/)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from sqlalchemy import select
+
+from bot.domain.model import Verdict
+from storage import queries as q
+from storage import search
+from storage.base import Repo
+from storage.columns import utcnow
+from storage.errors import InvalidValueError
+from storage.models import (
+    QualificationSession,
+    RecordStatusChange,
+    User,
+    VerdictRow,
+    WalkawayRecord,
+)
+from storage.records import (
+    RecordDetail,
+    RecordStatus,
+    RecordSummary,
+    SessionStatus,
+)
+
+_QS = QualificationSession
+
+
+class Records(Repo):
+    def complete_session(self, *, session_id: int, verdict: Verdict, draft_text: str | None) -> int:
+        """Store the verdict and open a walk-away record, atomically; returns the record id.
+
+        Calling it again for a completed session returns the same record and writes nothing,
+        so a retried 'Finish' cannot produce a second record.
+        """
+        with self._write() as s:
+            row = q.session_row(s, session_id, lock=True)
+            if row.status == SessionStatus.COMPLETE:
+                return s.scalars(
+                    select(WalkawayRecord.id).where(WalkawayRecord.session_id == session_id)
+                ).one()
+            q.require_open(row)
+            now = utcnow()
+            verdict_row = VerdictRow(
+                session_id=session_id,
+                outcome=verdict.outcome.value,
+                data=verdict.to_dict(),
+                recheck_on=verdict.recheck_on,
+                record_line=verdict.record_line,
+                created_at=now,
+            )
+            s.add(verdict_row)
+            s.flush()
+            record = WalkawayRecord(
+                workspace_id=row.workspace_id,
+                session_id=session_id,
+                verdict_id=verdict_row.id,
+                deal_id=row.deal_id,
+                rep_user_id=row.rep_user_id,
+                outcome=verdict.outcome.value,
+                status=RecordStatus.OPEN,
+                recheck_on=verdict.recheck_on,
+                draft_text=draft_text,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(record)
+            s.flush()
+            s.add(
+                RecordStatusChange(
+                    record_id=record.id,
+                    status=RecordStatus.OPEN,
+                    changed_by_user_id=row.rep_user_id,
+                    changed_at=now,
+                )
+            )
+            row.status, row.completed_at, row.updated_at = SessionStatus.COMPLETE, now, now
+            search.refresh(s, record.id)
+            return record.id
+
+    def list_records(
+        self, *, workspace_id: int, limit: int = 50, rep_user_id: int | None = None
+    ) -> list[RecordSummary]:
+        """Newest first; one rep's only when rep_user_id is given (their Home tab)."""
+        query = q.records().where(WalkawayRecord.workspace_id == workspace_id)
+        if rep_user_id is not None:
+            query = query.where(WalkawayRecord.rep_user_id == rep_user_id)
+        query = query.order_by(WalkawayRecord.created_at.desc(), WalkawayRecord.id.desc()).limit(
+            limit
+        )
+        with self._reads() as s:
+            return [q.summary(*found) for found in s.execute(query)]
+
+    def get_record(self, *, record_id: int, workspace_id: int | None = None) -> RecordDetail | None:
+        """Everything about one record; with workspace_id, another workspace's record is None."""
+        query = q.records().where(WalkawayRecord.id == record_id)
+        if workspace_id is not None:
+            query = query.where(WalkawayRecord.workspace_id == workspace_id)
+        with self._reads() as s:
+            found = s.execute(query).first()
+            if found is None:
+                return None
+            record = found[0]
+            session = s.get_one(_QS, record.session_id)
+            verdict = s.get_one(VerdictRow, record.verdict_id)
+            sender = s.get(User, record.sent_by_user_id) if record.sent_by_user_id else None
+            answers = q.answer_history(s, session.id)
+            summary = q.summary(*found)
+            return RecordDetail(
+                **{f.name: getattr(summary, f.name) for f in fields(summary)},
+                workspace_id=record.workspace_id,
+                session_id=session.id,
+                verdict=Verdict.from_dict(verdict.data),
+                answers=tuple(answers),
+                notes={a.question_id: a.note for a in answers if a.note and not a.superseded_at},
+                checklist_hash=session.checklist_hash,
+                checklist_snapshot=session.checklist_snapshot,
+                draft_text=record.draft_text,
+                sent_text=record.sent_text,
+                sent_at=record.sent_at,
+                sent_by=sender.slack_user_id if sender else None,
+                status_history=tuple(q.status_history(s, record.id)),
+                channel_id=session.channel_id,
+                thread_ts=session.thread_ts,
+                updated_at=record.updated_at,
+            )
+
+    def mark_sent(self, *, record_id: int, text: str, by_user_id: int) -> None:
+        """Keep the message as actually sent, which may differ from the draft the bot wrote."""
+        with self._write() as s:
+            record = q.record_row(s, record_id)
+            now = utcnow()
+            record.sent_text, record.sent_at, record.sent_by_user_id = text, now, by_user_id
+            record.updated_at = now
+            search.refresh(s, record_id)
+
+    def update_draft(self, *, record_id: int, text: str) -> None:
+        """Keep the rep's edited draft; the bot's original stays in the verdict's history."""
+        with self._write() as s:
+            record = q.record_row(s, record_id, lock=True)
+            record.draft_text, record.updated_at = text, utcnow()
+            search.refresh(s, record_id)
+
+    def set_status(
+        self, *, record_id: int, status: RecordStatus | str, note: str | None, by_user_id: int
+    ) -> None:
+        try:
+            new_status = RecordStatus(status)
+        except ValueError:
+            allowed = ", ".join(RecordStatus)
+            raise InvalidValueError(f"unknown status {status!r} (use {allowed})") from None
+        with self._write() as s:
+            record = q.record_row(s, record_id, lock=True)
+            now = utcnow()
+            s.add(
+                RecordStatusChange(
+                    record_id=record_id,
+                    status=new_status,
+                    note=note,
+                    changed_by_user_id=by_user_id,
+                    changed_at=now,
+                )
+            )
+            record.status, record.updated_at = new_status, now
+            search.refresh(s, record_id)  # status notes are searchable ("what happened since")
+
+    def search_records(
+        self,
+        *,
+        workspace_id: int,
+        criteria: search.SearchCriteria,
+        page: int = 0,
+        page_size: int = search.PAGE_SIZE,
+    ) -> search.SearchPage:
+        """One page of this workspace's matching records, most relevant first (storage.search)."""
+        with self._reads() as s:
+            return search.search(
+                s, workspace_id=workspace_id, criteria=criteria, page=page, page_size=page_size
+            )
+
+    def search_hit(self, *, record_id: int, workspace_id: int) -> search.SearchHit | None:
+        """One record as search shows it; None for an unknown id or another workspace's."""
+        with self._reads() as s:
+            found = search.hits(s, workspace_id=workspace_id, record_ids=[record_id])
+            return found[0] if found else None
