@@ -17,33 +17,81 @@ What slack_sdk 3.x actually sends, which this server mirrors:
 
 Bolt acknowledges Slack first and runs the rest of a listener on worker threads, so a test must
 wait for the calls it expects (``wait_for``) instead of reading ``calls()`` straight away.
+
+Failures come two ways. ``fail_next`` scripts the exact answer a test is about. ``chaos`` makes a
+share of all calls fail at random, the way a real network and a busy Slack do, including the two
+failures an app cannot tell apart from the outside: a connection dropped before Slack did
+anything (``reset``) and an answer lost after Slack did the work (``timeout``). Only the second
+leaves a posted message behind, which is why an app must look before it posts again;
+``conversations.history`` and ``conversations.replies`` answer over the stored messages, with
+their ``metadata`` when asked, so the app can do that looking here as it would on Slack.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import json
+import random
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["RESPONSE_URL_METHOD", "Call", "FakeSlack", "mpim_id"]
+__all__ = [
+    "DEFAULT_KINDS",
+    "FAULT_KINDS",
+    "RESPONSE_URL_METHOD",
+    "Call",
+    "FakeSlack",
+    "Fault",
+    "mpim_id",
+]
 
 RESPONSE_URL_METHOD = "response_url"
 """The method name under which posts to a fake ``response_url`` are recorded."""
 
+DEFAULT_KINDS: tuple[str, ...] = ("429", "500", "ratelimited", "reset", "timeout")
+"""Every fault ``chaos`` can inject; each is one way a Slack call really goes wrong:
+
+* ``429``: HTTP 429 with ``Retry-After``, what slack_sdk's RateLimitErrorRetryHandler retries;
+* ``500``: HTTP 500, what its ServerErrorRetryHandler retries;
+* ``ratelimited``: HTTP 200 with ``ok: false``, which no SDK handler retries, so the caller sees
+  a SlackApiError;
+* ``reset``: the connection closes with no response at all, before anything was done; the SDK's
+  ConnectionErrorRetryHandler (installed by default) retries it once;
+* ``timeout``: the call is carried out but its answer is held back for ``timeout_delay`` seconds,
+  so a client with a shorter timeout gives up on a call that did happen.
+"""
+FAULT_KINDS = frozenset(DEFAULT_KINDS)
+
+_CHAOS_EXEMPT = frozenset({"auth.test"})
+"""Bolt calls auth.test once at start-up and an app cannot start without it; failing it tests
+the test's set-up, not the app. Name it in ``methods`` to fail it anyway."""
+
 _JSON_STRING_ARGS = frozenset({"blocks", "attachments", "view", "metadata"})
 _BASE_TS = 1_700_000_000
+_HISTORY_LIMIT = (100, 999)
+"""conversations.history's default and largest page, as Slack documents them."""
+_REPLIES_LIMIT = (1000, 1000)
+"""conversations.replies' default and largest page."""
 
 
 @dataclass(frozen=True)
 class Call:
-    """One Web API request as the app made it; ``error`` is set when a scripted failure hit it."""
+    """One Web API request as the app made it.
+
+    ``error`` is set when a scripted failure (the Slack error it answered) or a chaos fault (its
+    kind, e.g. ``"reset"``) stopped the call. A chaos ``timeout`` did happen, so it keeps
+    ``error`` unset and its ``result``, and is marked ``late``: the app never saw that result.
+    """
 
     method: str
     args: dict[str, Any]
@@ -51,6 +99,15 @@ class Call:
     error: str | None = None
     result: dict[str, Any] | None = None
     """What the fake answered (e.g. the ts of a posted message)."""
+    late: bool = False
+    """The answer was held back by a chaos ``timeout``, so the client most likely gave up."""
+
+
+class Fault(NamedTuple):
+    """One fault ``chaos`` injected: which call it hit and how."""
+
+    method: str
+    kind: str
 
 
 @dataclass
@@ -58,6 +115,32 @@ class _Failure:
     error: str
     status: int
     retry_after: int | None
+
+
+@dataclass
+class _Chaos:
+    rate: float
+    rng: random.Random
+    kinds: tuple[str, ...]
+    methods: frozenset[str] | None
+
+    def covers(self, method: str) -> bool:
+        if self.methods is None:
+            return method not in _CHAOS_EXEMPT
+        return method in self.methods
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What the HTTP handler should do with a request the fake has dealt with."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds to hold the answer back (a chaos ``timeout``)."""
+    drop: bool = False
+    """Close the connection without answering (a chaos ``reset``)."""
 
 
 @dataclass
@@ -88,15 +171,26 @@ class FakeSlack:
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         app_id: str = "A1",
+        timeout_delay: float = 2.0,
+        rate_limit_retry_after: int = 1,
     ) -> None:
         self.team_id = team_id
         self.team = team
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
+        self.timeout_delay = timeout_delay
+        """How long a chaos ``timeout`` holds its answer: longer than the client's timeout, or
+        the client simply waits and the fault is only a slow call."""
+        self.rate_limit_retry_after = rate_limit_retry_after
+        """The ``Retry-After`` of a chaos ``429``; the SDK's handler sleeps that plus up to a
+        second, so a test under heavy chaos may want 0."""
         self._lock = threading.Condition()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._chaos: _Chaos | None = None
+        self._faults: list[Fault] = []
+        self._stopping = threading.Event()
         self._users: dict[str, _User] = {}
         self._members: dict[str, list[str]] = {}
         self._channels: dict[str, dict[str, dict[str, Any]]] = {}
@@ -113,6 +207,7 @@ class FakeSlack:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
+        self._stopping.clear()
         self._thread = threading.Thread(
             target=server.serve_forever, name="fake-slack", kwargs={"poll_interval": 0.05}
         )
@@ -123,6 +218,7 @@ class FakeSlack:
     def stop(self) -> None:
         if self._server is None:
             return
+        self._stopping.set()  # wake answers a chaos timeout is holding back
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -218,18 +314,62 @@ class FakeSlack:
             for _ in range(times):
                 self._failures[method].append(_Failure(error, status, retry_after))
 
+    def chaos(
+        self,
+        rate: float,
+        *,
+        seed: int | None = None,
+        kinds: Sequence[str] = DEFAULT_KINDS,
+        methods: Collection[str] | None = None,
+    ) -> None:
+        """From now on fail each call with probability ``rate``, by a fault drawn from ``kinds``.
+
+        Retries and recovery paths only get exercised when failures turn up where nobody
+        scripted them; ``fail_next`` tests the failures we thought of. A ``seed`` makes the
+        sequence of draws repeatable: the n-th call chaos covers gets the same fate on every
+        run, though which call is n-th still depends on thread timing. Scripted failures are
+        used first and take no draw. ``methods`` limits chaos to those methods (response_url
+        posts are ``RESPONSE_URL_METHOD``); by default every method but ``auth.test`` is
+        covered. ``chaos(0)`` or ``reset()`` ends it; ``faults()`` lists what it injected.
+        """
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"chaos rate must be between 0 and 1, got {rate}")
+        if isinstance(kinds, str):
+            raise TypeError(f"kinds is a sequence of fault kinds, e.g. ({kinds!r},)")
+        chosen = tuple(kinds)
+        unknown = sorted(set(chosen) - FAULT_KINDS)
+        if unknown or not chosen:
+            raise ValueError(f"fault kinds must be some of {DEFAULT_KINDS}, got {chosen}")
+        with self._lock:
+            if rate == 0.0:
+                self._chaos = None
+                return
+            self._chaos = _Chaos(
+                rate=rate,
+                rng=random.Random(seed),
+                kinds=chosen,
+                methods=None if methods is None else frozenset(methods),
+            )
+
     def reset(self) -> None:
-        """Forget recorded calls and unused failures; users and members describe the workspace
-        and stay."""
+        """Forget recorded calls, unused failures, chaos and its faults; users, members and
+        messages describe the workspace and stay."""
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            self._chaos = None
+            self._faults.clear()
 
     # -- inspection --------------------------------------------------------------------------
 
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
             return [call for call in self._calls if method is None or call.method == method]
+
+    def faults(self) -> list[Fault]:
+        """The faults chaos injected since the last ``reset()``, in the order they hit."""
+        with self._lock:
+            return list(self._faults)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until ``method`` has been called ``count`` times; return all its calls so far."""
@@ -265,28 +405,56 @@ class FakeSlack:
             queue = self._failures.get(method)
             return queue.popleft() if queue else None
 
+    def _draw_fault(self, method: str) -> str | None:
+        """Chaos's verdict on one call; drawn under the lock so a seed fixes the sequence."""
+        with self._lock:
+            chaos = self._chaos
+            if chaos is None or not chaos.covers(method):
+                return None
+            if chaos.rng.random() >= chaos.rate:
+                return None
+            kind = chaos.rng.choice(chaos.kinds)
+            self._faults.append(Fault(method, kind))
+            return kind
+
     def _next_ts(self) -> str:
         with self._lock:
             tick = next(self._ts) * 100
         return f"{_BASE_TS + tick // 1_000_000}.{tick % 1_000_000:06d}"
 
-    def _handle(
-        self, method: str, args: dict[str, Any], token: str | None
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _handle(self, method: str, args: dict[str, Any], token: str | None) -> _Answer:
         failure = self._take_failure(method)
         if failure is not None:
             self._record(Call(method, args, token, error=failure.error))
             headers = {}
             if failure.retry_after is not None:
                 headers["Retry-After"] = str(failure.retry_after)
-            return failure.status, {"ok": False, "error": failure.error}, headers
+            return _Answer(failure.status, {"ok": False, "error": failure.error}, headers)
+        fault = self._draw_fault(method)
+        if fault is not None and fault != "timeout":
+            self._record(Call(method, args, token, error=fault))
+            return self._fault_answer(fault)
+        late = fault == "timeout"
         if not token:
-            self._record(Call(method, args, token))
-            return 200, {"ok": False, "error": "not_authed"}, {}
-        responder = getattr(self, "_api_" + _snake(method), None)
-        body: dict[str, Any] = responder(args) if responder else {"ok": True}
-        self._record(Call(method, args, token, result=body))
-        return 200, body, {}
+            self._record(Call(method, args, token, late=late))
+            body: dict[str, Any] = {"ok": False, "error": "not_authed"}
+        else:
+            responder = getattr(self, "_api_" + _snake(method), None)
+            body = responder(args) if responder else {"ok": True}
+            # Recorded before the answer is held back: the work is done and a test waiting for
+            # it must not wait out the delay.
+            self._record(Call(method, args, token, result=body, late=late))
+        return _Answer(200, body, delay=self.timeout_delay if late else 0.0)
+
+    def _fault_answer(self, kind: str) -> _Answer:
+        if kind == "429":
+            retry_after = {"Retry-After": str(self.rate_limit_retry_after)}
+            return _Answer(429, {"ok": False, "error": "ratelimited"}, retry_after)
+        if kind == "500":
+            return _Answer(500, {"ok": False, "error": "internal_error"})
+        if kind == "ratelimited":
+            return _Answer(200, {"ok": False, "error": "ratelimited"})
+        return _Answer(0, {}, drop=True)  # "reset"
 
     def _dm_channel(self, channel: str) -> str:
         """Posting to a user id lands in the bot's DM with them, as on real Slack."""
@@ -302,9 +470,15 @@ class FakeSlack:
             "text": args.get("text", ""),
             "ts": ts,
         }
-        for key in ("blocks", "attachments", "metadata", "thread_ts"):
+        for key in ("blocks", "attachments", "thread_ts"):
             if key in args:
                 message[key] = args[key]
+        metadata = _metadata(args)
+        if metadata:
+            message["metadata"] = metadata
+        if "thread_ts" in args and _flag(args.get("reply_broadcast")):
+            # Slack shows a broadcast reply in the channel too, marked with this subtype.
+            message["subtype"] = "thread_broadcast"
         return message
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -320,6 +494,8 @@ class FakeSlack:
         }
 
     def _api_chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not _metadata_ok(args):
+            return {"ok": False, "error": "invalid_metadata_format"}
         ts = self._next_ts()
         channel = self._dm_channel(str(args.get("channel", "")))
         message = self._message(args, ts)
@@ -342,6 +518,8 @@ class FakeSlack:
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = str(args.get("ts", ""))
         channel = str(args.get("channel", ""))
+        if not _metadata_ok(args):
+            return {"ok": False, "error": "invalid_metadata_format"}
         with self._lock:
             old = self._channels.get(channel, {}).get(ts)
             if old is None:
@@ -349,17 +527,29 @@ class FakeSlack:
             updated = self._message(args, ts)
             if "thread_ts" in old:
                 updated["thread_ts"] = old["thread_ts"]
+                if old.get("subtype") == "thread_broadcast" or _flag(args.get("reply_broadcast")):
+                    updated["subtype"] = "thread_broadcast"
+            # Slack keeps a message's metadata through an update that does not mention it, and
+            # drops it for an empty object; an app marking its posts relies on the first.
+            if "metadata" not in args and "metadata" in old:
+                updated["metadata"] = old["metadata"]
             self._channels[channel][ts] = updated
         return {
             "ok": True,
-            "channel": str(args.get("channel", "")),
+            "channel": channel,
             "ts": ts,
             "text": args.get("text", ""),
-            "message": self._message(args, ts),
+            "message": updated,
         }
 
     def _api_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        """A deleted message leaves the channel, so history and ``messages()`` stop showing it."""
+        ts = str(args.get("ts", ""))
+        channel = str(args.get("channel", ""))
+        with self._lock:
+            if self._channels.get(channel, {}).pop(ts, None) is None:
+                return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _api_chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
@@ -393,6 +583,84 @@ class FakeSlack:
         return {
             "ok": True,
             "channel": {"id": channel_id, "is_mpim": True, "is_im": False, "is_private": True},
+        }
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel's top-level messages, newest first, one page at a time.
+
+        Thread replies stay in their thread unless they were broadcast; a thread's parent
+        carries the reply count and latest reply, as Slack adds them. A channel nobody posted
+        to is empty rather than ``channel_not_found``: the fake cannot tell a quiet channel from
+        a missing one. A user id is refused, because unlike chat.postMessage the
+        conversations.* methods take only conversation ids.
+        """
+        channel = str(args.get("channel", ""))
+        if not channel or channel.startswith(("U", "W")):
+            return {"ok": False, "error": "channel_not_found"}
+        window = _Window.of(args)
+        if isinstance(window, str):
+            return {"ok": False, "error": window}
+        with self._lock:
+            stored = list(self._channels.get(channel, {}).values())
+            shown = [
+                _thread_view(m, stored)
+                for m in stored
+                if not _is_reply(m) or m.get("subtype") == "thread_broadcast"
+            ]
+        shown = [m for m in shown if window.holds(m["ts"])]
+        shown.sort(key=lambda m: Decimal(m["ts"]), reverse=True)
+        page = _page(shown, args, _HISTORY_LIMIT, newest_first=True)
+        if isinstance(page, str):
+            return {"ok": False, "error": page}
+        messages, next_cursor = page
+        return {
+            "ok": True,
+            "messages": [_shown(m, args) for m in messages],
+            "has_more": bool(next_cursor),
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread, oldest first: its parent, then the replies within ``oldest``/``latest``.
+
+        ``ts`` may name the parent or any reply, as on Slack, and a message without replies
+        comes back alone. The parent leads the first page whatever the time window, and later
+        pages hold replies only. When the parent is not among the stored messages (a user's
+        message the test only sent as an event) but the app replied under it, the replies come
+        back without it instead of ``thread_not_found``: on Slack that parent would exist.
+        """
+        channel = str(args.get("channel", ""))
+        ts = str(args.get("ts", ""))
+        if not channel or channel.startswith(("U", "W")):
+            return {"ok": False, "error": "channel_not_found"}
+        window = _Window.of(args)
+        if isinstance(window, str):
+            return {"ok": False, "error": window}
+        with self._lock:
+            stored = list(self._channels.get(channel, {}).values())
+            named = next((m for m in stored if m["ts"] == ts), None)
+            root = str(named.get("thread_ts", ts)) if named is not None else ts
+            parent = next((m for m in stored if m["ts"] == root), None)
+            replies = [m for m in stored if _is_reply(m) and m["thread_ts"] == root]
+            if parent is None and not replies:
+                return {"ok": False, "error": "thread_not_found"}
+            lead = [_thread_view(parent, stored)] if parent is not None else []
+            replies = [
+                {**m, "parent_user_id": parent["user"]} if parent is not None else dict(m)
+                for m in replies
+            ]
+        replies = [m for m in replies if window.holds(m["ts"])]
+        replies.sort(key=lambda m: Decimal(m["ts"]))
+        page = _page(lead + replies, args, _REPLIES_LIMIT, newest_first=False)
+        if isinstance(page, str):
+            return {"ok": False, "error": page}
+        messages, next_cursor = page
+        return {
+            "ok": True,
+            "messages": [_shown(m, args) for m in messages],
+            "has_more": bool(next_cursor),
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     def members_of(self, channel: str) -> list[str]:
@@ -464,6 +732,150 @@ class FakeSlack:
         return self._view(args)
 
 
+def _flag(value: Any) -> bool:
+    """A boolean argument as either body sends it: JSON ``true`` or form ``"1"``/``"true"``."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true")
+    return bool(value)
+
+
+def _metadata(args: dict[str, Any]) -> dict[str, Any] | None:
+    """The message metadata an API call carried, as an object whichever way it was sent.
+
+    The SDK sends an object in a JSON body, but a caller may pass the JSON string that the
+    form encoding needs; Slack reads both, and tests should see the same thing either way.
+    """
+    metadata = args.get("metadata")
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata) if metadata.strip() else {}
+        except ValueError:
+            return None
+    return metadata if isinstance(metadata, dict) else None
+
+
+def _metadata_ok(args: dict[str, Any]) -> bool:
+    """Slack refuses metadata without a string ``event_type`` and an object ``event_payload``,
+    so a malformed marker fails here as it would there instead of passing silently. An empty
+    object is fine: it is chat.update's way of removing metadata."""
+    if args.get("metadata") is None:
+        return True
+    metadata = _metadata(args)
+    if metadata is None:
+        return False
+    return not metadata or (
+        isinstance(metadata.get("event_type"), str)
+        and isinstance(metadata.get("event_payload"), dict)
+    )
+
+
+def _is_reply(message: dict[str, Any]) -> bool:
+    return "thread_ts" in message and message["thread_ts"] != message["ts"]
+
+
+def _thread_view(message: dict[str, Any], stored: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """A copy of ``message`` as Slack shows a thread's parent once it has replies.
+
+    Computed when asked rather than stored, so ``messages()`` keeps telling a parent from a
+    reply by ``thread_ts`` alone.
+    """
+    shown = dict(message)
+    if _is_reply(message):
+        return shown
+    replies = [m for m in stored if _is_reply(m) and m["thread_ts"] == message["ts"]]
+    if replies:
+        users = list(dict.fromkeys(str(m.get("user", "")) for m in replies))
+        shown.update(
+            {
+                "thread_ts": message["ts"],
+                "reply_count": len(replies),
+                "reply_users": users,
+                "reply_users_count": len(users),
+                "latest_reply": max((m["ts"] for m in replies), key=Decimal),
+            }
+        )
+    return shown
+
+
+def _shown(message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """Slack returns message metadata from history only to a caller that asks for all of it."""
+    if _flag(args.get("include_all_metadata")):
+        return message
+    return {key: value for key, value in message.items() if key != "metadata"}
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The ``oldest``/``latest`` bounds of a history call, exclusive unless ``inclusive``."""
+
+    oldest: Decimal | None
+    latest: Decimal | None
+    inclusive: bool
+
+    @classmethod
+    def of(cls, args: dict[str, Any]) -> _Window | str:
+        """The window, or the error Slack gives for a timestamp it cannot read."""
+        bounds: dict[str, Decimal | None] = {}
+        for name in ("oldest", "latest"):
+            raw = args.get(name)
+            if raw in (None, ""):
+                bounds[name] = None
+                continue
+            try:
+                bounds[name] = Decimal(str(raw))
+            except InvalidOperation:
+                return f"invalid_ts_{name}"
+        return cls(bounds["oldest"], bounds["latest"], _flag(args.get("inclusive")))
+
+    def holds(self, ts: str) -> bool:
+        stamp = Decimal(ts)
+        for bound in (self.oldest, self.latest):
+            if bound == stamp and not self.inclusive:
+                return False
+        if self.oldest is not None and stamp < self.oldest:
+            return False
+        return self.latest is None or stamp <= self.latest
+
+
+def _cursor(ts: str) -> str:
+    """Slack's history cursors are base64 of ``next_ts:<ts>``; opaque to callers either way."""
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _page(
+    messages: list[dict[str, Any]],
+    args: dict[str, Any],
+    limits: tuple[int, int],
+    *,
+    newest_first: bool,
+) -> tuple[list[dict[str, Any]], str] | str:
+    """One page of ``messages`` (already in answer order) and the cursor to the next, or an
+    error. The cursor names the first message left out, so a message posted between pages
+    neither repeats nor hides one that was already due."""
+    default, largest = limits
+    try:
+        limit = int(args.get("limit") or default)
+    except (TypeError, ValueError):
+        return "invalid_limit"
+    limit = min(limit if limit > 0 else default, largest)
+    cursor = args.get("cursor")
+    if cursor:
+        try:
+            decoded = base64.b64decode(str(cursor), validate=True).decode()
+            if not decoded.startswith("next_ts:"):
+                return "invalid_cursor"
+            start = Decimal(decoded.removeprefix("next_ts:"))
+        except (binascii.Error, UnicodeDecodeError, InvalidOperation):
+            return "invalid_cursor"
+        messages = [
+            m
+            for m in messages
+            if (Decimal(m["ts"]) <= start if newest_first else Decimal(m["ts"]) >= start)
+        ]
+    page, rest = messages[:limit], messages[limit:]
+    return page, _cursor(rest[0]["ts"]) if rest else ""
+
+
 def mpim_id(people: list[str]) -> str:
     """The group DM the fake opens for these users: one id per set of people, never a D… id."""
     return "G" + "".join(sorted({p.lstrip("UW") for p in people}))
@@ -499,13 +911,30 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def _send(
             self, status: int, body: bytes, content_type: str, headers: dict[str, str]
         ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client gave up (a chaos timeout did its job); there is no one to tell.
+                self.close_connection = True
+
+        def _deliver(
+            self, answer: _Answer, content_type: str, encode: Callable[[_Answer], bytes]
+        ) -> None:
+            """Send ``answer``, or hold it back, or hang up, as chaos decided."""
+            if answer.drop:
+                # Nothing is written: the client sees the connection closed with no response.
+                self.close_connection = True
+                return
+            if answer.delay and fake._stopping.wait(answer.delay):
+                self.close_connection = True  # the fake is stopping; nobody waits any more
+                return
+            self._send(answer.status, encode(answer), content_type, answer.headers)
 
         def _serve(self) -> None:
             parts = urlsplit(self.path)
@@ -528,14 +957,14 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             if auth.startswith("Bearer "):
                 token = auth.removeprefix("Bearer ")
-            status, payload, headers = fake._handle(method, args, token)
-            self._send(status, json.dumps(payload).encode(), "application/json", headers)
+            answer = fake._handle(method, args, token)
+            self._deliver(answer, "application/json", lambda a: json.dumps(a.body).encode())
 
         def _serve_response_url(self, path: str, content_type: str, raw: bytes, query: str) -> None:
             args = _decode_args(content_type, raw, query)
             args["_path"] = path
-            status, _, headers = fake._handle(RESPONSE_URL_METHOD, args, token="response-url")
-            self._send(status, b"ok" if status == 200 else b"error", "text/plain", headers)
+            answer = fake._handle(RESPONSE_URL_METHOD, args, token="response-url")
+            self._deliver(answer, "text/plain", lambda a: b"ok" if a.status == 200 else b"error")
 
         def do_POST(self) -> None:
             self._serve()
