@@ -21,13 +21,17 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.approvals import listeners as approvals
 from bot.approvals import ping as approval_ping
@@ -35,7 +39,7 @@ from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
-from bot.qualification import buttons, home_sections, submissions, typed_replies
+from bot.qualification import buttons, followups, home_sections, submissions, typed_replies
 from bot.qualification import command as check_command
 from bot.search import listeners as search
 from bot.slack import command
@@ -43,6 +47,7 @@ from bot.slack.deps import Deps, Hooks, Routes, Subcommand
 from bot.slack.errors import APOLOGY, report
 from bot.slack.jobs import Jobs
 from bot.slack.scheduler import POLL_SECONDS, Scheduler, TimedTask
+from bot.slack.supervisor import Supervisor
 from bot.slack.worker import Worker
 from storage.columns import utcnow
 from storage.repository import Store
@@ -58,7 +63,7 @@ ROUTES = Routes(
     unfinished=check_command.list_unfinished,
     opening=check_command.opening,
 )
-SURFACES = (command, buttons, submissions, typed_replies, home, approvals, search)
+SURFACES = (command, buttons, submissions, typed_replies, followups, home, approvals, search)
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
 
@@ -83,11 +88,23 @@ def subcommand_of(text: str) -> tuple[Subcommand | None, str]:
 
 
 def web_client(settings: Settings) -> WebClient:
-    """The Web API client, pointed at SLACK_API_URL and retrying politely on HTTP 429."""
+    """The Web API client, pointed at SLACK_API_URL, riding out short blips on its own.
+
+    slack_sdk's retry handlers cover the blips: HTTP 429 (waiting as Retry-After says), 500 and
+    503, and a reset connection, each a couple of times. Longer trouble is the job queue's: the
+    job is put back with a growing delay (bot/slack/worker.py).
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = WebClient(token=token, base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=settings.walkaway_slack_timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
 
 
 def deps_for(settings: Settings, *, store: Store, checklist: Checklist) -> Deps:
@@ -95,7 +112,7 @@ def deps_for(settings: Settings, *, store: Store, checklist: Checklist) -> Deps:
         settings=settings,
         store=store,
         checklist=checklist,
-        jobs=Jobs(store.jobs),
+        jobs=Jobs(store.jobs, posts=store),
         routes=ROUTES,
         hooks=hooks(),
     )
@@ -108,9 +125,17 @@ class Wired:
     app: App
     deps: Deps
 
-    def start_worker(self, *, threads: int) -> Worker:
+    def start_worker(self, *, threads: int, clock: Callable[[], datetime] = utcnow) -> Worker:
         """Threads in this process running the jobs these listeners queue (bot/slack/worker.py)."""
-        return Worker(self.deps.jobs, self.app.client, threads=threads).start()
+        stale = timedelta(seconds=self.deps.settings.walkaway_job_stale_seconds)
+        return Worker(
+            self.deps.jobs,
+            self.app.client,
+            threads=threads,
+            stale_after=stale,
+            heartbeat=stale / 3,
+            clock=clock,
+        ).start()
 
 
 def wire(
@@ -188,20 +213,35 @@ WORKER_NICENESS = 5
 time on acks first (Slack's 3 s deadline), and the work, which has no deadline, catches up."""
 
 
-def spawn_workers(settings: Settings, *, processes: int, threads: int) -> list[BaseProcess]:
-    """Start worker processes that stop by themselves when the process that started them ends."""
+def spawn_worker(settings: Settings, *, threads: int, number: int = 0) -> BaseProcess:
+    """Start one worker process that stops by itself when the process that started it ends."""
     context = multiprocessing.get_context("spawn")  # no threads, sockets or handles inherited
-    started: list[BaseProcess] = []
-    for n in range(processes):
-        process = context.Process(
-            target=run_worker_process,
-            args=(settings, threads, os.getpid()),
-            name=f"walkaway-worker-{n}",
-            daemon=True,
-        )
-        process.start()
-        started.append(process)
-    return started
+    process = context.Process(
+        target=run_worker_process,
+        args=(settings, threads, os.getpid()),
+        name=f"walkaway-worker-{number}",
+        daemon=True,
+    )
+    process.start()
+    return process
+
+
+def spawn_workers(settings: Settings, *, processes: int, threads: int) -> list[BaseProcess]:
+    """Start worker processes, unsupervised (tests); `serve` uses `supervise_workers`."""
+    return [spawn_worker(settings, threads=threads, number=n) for n in range(processes)]
+
+
+def supervise_workers(
+    settings: Settings, store: Store, *, processes: int, threads: int
+) -> Supervisor:
+    """Worker processes that `serve` replaces when one dies (bot/slack/supervisor.py)."""
+
+    def health() -> str:
+        return f"{store.jobs.waiting()} job(s) queued or running"
+
+    return Supervisor(
+        lambda n: spawn_worker(settings, threads=threads, number=n), processes, health=health
+    ).start()
 
 
 def run_worker_process(settings: Settings, threads: int, parent_pid: int | None = None) -> None:

@@ -244,7 +244,7 @@ def listener_pool() -> ThreadPoolExecutor:
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from bot.app import scheduler, spawn_workers, wire
+    from bot.app import scheduler, supervise_workers, wire
     from storage.db import is_in_memory
     from storage.repository import Store
 
@@ -260,7 +260,7 @@ def _serve(args: argparse.Namespace) -> int:
         print("walkaway: in-memory database, so the workers run inside serve", file=sys.stderr)
         processes = 0
     if processes:
-        spawn_workers(settings, processes=processes, threads=threads)
+        supervise_workers(settings, store, processes=processes, threads=threads)
     else:
         wired.start_worker(threads=threads)
     scheduler(wired.app.client, store).start()

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     """Processes `serve` starts to run queued work (bot/worker.py); 0 runs it in `serve` itself."""
     walkaway_worker_threads: int = Field(default=4, ge=1, le=64)
     """Threads per worker process: each runs one job at a time, mostly waiting on Slack."""
+    walkaway_slack_timeout: int = Field(default=15, ge=1, le=120)
+    """Seconds a Web API call may take before it counts as failed (and its job is retried)."""
+    walkaway_job_stale_seconds: int = Field(default=15, ge=3, le=3600)
+    """A job whose worker has not refreshed its claim for this long is run by another."""
     walkaway_holidays: str = ""
     """Comma-separated ISO dates (2026-12-25,2027-01-01) that reminders skip like weekends."""
 

@@ -42,9 +42,20 @@ from storage.columns import utcnow
 from storage.errors import InvalidValueError, NotFoundError
 from storage.models import (
     Approval,
+    IdempotencyKey,
     User,
     Workspace,
 )
+
+
+def decided_key(record_id: int) -> str:
+    """Claimed by the job that stored the final position, so its re-run announces it."""
+    return f"decided:{record_id}"
+
+
+def discussing_key(record_id: int) -> str:
+    """Claimed by the job that started the discussion, so its re-run sets it up."""
+    return f"discussing:{record_id}"
 
 
 class Approvals:
@@ -202,6 +213,7 @@ class Approvals:
         at: datetime | None = None,
         override_outcome: Outcome | None = None,
         reason: str | None = None,
+        owner: str | None = None,
     ) -> Decided:
         """Store the first final answer; every later one (any process) gets won=False and the
         first. A discussion in progress does not stop it: talking is how a position is reached.
@@ -232,10 +244,18 @@ class Approvals:
                 )
                 == 1
             )
+            if won and owner:
+                s.add(IdempotencyKey(key=decided_key(record_id), owner=owner, created_at=utcnow()))
         return Decided(won=won, approval=self._require(record_id))
 
     def start_discussion(
-        self, *, record_id: int, by_user_id: int, at: datetime, remind_after: datetime
+        self,
+        *,
+        record_id: int,
+        by_user_id: int,
+        at: datetime,
+        remind_after: datetime,
+        owner: str | None = None,
     ) -> Discussed:
         """Mark the approval as under discussion, if it is the first Discuss and no final
         position was taken; only the winner sets up the conversation.
@@ -264,6 +284,9 @@ class Approvals:
                 )
                 == 1
             )
+            if won and owner:
+                key = discussing_key(record_id)
+                s.add(IdempotencyKey(key=key, owner=owner, created_at=utcnow()))
         return Discussed(won=won, approval=self._require(record_id))
 
     def set_discussion_place(self, *, record_id: int, channel_id: str, link: str | None) -> None:
@@ -312,6 +335,35 @@ class Approvals:
             if won == 1:
                 claimed.append(self._require(record_id))
         return claimed
+
+    def due_reminders(self, *, now: datetime, limit: int = 100) -> list[ApprovalInfo]:
+        """The approvals whose reminder is due and not yet sent, oldest due first.
+
+        Unlike claim_due_reminders nothing is claimed: the caller posts each reminder once under
+        its key (storage.posts) and then marks it sent, so a process dying between the two
+        leaves it due, and the next run finds it posted and only marks it.
+        """
+        with self._reads() as s:
+            found = s.execute(
+                approvals_query()
+                .where(
+                    Approval.decision.is_(None),
+                    Approval.reminder_claimed_at.is_(None),
+                    Approval.ping_ts.is_not(None),
+                    Approval.remind_after <= now,
+                )
+                .order_by(Approval.remind_after, Approval.id)
+                .limit(limit)
+            ).all()
+            return [info_of(row) for row in found]
+
+    def mark_reminded(self, *, record_id: int, at: datetime) -> None:
+        with self._write() as s:
+            s.execute(
+                update(Approval)
+                .where(Approval.record_id == record_id, Approval.reminder_claimed_at.is_(None))
+                .values(reminder_claimed_at=at)
+            )
 
     def release_reminder(self, *, record_id: int) -> None:
         """Give back a claim whose reminder could not be delivered, so the next run retries."""

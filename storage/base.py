@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
+from storage.columns import utcnow
 from storage.errors import InvalidValueError
+from storage.models import IdempotencyKey
 
 MAX_CLAIM_KEY = 255
 
@@ -47,3 +50,32 @@ def checked_key(key: str) -> str:
     if not 0 < len(key) <= MAX_CLAIM_KEY:
         raise InvalidValueError(f"claim keys must be 1-{MAX_CLAIM_KEY} characters")
     return key
+
+
+class Claim(Enum):
+    """What taking a claim found."""
+
+    NEW = "new"
+    """Nobody had it: the caller does the work."""
+    MINE = "mine"
+    """The same owner took it before: an earlier attempt of this job, which did the work."""
+    TAKEN = "taken"
+    """Someone else did (a double click, a Slack retry, another process)."""
+
+    @property
+    def ours(self) -> bool:
+        return self is not Claim.TAKEN
+
+
+def take_claim(s: Session, key: str, owner: str | None, note: str | None = None) -> Claim:
+    """Claim `key` inside the caller's transaction (so the claim commits with the work).
+
+    A racing insert of the same key from another process surfaces as IntegrityError at flush
+    or commit, which the caller treats as TAKEN.
+    """
+    existing = s.get(IdempotencyKey, checked_key(key))
+    if existing is not None:
+        return Claim.MINE if owner is not None and existing.owner == owner else Claim.TAKEN
+    s.add(IdempotencyKey(key=key, created_at=utcnow(), owner=owner, note=note))
+    s.flush()
+    return Claim.NEW

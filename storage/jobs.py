@@ -22,18 +22,24 @@ Claims are one short write transaction: `FOR UPDATE SKIP LOCKED` on PostgreSQL, 
 many processes never wait on each other's rows; BEGIN IMMEDIATE on SQLite (the Store's writer),
 which serialises claimers on the file lock. Both look first with a plain read, so idle workers
 polling an empty queue never take the write lock.
+
+A claim is kept fresh by its worker's heartbeat (`heartbeat`), so a claim that stops being
+refreshed belongs to a worker that died, and another takes the job within seconds. A job whose
+attempt failed for a passing reason (Slack rate limits, a network blip) is put back with a
+delay (`retry`) rather than finished: nothing acknowledged to a person is dropped.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.columns import utcnow
@@ -52,8 +58,11 @@ class QueuedJob:
     kind: str
     payload: dict[str, Any]
     attempts: int
-    """Claims so far, this one included: above 1, an earlier worker died while running it."""
+    """Claims so far, this one included: above 1, an earlier attempt failed or its worker died."""
     enqueued_at: datetime
+    key: str
+    """Stable across re-runs: what this job's claims and posts are recorded under."""
+    last_error: str | None = None
 
 
 class JobQueue:
@@ -66,11 +75,14 @@ class JobQueue:
         """Store a job; once this returns, the work survives this process."""
         if not 0 < len(kind) <= MAX_KIND:
             raise ValueError(f"job kinds are 1-{MAX_KIND} characters")
-        self._writer.insert({"kind": kind, "payload": payload, "enqueued_at": utcnow()})
+        row = {"kind": kind, "payload": payload, "enqueued_at": utcnow(), "key": new_key()}
+        self._writer.insert(row)
 
-    def take(self, *, worker: str, stale_before: datetime) -> QueuedJob | None:
+    def take(
+        self, *, worker: str, stale_before: datetime, now: datetime | None = None
+    ) -> QueuedJob | None:
         """Claim the oldest job nobody holds (or whose holder claimed it before `stale_before`)."""
-        taken = self.exchange(worker=worker, stale_before=stale_before, limit=1)
+        taken = self.exchange(worker=worker, stale_before=stale_before, limit=1, now=now)
         return taken[0] if taken else None
 
     def exchange(
@@ -80,14 +92,16 @@ class JobQueue:
         stale_before: datetime,
         finished: Sequence[int] = (),
         limit: int = 1,
+        now: datetime | None = None,
     ) -> list[QueuedJob]:
         """Forget the `finished` jobs and claim up to `limit` more, oldest first, in one go.
 
         One transaction for both, so a worker touches the queue's write lock about once per
         handful of jobs rather than twice per job: on SQLite that lock is also the one the acks'
-        inserts wait for.
+        inserts wait for. A job put back with a delay is claimable from its `run_after` on.
         """
-        claimable = select(Job.id).where(_claimable(stale_before)).order_by(Job.id).limit(1)
+        now = now or utcnow()
+        claimable = select(Job.id).where(_claimable(stale_before, now)).order_by(Job.id).limit(1)
         if not finished:
             if limit < 1:
                 return []
@@ -102,13 +116,12 @@ class JobQueue:
             jobs = list(
                 s.scalars(
                     select(Job)
-                    .where(_claimable(stale_before))
+                    .where(_claimable(stale_before, now))
                     .order_by(Job.id)
                     .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
             )
-            now = utcnow()
             for job in jobs:
                 job.claimed_at = now
                 job.claimed_by = worker[:128]
@@ -120,6 +133,8 @@ class JobQueue:
                     payload=job.payload,
                     attempts=job.attempts,
                     enqueued_at=job.enqueued_at,
+                    key=job.key or f"job{job.id}",
+                    last_error=job.last_error,
                 )
                 for job in jobs
             ]
@@ -128,17 +143,58 @@ class JobQueue:
         """The job ran (or was given up on): forget it."""
         self.exchange(worker="", stale_before=utcnow(), finished=[job_id], limit=0)
 
+    def retry(self, *, job_id: int, worker: str, at: datetime, error: str) -> None:
+        """Put a job back, to be claimed again from `at`: its attempt failed for a passing reason.
+
+        Only the worker holding the claim may: one whose claim went stale (and was taken over)
+        leaves the job to its new holder.
+        """
+        with self._writes.begin() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.claimed_by == worker[:128])
+                .values(claimed_at=None, claimed_by=None, run_after=at, last_error=error[:200])
+            )
+
+    def heartbeat(self, *, worker: str, job_ids: Sequence[int], now: datetime | None = None) -> int:
+        """Refresh this worker's claims on the jobs it is running; returns how many it holds."""
+        if not job_ids:
+            return 0
+        with self._writes.begin() as s:
+            result = s.execute(
+                update(Job)
+                .where(Job.id.in_(list(job_ids)), Job.claimed_by == worker[:128])
+                .values(claimed_at=now or utcnow())
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def waiting(self) -> int:
-        """Jobs not yet done, running ones included."""
+        """Jobs not yet done, running ones and ones waiting to be retried included."""
         with self._reads() as s:
             return int(s.scalar(select(func.count()).select_from(Job)) or 0)
+
+    def next_retry(self) -> datetime | None:
+        """When the earliest job put back with a delay becomes claimable (None: none waits)."""
+        with self._reads() as s:
+            return s.scalar(
+                select(func.min(Job.run_after)).where(
+                    Job.claimed_at.is_(None), Job.run_after.is_not(None)
+                )
+            )
 
     def close(self) -> None:
         self._writer.close()
 
 
-def _claimable(stale_before: datetime) -> ColumnElement[bool]:
-    return or_(Job.claimed_at.is_(None), Job.claimed_at < stale_before)
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _claimable(stale_before: datetime, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        or_(Job.claimed_at.is_(None), Job.claimed_at < stale_before),
+        or_(Job.run_after.is_(None), Job.run_after <= now),
+    )
 
 
 @dataclass

@@ -122,6 +122,9 @@ class QualificationSession(Base):
     thread_ts: Mapped[str | None] = mapped_column(SLACK_ID)
     prompt_ts: Mapped[str | None] = mapped_column(SLACK_ID)
     """The ts of the question message now waiting for an answer (typed replies answer it)."""
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Counts every change to the answers (answer, Back, Start over, Resume): the question on
+    show at one revision is posted once, under a key naming it (storage.posts)."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
@@ -224,6 +227,32 @@ class IdempotencyKey(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    """The job that took the claim: its own re-run (after a crash or a Slack failure) carries
+    on where it stopped instead of taking itself for a duplicate."""
+    note: Mapped[str | None] = mapped_column(String(255))
+    """What the claimer decided when it claimed, for its re-run to decide the same."""
+
+
+class SlackPost(Base):
+    """A message the app posts once, under a key naming what it is ("card:42").
+
+    The row is written before the post (`started_at`, the intent) and completed with its ts
+    after, so a re-run knows the message is there, and one that finds only the intent (the
+    process died, or Slack's answer was lost in a timeout) looks in the conversation for the
+    message carrying this key in its metadata before posting again.
+    """
+
+    __tablename__ = "slack_posts"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    """The job posting it; another job leaves a fresh intent to its owner."""
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    thread_ts: Mapped[str | None] = mapped_column(SLACK_ID)
+    ts: Mapped[str | None] = mapped_column(SLACK_ID)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
 
 
 class Approval(Base):
@@ -349,4 +378,11 @@ class Job(Base):
     enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(String(128))
+    """claimed_at is kept fresh by the claimer's heartbeat, so a dead claimer shows in seconds."""
     attempts: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str | None] = mapped_column(String(32))
+    """Unique per job and stable across its re-runs (ids can be reused once a job is deleted):
+    the owner its claims and posts are recorded under."""
+    run_after: Mapped[datetime | None] = mapped_column()
+    """Not before: set when a failed attempt was put back with a delay."""
+    last_error: Mapped[str | None] = mapped_column(String(200))

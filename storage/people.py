@@ -6,8 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import queries as q
-from storage.base import Repo, checked_key
-from storage.columns import utcnow
+from storage.base import Claim, Repo, checked_key, take_claim
 from storage.models import (
     IdempotencyKey,
     User,
@@ -62,11 +61,34 @@ class People(Repo):
         with self._reads() as s:
             return list(s.scalars(query.order_by(User.id).limit(10)))
 
-    def claim_once(self, *, key: str) -> bool:
-        """True for the first claim of `key` in any process, False for every repeat."""
+    def claim_once(self, *, key: str, owner: str | None = None) -> bool:
+        """True for the first claim of `key` in any process, False for every repeat.
+
+        With an `owner` (a job's key), a repeat by the same owner is True too: a job re-run
+        after a failure carries on instead of taking its own earlier claim for a duplicate.
+        """
         try:
             with self._write() as s:
-                s.add(IdempotencyKey(key=checked_key(key), created_at=utcnow()))
+                return take_claim(s, key, owner).ours
         except IntegrityError:
             return False
-        return True
+
+    def claim(
+        self, *, key: str, owner: str | None = None, note: str | None = None
+    ) -> tuple[Claim, str | None]:
+        """Take `key` with a note of what was decided; a repeat gets the first claimer's note."""
+        try:
+            with self._write() as s:
+                claim = take_claim(s, key, owner, note)
+                if claim is Claim.NEW:
+                    return claim, note
+                found = s.get(IdempotencyKey, key)
+                return claim, found.note if found is not None else None
+        except IntegrityError:
+            return Claim.TAKEN, None
+
+    def claim_owner(self, *, key: str) -> str | None:
+        """Who took `key` (None: nobody, or a claim taken without an owner)."""
+        with self._reads() as s:
+            found = s.get(IdempotencyKey, checked_key(key))
+            return found.owner if found is not None else None

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.model import AnswerValue
 from storage import queries as q
-from storage.base import Repo, checked_key
+from storage.base import Claim, Repo, take_claim
 from storage.columns import utcnow
 from storage.errors import InvalidValueError
 from storage.models import (
     Answer,
     Deal,
-    IdempotencyKey,
     QualificationSession,
 )
 from storage.records import (
@@ -79,6 +78,25 @@ class Qualifications(Repo):
     def get_session(self, *, session_id: int) -> SessionInfo | None:
         with self._reads() as s:
             found = s.execute(q.sessions_with_deal().where(_QS.id == session_id)).first()
+            return q.session_info(found[0], found[1]) if found else None
+
+    def latest_session(
+        self, *, workspace_id: int, rep_user_id: int, deal_name: str
+    ) -> SessionInfo | None:
+        """This rep's newest check of the deal, open or finished (None: never checked)."""
+        query = (
+            q.sessions_with_deal()
+            .where(
+                _QS.workspace_id == workspace_id,
+                _QS.rep_user_id == rep_user_id,
+                Deal.name_key == q.name_key(deal_name),
+                _QS.status != SessionStatus.ABANDONED,
+            )
+            .order_by(_QS.started_at.desc(), _QS.id.desc())
+            .limit(1)
+        )
+        with self._reads() as s:
+            found = s.execute(query).first()
             return q.session_info(found[0], found[1]) if found else None
 
     def list_open_sessions(self, *, workspace_id: int, rep_user_id: int) -> list[SessionInfo]:
@@ -151,21 +169,24 @@ class Qualifications(Repo):
         note: str | None = None,
         drop: Sequence[str] = (),
         claim_key: str | None = None,
+        owner: str | None = None,
     ) -> bool:
         """Store an answer, superseding the previous one and any in `drop` that no longer apply.
 
         With `claim_key`, the claim and the answer commit together: False (and nothing
         written) when another click, retry or process already took that key, so an answer is
-        never recorded twice and never lost behind a claim that did not finish.
+        never recorded twice and never lost behind a claim that did not finish. True also when
+        `owner` took it before: that earlier attempt of the same job stored this very answer.
         """
         q.check_value(value)
         try:
             with self._write() as s:
                 row = q.session_row(s, session_id, lock=True)
-                q.require_open(row)
                 if claim_key is not None:
-                    s.add(IdempotencyKey(key=checked_key(claim_key), created_at=utcnow()))
-                    s.flush()
+                    claim = take_claim(s, claim_key, owner)
+                    if claim is not Claim.NEW:
+                        return claim is Claim.MINE
+                q.require_open(row)
                 self._add_answer(
                     s,
                     row,
@@ -195,6 +216,7 @@ class Qualifications(Repo):
         drop: Sequence[str],
     ) -> None:
         now = utcnow()
+        row.revision += 1
         q.supersede(s, row.id, now, question_ids=[question_id, *drop])
         s.add(
             Answer(
@@ -221,6 +243,7 @@ class Qualifications(Repo):
                 return None
             now = utcnow()
             last.superseded_at = row.updated_at = now
+            row.revision += 1
             return last.question_id
 
     def restart_session(self, *, session_id: int) -> None:
@@ -230,3 +253,53 @@ class Qualifications(Repo):
             now = utcnow()
             q.supersede(s, session_id, now)
             row.updated_at = now
+            row.revision += 1
+
+    def step_back(
+        self, *, session_id: int, restart: bool, claim_key: str, owner: str | None
+    ) -> Claim:
+        """Back (or Start over) under the claim of the message clicked, in one transaction.
+
+        NEW: done now; MINE: this job did it on an earlier attempt; TAKEN: another click did.
+        """
+        try:
+            with self._write() as s:
+                row = q.session_row(s, session_id, lock=True)
+                claim = take_claim(s, claim_key, owner)
+                if claim is not Claim.NEW:
+                    return claim
+                q.require_open(row)
+                now = utcnow()
+                if restart:
+                    q.supersede(s, session_id, now)
+                else:
+                    last = s.scalar(
+                        select(Answer)
+                        .where(*q.current(session_id))
+                        .order_by(Answer.id.desc())
+                        .limit(1)
+                    )
+                    if last is not None:
+                        last.superseded_at = now
+                row.updated_at = now
+                row.revision += 1
+                return claim
+        except IntegrityError:
+            return Claim.TAKEN
+
+    def ask_anew(self, *, session_id: int, claim_key: str | None, owner: str | None) -> Claim:
+        """Resume: a new revision, so the waiting question is posted afresh at the thread's foot.
+
+        Claimed under the old question message (when there is one), so a Resume racing an
+        answer on that message, or a second Resume, does not also move the thread on.
+        """
+        try:
+            with self._write() as s:
+                row = q.session_row(s, session_id, lock=True)
+                claim = take_claim(s, claim_key, owner) if claim_key else Claim.NEW
+                if claim is Claim.NEW:
+                    q.require_open(row)
+                    row.revision += 1
+                return claim
+        except IntegrityError:
+            return Claim.TAKEN

@@ -121,6 +121,7 @@ def session_info(
         updated_at=row.updated_at,
         prompt_ts=row.prompt_ts,
         resumed=resumed,
+        revision=row.revision,
     )
 
 

@@ -48,6 +48,8 @@ class SessionInfo:
     """The question message currently waiting for an answer, in Slack."""
     resumed: bool = False
     """True when open_session found this rep's open session for the deal instead of starting one."""
+    revision: int = 0
+    """Changes with every answer, Back, Start over and Resume (storage.models)."""
 
 
 @dataclass(frozen=True)

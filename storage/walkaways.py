@@ -82,6 +82,13 @@ class Records(Repo):
             search.refresh(s, record.id)
             return record.id
 
+    def record_id_of_session(self, *, session_id: int) -> int | None:
+        """The record a finished check produced (None while it is open)."""
+        with self._reads() as s:
+            return s.scalar(
+                select(WalkawayRecord.id).where(WalkawayRecord.session_id == session_id)
+            )
+
     def list_records(
         self, *, workspace_id: int, limit: int = 50, rep_user_id: int | None = None
     ) -> list[RecordSummary]:

@@ -13,7 +13,10 @@ from bot.approvals.access import ApprovalRefusal, authorize
 from bot.approvals.ping import permalink, record_of, refresh_card, remind_after, update_ping
 from bot.domain.model import Actor, Verdict
 from bot.slack.deps import Deps
+from bot.slack.effects import owner, post_once
+from bot.slack.errors import is_transient
 from storage.approval_info import ApprovalInfo
+from storage.approvals import discussing_key
 from storage.columns import utcnow
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,10 @@ def discuss(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> N
     discussion; after a final answer it shows that answer.
     """
     approval = authorize(client, deps, actor=actor, record_id=record_id)
+    me = owner()
+    if me is not None and deps.store.claim_owner(key=discussing_key(record_id)) == me:
+        _open_discussion(client, deps, approval)  # this job started it; an attempt failed
+        return
     if approval.decision is None and not approval.discussing:
         now = utcnow()
         started = deps.store.approvals.start_discussion(
@@ -36,6 +43,7 @@ def discuss(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> N
             by_user_id=deps.user_id(actor),
             at=now,
             remind_after=remind_after(deps, approval, now),
+            owner=me,
         )
         if started.won:
             _open_discussion(client, deps, started.approval)
@@ -50,7 +58,10 @@ def discuss(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> N
 
 
 def _open_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
-    """Set up the discussion the database says was just started, then tell both sides."""
+    """Set up the discussion the database says was just started, then tell both sides.
+
+    Repeatable: each message is posted once, and the group DM opens to the same conversation.
+    """
     record = record_of(deps, approval.record_id)
     no_group = _post_opener(client, deps, approval, verdict=record.verdict)
     current = deps.store.approvals.get(record_id=approval.record_id) or approval
@@ -59,7 +70,10 @@ def _open_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> N
         close_discussion(client, deps, current)
     elif current.rep_channel_id and current.rep_thread_ts:
         text, blocks = discussion_blocks.discussion_notice(current, no_group=no_group)
-        client.chat_postMessage(
+        post_once(
+            client,
+            deps.store,
+            key=f"discuss-notice:{approval.record_id}",
             channel=current.rep_channel_id,
             thread_ts=current.rep_thread_ts,
             text=text,
@@ -90,25 +104,43 @@ def _post_opener(
         try:
             users = f"{approval.rep_slack_id},{approval.approver_slack_id}"
             group = str(client.conversations_open(users=users)["channel"]["id"])
-            posted = client.chat_postMessage(channel=group, text=text, blocks=blocks)
+            posted = post_once(
+                client,
+                deps.store,
+                key=f"discuss:{approval.record_id}",
+                channel=group,
+                text=text,
+                blocks=blocks,
+            )
         except SlackApiError as error:
+            if is_transient(error):
+                raise
             no_group = str(error.response.get("error", "unknown_error"))
             log.warning("group DM for record %s failed: %s", approval.record_id, no_group)
         else:
-            deps.store.approvals.set_discussion_place(
-                record_id=approval.record_id,
-                channel_id=group,
-                link=permalink(client, group, str(posted["ts"])),
-            )
+            if posted is not None:
+                deps.store.approvals.set_discussion_place(
+                    record_id=approval.record_id,
+                    channel_id=group,
+                    link=permalink(client, group, posted.ts),
+                )
             return None
     if not ping_channel or not ping_ts:
         return no_group
     text, blocks = discussion_blocks.discuss_opener(approval, verdict=verdict, no_group=no_group)
     try:
-        posted = client.chat_postMessage(
-            channel=ping_channel, thread_ts=ping_ts, text=text, blocks=blocks
+        in_thread = post_once(
+            client,
+            deps.store,
+            key=f"discuss-thread:{approval.record_id}",
+            channel=ping_channel,
+            thread_ts=ping_ts,
+            text=text,
+            blocks=blocks,
         )
     except SlackApiError as error:
+        if is_transient(error):
+            raise
         log.warning(
             "discussion thread for record %s failed: %s",
             approval.record_id,
@@ -119,7 +151,9 @@ def _post_opener(
     deps.store.approvals.set_discussion_place(
         record_id=approval.record_id,
         channel_id=ping_channel,
-        link=permalink(client, ping_channel, str(posted["ts"])) if visible_to_rep else None,
+        link=permalink(client, ping_channel, in_thread.ts)
+        if visible_to_rep and in_thread is not None
+        else None,
     )
     return no_group
 
@@ -127,9 +161,10 @@ def _post_opener(
 def close_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
     """End the talk on the answer, where both sides talked (the group DM or the desk thread).
 
-    Best effort: the answer is stored and the rep hears of it in their own thread anyway. A
-    fallback thread on the manager's DM is skipped, as the manager just answered there. Both
-    the answer and a Discuss that raced it may get here; the claim lets one of them post.
+    The answer is stored and the rep hears of it in their own thread anyway, so a closing
+    Slack will not take (the bot left the group DM) is only logged. A fallback thread on the
+    manager's DM is skipped, as the manager just answered there. Both the answer and a Discuss
+    that raced it may get here; the message is posted once.
     """
     channel = approval.discussion_channel_id
     if channel is None or approval.decision is None:
@@ -137,17 +172,20 @@ def close_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> N
     in_thread = approval.discussion_in_thread
     if in_thread and approval.approver_channel_id is None:
         return
-    if not deps.store.claim_once(key=f"discussion-closed:{approval.record_id}"):
-        return
     text, blocks = discussion_blocks.discussion_closed(approval)
     try:
-        client.chat_postMessage(
+        post_once(
+            client,
+            deps.store,
+            key=f"discussion-closed:{approval.record_id}",
             channel=channel,
             text=text,
             blocks=blocks,
             thread_ts=approval.ping_ts if in_thread else None,
         )
     except SlackApiError as error:
+        if is_transient(error):
+            raise
         log.warning(
             "closing the discussion of record %s failed: %s",
             approval.record_id,

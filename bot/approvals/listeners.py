@@ -30,7 +30,8 @@ from bot.approvals.rules import (
 )
 from bot.slack.admins import is_admin
 from bot.slack.deps import Deps, Subcommand, actor_from
-from bot.slack.errors import tell
+from bot.slack.effects import post_for_job
+from bot.slack.errors import after_ack, tell
 from bot.slack.ids import Action, Block, Field, View
 from bot.slack.jobs import deferred, queue_after_ack
 from bot.slack.payloads import BadPayload
@@ -47,7 +48,37 @@ NOT_ADMIN = (
 )
 
 
+ANNOUNCE = "approvals.announce"
+SETTINGS_SAVED = "approvals.settings_saved"
+
+
 def register(app: App, deps: Deps) -> None:
+    @deferred(deps, ANNOUNCE, stale=STALE)
+    def announce(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """An Override stored inline (its modal must answer at once): now tell everyone."""
+        approval = deps.store.approvals.get(record_id=int(body["record"]))
+        if approval is not None and approval.decision is not None:
+            positions.announce(client, deps, approval)
+
+    @deferred(deps, SETTINGS_SAVED, stale=STALE)
+    def settings_saved(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """What the settings are now, in the admin's DM."""
+        user = str(body["user_id"])
+        workspace_id = deps.store.ensure_workspace(team_id=str(body["team_id"]))
+        current = deps.store.approvals.settings(workspace_id=workspace_id)
+        summary = approval_modals.settings_summary(
+            current, default_days=deps.settings.walkaway_reminder_business_days
+        )
+        channel = str(client.conversations_open(users=user)["channel"]["id"])
+        post_for_job(
+            client,
+            deps.store,
+            what="settings",
+            channel=channel,
+            text=summary,
+            blocks=[SectionBlock(text=MarkdownTextObject(text=summary))],
+        )
+
     @deferred(deps, "approvals.decision", stale=STALE)
     def decision(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         action = body["actions"][0]
@@ -127,7 +158,8 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={Block.OVERRIDE_REASON: problem.plain})
             return
         ack()
-        positions.announce(client, deps, approval)
+        with after_ack(body, client, None):
+            deps.jobs.later(ANNOUNCE, {"record": approval.record_id, "user_id": actor.user_id})
 
     @app.view(View.APPROVAL_SETTINGS)
     def settings_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -151,14 +183,8 @@ def register(app: App, deps: Deps) -> None:
         workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
         deps.store.approvals.save_settings(workspace_id=workspace_id, settings=chosen)
         ack()
-        summary = approval_modals.settings_summary(
-            chosen, default_days=deps.settings.walkaway_reminder_business_days
-        )
-        client.chat_postMessage(
-            channel=actor.user_id,
-            text=summary,
-            blocks=[SectionBlock(text=MarkdownTextObject(text=summary))],
-        )
+        with after_ack(body, client, None):
+            deps.jobs.later(SETTINGS_SAVED, {"user_id": actor.user_id, "team_id": actor.team_id})
 
 
 def manager_command(

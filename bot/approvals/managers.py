@@ -87,8 +87,11 @@ def pick_manager(
     manager_id = deps.store.ensure_user(workspace_id=approval.workspace_id, slack_user_id=picked)
     approvals.set_manager(rep_user_id=approval.rep_user_id, manager_user_id=manager_id)
     if not approvals.route(record_id=record_id, approver_user_id=manager_id):
-        refresh_card(client, deps, record_id=record_id)
-        return "This verdict has already gone to someone for a position; see the card."
+        routed = approvals.get(record_id=record_id)
+        unsent = routed is not None and routed.approver_user_id == manager_id and not routed.ping_ts
+        if routed is None or not unsent:  # unsent: this very pick, whose ping failed before
+            refresh_card(client, deps, record_id=record_id)
+            return "This verdict has already gone to someone for a position; see the card."
     routed = approvals.get(record_id=record_id)
     assert routed is not None
     note = send_ping(client, deps, routed)

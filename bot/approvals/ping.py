@@ -20,7 +20,8 @@ from bot.approvals.rules import draft_excerpt, needs_position, reminder_days
 from bot.domain.dates import add_business_days
 from bot.slack import card
 from bot.slack.deps import Deps, VerdictPosted
-from bot.slack.errors import Refusal
+from bot.slack.effects import post_once
+from bot.slack.errors import Refusal, is_transient
 from storage.approval_info import ApprovalInfo, Decision
 from storage.columns import utcnow
 from storage.records import RecordDetail
@@ -32,30 +33,33 @@ def after_verdict(client: WebClient, deps: Deps, posted: VerdictPosted) -> None:
     """Open the approval for a walk, stop-pilot or defer verdict and send the ping.
 
     The manager comes first, then the workspace's deal desk; with neither, the card asks the
-    rep to pick a manager. Only the call that created the approval pings, so a retried finish
-    never pings twice.
+    rep to pick a manager. Repeatable: the approval is opened once, and a routed one that has
+    no ping yet (an earlier attempt failed before or while sending it) is pinged now, once.
     """
     if not needs_position(posted.outcome):
         return
     approvals = deps.store.approvals
     settings = approvals.settings(workspace_id=posted.workspace_id)
     manager = approvals.manager_of(rep_user_id=posted.rep_user_id)
-    approval, created = approvals.open(
+    approval, _ = approvals.open(
         record_id=posted.record_id,
         approver_user_id=manager.user_id if manager else None,
         approver_channel_id=None if manager else settings.deal_desk_channel_id,
         hold_until_agreed=settings.hold_until_agreed,
         card_ts=posted.card_ts,
     )
-    if not created:
-        return
-    note = send_ping(client, deps, approval) if approval.routed else None
+    unsent = approval.routed and approval.ping_ts is None
+    note = send_ping(client, deps, approval) if unsent else None
     refresh_card(client, deps, record_id=posted.record_id, note=note)
 
 
 def send_ping(client: WebClient, deps: Deps, approval: ApprovalInfo) -> str | None:
-    """Post the ping and remember where it is; on failure, a note for the card (and the
-    approval goes back to 'pick a manager', so the rep is never left waiting on nobody)."""
+    """Post the ping (once) and remember where it is.
+
+    A passing failure is raised, so the job tries again later. One that will not pass (the desk
+    channel without the bot, a deactivated manager) returns a note for the card, and the
+    approval goes back to 'pick a manager', so the rep is never left waiting on nobody.
+    """
     record = deps.store.get_record(record_id=approval.record_id)
     if record is None:
         raise LookupError(f"record {approval.record_id} vanished")
@@ -64,12 +68,18 @@ def send_ping(client: WebClient, deps: Deps, approval: ApprovalInfo) -> str | No
     )
     try:
         channel = approval.approver_channel_id or _dm(client, approval.approver_slack_id)
-        posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    except (SlackApiError, OSError) as error:  # OSError: the network, after the SDK's retry
-        if isinstance(error, SlackApiError):
-            why = f"Slack said `{error.response.get('error', 'unknown_error')}`"
-        else:
-            why = "the connection to Slack failed"
+        posted = post_once(
+            client,
+            deps.store,
+            key=f"ping:{approval.record_id}:{approval.approver_user_id or channel}",
+            channel=channel,
+            text=text,
+            blocks=blocks,
+        )
+    except SlackApiError as error:  # the network and Slack's "not now" are retried by the job
+        if is_transient(error):
+            raise
+        why = f"Slack said `{error.response.get('error', 'unknown_error')}`"
         log.warning("ping for record %s failed: %s", approval.record_id, why, exc_info=error)
         deps.store.approvals.unroute(record_id=approval.record_id)
         invite = " Invite @walkaway to that channel, or" if approval.approver_channel_id else ""
@@ -77,11 +87,13 @@ def send_ping(client: WebClient, deps: Deps, approval: ApprovalInfo) -> str | No
             f":warning: I couldn't reach {approval_blocks.approver_words(approval)} "
             f"({why}).{invite} pick your manager above and I'll ask them."
         )
+    if posted is None:  # another job is sending this very ping
+        return None
     now = utcnow()
     deps.store.approvals.mark_pinged(
         record_id=approval.record_id,
-        channel_id=str(posted["channel"]),
-        ts=str(posted["ts"]),
+        channel_id=posted.channel,
+        ts=posted.ts,
         at=now,
         remind_after=remind_after(deps, approval, now),
     )

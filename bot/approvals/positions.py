@@ -15,7 +15,9 @@ from bot.approvals.ping import refresh_card, update_ping
 from bot.approvals.rules import OverrideInput
 from bot.domain.model import Actor
 from bot.slack.deps import Deps
+from bot.slack.effects import owner, post_once
 from storage.approval_info import ApprovalInfo, Decision
+from storage.approvals import decided_key
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ def record_decision(
             by_user_id=deps.user_id(actor),
             override_outcome=override.outcome if override else None,
             reason=override.reason if override else None,
+            owner=owner(),
         )
         if result.won:
             return result.approval
@@ -60,7 +63,17 @@ def record_decision(
 
 
 def agree(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> None:
-    """The Agree button: store it if it is the first final answer, then tell everyone."""
+    """The Agree button: store it if it is the first final answer, then tell everyone.
+
+    This job's own re-run (the answer was stored, telling everyone failed) goes straight on to
+    telling, rather than finding the answer taken and refusing its own manager.
+    """
+    me = owner()
+    if me is not None and deps.store.claim_owner(key=decided_key(record_id)) == me:
+        stored = deps.store.approvals.get(record_id=record_id)
+        if stored is not None:
+            announce(client, deps, stored)
+            return
     approval = record_decision(
         client, deps, actor=actor, record_id=record_id, decision=Decision.AGREE
     )
@@ -69,7 +82,7 @@ def agree(client: WebClient, deps: Deps, *, actor: Actor, record_id: int) -> Non
 
 def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
     """After a final answer is stored: update the ping, close the discussion if there was one,
-    tell the rep, refresh their card."""
+    tell the rep, refresh their card. Repeatable: the rep's notice is posted once."""
     record = deps.store.get_record(record_id=approval.record_id)
     if record is None:
         return
@@ -77,7 +90,10 @@ def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
     close_discussion(client, deps, approval)
     if approval.rep_channel_id and approval.rep_thread_ts:
         text, blocks = approval_blocks.rep_notice(approval)
-        client.chat_postMessage(
+        post_once(
+            client,
+            deps.store,
+            key=f"position:{approval.record_id}",
             channel=approval.rep_channel_id,
             thread_ts=approval.rep_thread_ts,
             text=text,

@@ -14,6 +14,8 @@ from slack_sdk.errors import SlackApiError
 from bot.approvals import blocks as approval_blocks
 from bot.approvals import discussion_blocks
 from bot.approvals.ping import permalink, update_ping
+from bot.slack.effects import post_once
+from bot.slack.errors import describe
 from bot.slack.scheduler import TimedTask
 from storage.approval_info import ApprovalInfo
 from storage.repository import Store
@@ -22,44 +24,54 @@ log = logging.getLogger(__name__)
 
 
 def send_due_reminders(client: WebClient, store: Store, *, now: datetime) -> int:
-    """Remind once per stage whose time has come; returns how many were sent.
+    """Remind once per stage whose time has come; returns how many were sent now.
 
     A request nobody answered is reminded under the request. A discussion with no position
     yet is a different situation (someone looked), so it gets its own single nudge, counted
-    from the Discuss, in the discussion itself where both sides see it. Each reminder is
-    claimed in the database before it is posted, so several processes (or cron runs that
-    overlap) never send one twice. A reminder Slack refused is released for the next run
-    rather than lost.
+    from the Discuss, in the discussion itself where both sides see it. Each reminder is posted
+    once under a key naming its stage (bot/slack/effects.py), then marked sent: several
+    processes or overlapping cron runs never send one twice, and one that failed (Slack away,
+    a process killed mid-way) is simply due again at the next run, never lost.
     """
     sent = 0
-    for approval in store.approvals.claim_due_reminders(now=now):
-        if not approval.ping_channel_id or not approval.ping_ts:
-            continue
+    for approval in store.approvals.due_reminders(now=now):
         try:
-            if approval.discussing:
+            fresh = (
                 _remind_discussion(client, store, approval)
-            else:
-                text, blocks = approval_blocks.reminder_message(approval)
-                client.chat_postMessage(
-                    channel=approval.ping_channel_id,
-                    thread_ts=approval.ping_ts,
-                    reply_broadcast=True,
-                    text=text,
-                    blocks=blocks,
-                )
-        except SlackApiError as error:
-            log.warning(
-                "reminder for record %s failed: %s",
-                approval.record_id,
-                error.response.get("error"),
+                if approval.discussing
+                else _remind_request(client, store, approval)
             )
-            store.approvals.release_reminder(record_id=approval.record_id)
+        except (SlackApiError, OSError) as error:
+            log.warning(
+                "reminder for record %s failed (%s); it is due again at the next run",
+                approval.record_id,
+                describe(error),
+            )
             continue
-        sent += 1
+        if fresh is None:  # another process is sending this one right now
+            continue
+        store.approvals.mark_reminded(record_id=approval.record_id, at=now)
+        sent += fresh
     return sent
 
 
-def _remind_discussion(client: WebClient, store: Store, approval: ApprovalInfo) -> None:
+def _remind_request(client: WebClient, store: Store, approval: ApprovalInfo) -> int | None:
+    assert approval.ping_channel_id and approval.ping_ts
+    text, blocks = approval_blocks.reminder_message(approval)
+    posted = post_once(
+        client,
+        store,
+        key=f"reminder:{approval.record_id}:request",
+        channel=approval.ping_channel_id,
+        thread_ts=approval.ping_ts,
+        reply_broadcast=True,
+        text=text,
+        blocks=blocks,
+    )
+    return None if posted is None else int(posted.new)
+
+
+def _remind_discussion(client: WebClient, store: Store, approval: ApprovalInfo) -> int | None:
     """Nudge a discussion that has not reached a position, where the two talk.
 
     The manager's message is re-rendered first (best effort), so its Agree and Override
@@ -70,7 +82,7 @@ def _remind_discussion(client: WebClient, store: Store, approval: ApprovalInfo) 
     if record is not None:
         try:
             update_ping(client, approval, record)
-        except SlackApiError as error:
+        except SlackApiError as error:  # best effort: the nudge itself matters more
             log.warning(
                 "could not refresh ping %s: %s", approval.ping_ts, error.response.get("error")
             )
@@ -78,13 +90,17 @@ def _remind_discussion(client: WebClient, store: Store, approval: ApprovalInfo) 
     in_thread = channel == approval.ping_channel_id
     request = None if in_thread else permalink(client, approval.ping_channel_id, approval.ping_ts)
     text, blocks = discussion_blocks.discussion_reminder(approval, request_link=request)
-    client.chat_postMessage(
+    posted = post_once(
+        client,
+        store,
+        key=f"reminder:{approval.record_id}:discussion",
         channel=channel,
         text=text,
         blocks=blocks,
         thread_ts=approval.ping_ts if in_thread else None,
         reply_broadcast=True if in_thread else None,
     )
+    return None if posted is None else int(posted.new)
 
 
 REMINDERS = TimedTask(

@@ -12,26 +12,31 @@ from slack_sdk import WebClient
 
 from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification import modals
+from bot.qualification.command import begin
+from bot.qualification.followups import queue_repair
 from bot.qualification.payloads import (
     AnswerModalMeta,
     AnswerRef,
+    DealRef,
     DraftModalMeta,
     RecordRef,
     SessionRef,
 )
 from bot.qualification.steps import (
     ALREADY_ANSWERED,
-    ask_again,
     current_for,
     go_back,
     record_for,
     take_answer,
 )
+from bot.qualification.thread import ask_again
 from bot.slack.deps import Deps, actor_from
+from bot.slack.effects import owner
 from bot.slack.errors import Duplicate, Refusal, tell
 from bot.slack.ids import Action
 from bot.slack.jobs import deferred, queue_after_ack
 from bot.slack.payloads import BadPayload
+from bot.slack.text import escape
 
 
 def register(app: App, deps: Deps) -> None:
@@ -67,9 +72,10 @@ def register(app: App, deps: Deps) -> None:
         def open_modal() -> None:
             ref = AnswerRef.load(_action(body).get("value"))
             channel, ts = _message_location(body)
-            progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
+            progress = current_for(client, deps, actor=actor_from(body), session_id=ref.session)
             waiting = progress.next_question
             if waiting is None or waiting.id != ref.question:
+                queue_repair(deps, ref.session)  # the waiting question, if it was never posted
                 raise Refusal(ALREADY_ANSWERED)
             question = progress.checklist.question(ref.question)
             meta = AnswerModalMeta(
@@ -107,7 +113,7 @@ def register(app: App, deps: Deps) -> None:
     def resume(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ref = SessionRef.load(_action(body).get("value"))
         _first_time(deps, body)
-        progress = current_for(deps, actor=actor_from(body), session_id=ref.session)
+        progress = current_for(client, deps, actor=actor_from(body), session_id=ref.session)
         ask_again(client, deps, progress)
         if respond.response_url:  # not from the Home tab, whose clicks carry none
             respond(
@@ -119,6 +125,25 @@ def register(app: App, deps: Deps) -> None:
     @app.action(Action.RESUME)
     def resume_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         queue_after_ack(ack, resume, body, client, respond)
+
+    @deferred(deps, "actions.start_new")
+    def start_new(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = DealRef.load(_action(body).get("value"))
+        _first_time(deps, body)
+        begin(client, deps, respond, actor=actor_from(body), deal=ref.deal)
+        if respond.response_url:
+            respond(
+                text=f"Opened a new check of *{escape(ref.deal)}*: the first question is in "
+                "our DM thread.",
+                response_type="ephemeral",
+                replace_original=True,
+            )
+
+    @app.action(Action.START_NEW)
+    def start_new_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        queue_after_ack(ack, start_new, body, client, respond)
 
     @app.action(Action.EDIT_DRAFT)
     def edit_draft_clicked(
@@ -193,7 +218,7 @@ def _first_time(deps: Deps, body: dict[str, Any]) -> None:
     """Slack stamps every click; the same stamp twice is one click delivered twice."""
     user = (body.get("user") or {}).get("id")
     stamp = _action(body).get("action_ts")
-    if user and stamp and not deps.store.claim_once(key=f"click:{user}:{stamp}"):
+    if user and stamp and not deps.store.claim_once(key=f"click:{user}:{stamp}", owner=owner()):
         raise Duplicate
 
 

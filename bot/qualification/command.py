@@ -10,11 +10,17 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot.domain.model import Actor
 from bot.qualification import command_blocks
-from bot.qualification.steps import MAX_DEAL_NAME, ask_again, open_thread, post_next, service
+from bot.qualification.steps import MAX_DEAL_NAME
+from bot.qualification.thread import ask_again, finish, open_thread, post_next, service
 from bot.slack.deps import Deps, Subcommand, actor_from
+from bot.slack.effects import owner
+from bot.slack.errors import is_transient
 from bot.slack.text import escape, truncate
+from storage.records import SessionInfo, SessionStatus
 
 
 def deal_name_of(text: str) -> str:
@@ -27,13 +33,36 @@ def opening(text: str) -> str:
 
 
 def start(text: str, body: dict[str, Any], client: WebClient, respond: Respond, deps: Deps) -> None:
-    """`/walkaway <deal>`: open the DM thread and ask, or pick up where the rep left off."""
+    """`/walkaway <deal>`: open the DM thread and ask, or pick up where the rep left off.
+
+    A deal whose latest check is finished shows that verdict again, with a button to check it
+    afresh, rather than an empty new check.
+    """
     deal = deal_name_of(text)
     actor = actor_from(body)
+    latest = _latest(deps, actor, deal)
+    if latest is not None and latest.status == SessionStatus.COMPLETE:
+        show_last_verdict(client, deps, respond, latest)
+        return
+    begin(client, deps, respond, actor=actor, deal=deal)
+
+
+def begin(client: WebClient, deps: Deps, respond: Respond, *, actor: Actor, deal: str) -> None:
+    """Start (or resume) the check of `deal` in the DM thread: repeatable within one job.
+
+    Whether the check was new or resumed is decided once and noted with a claim under the
+    running job, so its re-run (after Slack failed mid-way) takes the same path: it neither
+    tells the rep "picking up where you left off" about the check it just opened nor asks the
+    question twice.
+    """
     progress = service(deps).start(actor, deal)
-    resumed = progress.session.channel_id is not None
+    resumed_now = "resumed" if progress.session.channel_id is not None else "new"
+    me = owner()
+    if me is not None:
+        _, noted = deps.store.claim(key=f"start:{me}", owner=me, note=resumed_now)
+        resumed_now = noted or resumed_now
     progress = open_thread(client, deps, progress, user_id=actor.user_id)
-    if resumed:
+    if resumed_now == "resumed":
         answered = len(progress.conversation.answers)
         respond(
             text=f"Picking up *{escape(deal)}* where you left off ({answered} answer(s) saved): "
@@ -43,6 +72,41 @@ def start(text: str, body: dict[str, Any], client: WebClient, respond: Respond, 
         ask_again(client, deps, progress)
     else:
         post_next(client, deps, progress)
+
+
+def show_last_verdict(
+    client: WebClient, deps: Deps, respond: Respond, session: SessionInfo
+) -> None:
+    """The finished check's verdict, privately, with *Start a new check*; and in its thread,
+    the card and draft if they never made it there."""
+    record_id = deps.store.record_id_of_session(session_id=session.id)
+    record = deps.store.get_record(record_id=record_id) if record_id is not None else None
+    if record is None:
+        return
+    progress = service(deps).progress(session.id)
+    if progress is not None and session.channel_id and session.thread_ts:
+        finish(client, deps, progress)
+    link = None
+    if record.channel_id and record.thread_ts:
+        link = permalink_of(client, record.channel_id, record.thread_ts)
+    text, blocks = command_blocks.last_verdict(record, thread_link=link)
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def permalink_of(client: WebClient, channel: str, ts: str) -> str | None:
+    """A link to the thread; without one the reply still says where to look."""
+    try:
+        return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError as error:
+        if is_transient(error):
+            raise
+        return None
+
+
+def _latest(deps: Deps, actor: Actor, deal: str) -> SessionInfo | None:
+    workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
+    rep_id = deps.user_id(actor)
+    return deps.store.latest_session(workspace_id=workspace_id, rep_user_id=rep_id, deal_name=deal)
 
 
 def list_unfinished(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
@@ -12,10 +13,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.qualification.payloads import SessionRef
+from bot.qualification.payloads import DealRef, SessionRef
 from bot.slack.ids import COMMAND, Action
 from bot.slack.text import LIMITS, safe_mrkdwn
-from storage.records import SessionInfo
+from storage.records import RecordDetail, SessionInfo
 
 Message = tuple[str, list[Block]]
 MAX_LISTED = 15
@@ -89,3 +90,29 @@ def resume_list(sessions: Sequence[SessionInfo], answered: dict[int, int]) -> Me
 def notice(text: str) -> Message:
     """A short reply; `text` must already be escaped by the caller if it holds user input."""
     return text, [SectionBlock(text=MarkdownTextObject(text=text))]
+
+
+def last_verdict(record: RecordDetail, *, thread_link: str | None) -> Message:
+    """`/walkaway <deal>` when the deal's latest check is finished: that verdict, and a way on."""
+    deal = safe_mrkdwn(record.deal_name, 200)
+    where = f"<{thread_link}|in our DM thread>" if thread_link else "in our DM thread"
+    lines = [
+        f"Your latest check of *{deal}* is finished: *{record.verdict.outcome.label}* "
+        f"on {record.created_at:%d %b %Y}.",
+        safe_mrkdwn(record.verdict.record_line, 1500),
+        f"The full verdict and the draft are {where}.",
+    ]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Start a new check",
+                    action_id=Action.START_NEW,
+                    value=DealRef(deal=record.deal_name[:200]).dump(),
+                    style="primary",
+                )
+            ]
+        ),
+    ]
+    return f"Your latest check of {record.deal_name} is finished", blocks

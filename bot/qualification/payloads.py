@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field as PydanticField
+
 from bot.slack.payloads import Ref
 
 
@@ -37,3 +39,9 @@ class DraftModalMeta(Ref):
     record: int
     channel: str
     ts: str
+
+
+class DealRef(Ref):
+    """*Start a new check* of a deal whose latest check is finished."""
+
+    deal: str = PydanticField(min_length=1, max_length=200)

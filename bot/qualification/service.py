@@ -103,6 +103,7 @@ class Qualifications:
         raw: object,
         note: str | None = None,
         claim_key: str | None = None,
+        owner: str | None = None,
         current: Progress | None = None,
     ) -> Progress | None:
         """Validate, then store before anything else is shown (raises InvalidAnswer).
@@ -122,6 +123,7 @@ class Qualifications:
             note=note.strip() if note and note.strip() else None,
             drop=answered.dropped,
             claim_key=claim_key,
+            owner=owner,
         )
         return self._require(session_id) if recorded else None
 

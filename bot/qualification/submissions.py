@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 
 from bot.domain.conversation import InvalidAnswer
 from bot.domain.tone import check_tone
-from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification import modals
+from bot.qualification.followups import CARRY_ON, DRAFT_SAVED, queue_repair
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
 from bot.qualification.steps import record_for, take_answer
 from bot.slack.deps import Deps, actor_from
@@ -32,24 +32,38 @@ def register(app: App, deps: Deps) -> None:
         raw = _input_value(values, Block.ANSWER_INPUT, Field.VALUE)
         note = _input_value(values, Block.NOTE_INPUT, Field.NOTE)
         acked = False
+        actor = actor_from(body)
 
-        def close_modal() -> None:  # once the answer is stored, before anything is posted
+        def close_modal() -> None:  # once the answer is stored; the rest is a job
             nonlocal acked
             ack()
             acked = True
+            deps.jobs.later(
+                CARRY_ON,
+                {
+                    "session": meta.session,
+                    "question": meta.question,
+                    "channel": meta.channel,
+                    "ts": meta.ts,
+                    "user": actor.user_id,
+                    "user_id": actor.user_id,
+                    "team_id": actor.team_id,
+                },
+            )
 
         try:
             take_answer(
                 client,
                 deps,
-                actor=actor_from(body),
+                actor=actor,
                 session_id=meta.session,
                 question_id=meta.question,
                 raw=raw,
                 note=note,
                 channel=meta.channel,
                 ts=meta.ts,
-                before_posting=close_modal,
+                then=close_modal,
+                repair=lambda progress: queue_repair(deps, progress.session.id),
             )
         except InvalidAnswer as problem:
             ack(response_action="errors", errors={Block.ANSWER_INPUT: str(problem)})
@@ -103,8 +117,8 @@ def register(app: App, deps: Deps) -> None:
         deps.store.update_draft(record_id=meta.record, text=text)
         ack()
         with after_ack(body, client, None):
-            message, blocks = verdict_blocks.draft_message(record_id=meta.record, draft=text)
-            client.chat_update(channel=meta.channel, ts=meta.ts, text=message, blocks=blocks)
+            payload = {"record": meta.record, "channel": meta.channel, "ts": meta.ts}
+            deps.jobs.later(DRAFT_SAVED, payload)
 
 
 STALE_MODAL = (

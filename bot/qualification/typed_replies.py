@@ -14,11 +14,14 @@ from slack_sdk import WebClient
 from bot.domain.conversation import InvalidAnswer
 from bot.domain.model import Actor
 from bot.qualification.console import NOTE_MARK
-from bot.qualification.steps import service, take_answer
+from bot.qualification.steps import take_answer
+from bot.qualification.thread import service
 from bot.slack.deps import Deps
+from bot.slack.effects import owner, post_for_job
 from bot.slack.errors import Duplicate, Refusal
 from bot.slack.jobs import deferred
 from bot.slack.text import escape, unescape
+from storage.base import Claim
 
 
 def register(app: App, deps: Deps) -> None:
@@ -29,14 +32,23 @@ def register(app: App, deps: Deps) -> None:
         session = deps.store.find_session_by_thread(
             channel_id=event["channel"], thread_ts=thread_ts
         )
-        if session is None or session.status != "open" or session.prompt_ts is None:
-            return
-        if not deps.store.claim_once(key=f"event:{body.get('event_id') or event['ts']}"):
-            return
+        if session is None or session.rep_user_id != _user_id(deps, body, user):
+            return  # not a check's thread, or not this person's: nothing to say to them
         progress = service(deps).progress(session.id)
         question = progress.next_question if progress else None
-        if progress is None or question is None:
+        waiting = (
+            f"{question.id}|{session.prompt_ts}"
+            if question is not None and session.prompt_ts and session.status == "open"
+            else None
+        )
+        # What the reply answers is decided once, with the claim on the event: a Slack retry
+        # finds it taken, and this job's own re-run answers the same question it chose then.
+        claim, target = deps.store.claim(
+            key=f"event:{body.get('event_id') or event['ts']}", owner=owner(), note=waiting
+        )
+        if claim is Claim.TAKEN or target is None:
             return
+        question_id, _, prompt_ts = target.rpartition("|")
         typed = unescape(str(event.get("text") or ""))
         raw, _, note = typed.partition(NOTE_MARK.strip())
         actor = Actor(team_id=str(body.get("team_id") or event.get("team")), user_id=user)
@@ -46,20 +58,21 @@ def register(app: App, deps: Deps) -> None:
                 deps,
                 actor=actor,
                 session_id=session.id,
-                question_id=question.id,
+                question_id=question_id,
                 raw=raw.strip(),
                 note=note.strip() or None,
                 channel=event["channel"],
-                ts=session.prompt_ts,
+                ts=prompt_ts,
             )
         except (InvalidAnswer, Refusal) as problem:
             _reply(
                 client,
+                deps,
                 event,
                 f"{escape(str(problem))} You can also use the buttons on the question.",
             )
         except Duplicate:  # a click on the question won the turn, or its message moved on
-            _reply(client, event, TURN_TAKEN)
+            _reply(client, deps, event, TURN_TAKEN)
 
     @app.event("message")
     def typed_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -78,5 +91,17 @@ TURN_TAKEN = (
 )
 
 
-def _reply(client: WebClient, event: dict[str, Any], text: str) -> None:
-    client.chat_postMessage(channel=event["channel"], thread_ts=event["thread_ts"], text=text)
+def _user_id(deps: Deps, body: dict[str, Any], slack_user: str) -> int:
+    team = str(body.get("team_id") or body["event"].get("team"))
+    return deps.user_id(Actor(team_id=team, user_id=slack_user))
+
+
+def _reply(client: WebClient, deps: Deps, event: dict[str, Any], text: str) -> None:
+    post_for_job(
+        client,
+        deps.store,
+        what="reply",
+        channel=event["channel"],
+        thread_ts=event["thread_ts"],
+        text=text,
+    )

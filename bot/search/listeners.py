@@ -23,6 +23,7 @@ from bot.search import blocks as search_blocks
 from bot.search import details
 from bot.search.payloads import SearchRecordRef, SearchRef
 from bot.slack.deps import Deps, Subcommand, actor_from
+from bot.slack.effects import post_for_job
 from bot.slack.errors import Refusal, tell
 from bot.slack.ids import Action, Block, Field
 from bot.slack.ids import View as ViewId
@@ -69,7 +70,7 @@ def register(app: App, deps: Deps) -> None:
         text, blocks = search_blocks.shared(
             query, page, _links(client, page.hits), shared_by=actor.user_id, channel=channel
         )
-        _post_in_channel(client, respond, channel, text, blocks)
+        _post_in_channel(client, deps, respond, channel, text, blocks)
 
     @app.action(Action.SEARCH_SHARE)
     def share_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -84,7 +85,7 @@ def register(app: App, deps: Deps) -> None:
         text, blocks = search_blocks.shared_one(
             hit, _links(client, [hit]).get(hit.id), shared_by=actor.user_id, channel=channel
         )
-        _post_in_channel(client, respond, channel, text, blocks)
+        _post_in_channel(client, deps, respond, channel, text, blocks)
 
     @app.action(Action.SEARCH_SHARE_ONE)
     def share_one_clicked(
@@ -269,12 +270,22 @@ def _channel(body: dict[str, Any], carried: str | None) -> str | None:
 
 
 def _post_in_channel(
-    client: WebClient, respond: Respond, channel: str | None, text: str, blocks: list[Any]
+    client: WebClient,
+    deps: Deps,
+    respond: Respond,
+    channel: str | None,
+    text: str,
+    blocks: list[Any],
 ) -> None:
-    """Post visibly where the search ran: as the bot if it may, else through the response_url."""
+    """Post visibly where the search ran: as the bot if it may, else through the response_url.
+
+    Once per click (bot/slack/effects.py), however often the job behind it runs.
+    """
     if channel:
         try:
-            client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+            post_for_job(
+                client, deps.store, what="share", channel=channel, text=text, blocks=blocks
+            )
             return
         except SlackApiError as error:
             if error.response.get("error") not in _FALL_BACK_TO_RESPONSE_URL:

@@ -10,6 +10,7 @@ instead of our "Opening…" or a closed modal. Handling it here keeps the ack th
 
 from __future__ import annotations
 
+import http.client
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,8 +19,11 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.conversation import InvalidAnswer
+from bot.slack.effects import ResponseUrlError, current_job
 from bot.slack.payloads import BadPayload
 from bot.slack.text import escape
 
@@ -32,6 +36,43 @@ class Refusal(Exception):
 
 class Duplicate(Exception):
     """Another click already took this turn (double click, retry, second process)."""
+
+
+class RetryLater(Exception):
+    """This attempt failed for a passing reason: the job goes back in the queue (worker.py)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(describe(cause))
+        self.cause = cause
+
+
+TRANSIENT_SLACK_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+"""`ok: false` errors that say "not now" rather than "never": tried again later."""
+TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Will the same call likely work later? Slack's own "not now" errors, HTTP 429 and 5xx
+    (once slack_sdk's retry handlers gave up), the network, and the database being away.
+
+    Everything else (channel_not_found, not_in_channel, account_inactive, invalid_blocks,
+    invalid_auth, a bug) would fail the same way again.
+    """
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", 200)
+        return status in TRANSIENT_STATUS or error.response.get("error") in TRANSIENT_SLACK_ERRORS
+    if isinstance(error, ResponseUrlError):
+        return error.status in TRANSIENT_STATUS
+    return isinstance(error, OSError | http.client.HTTPException | OperationalError)
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", "?")
+        return f"Slack {error.response.get('error', 'error')} (HTTP {status})"
+    return f"{type(error).__name__}: {error}"[:200]
 
 
 STALE_BUTTON = (
@@ -83,11 +124,27 @@ def report(
 
 
 @contextmanager
-def after_ack(body: dict[str, Any], client: WebClient, respond: Respond | None) -> Iterator[None]:
-    """Run the part of a listener that follows its ack; an error is reported, not re-raised."""
+def after_ack(
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond | None,
+    *,
+    retrying: bool | None = None,
+) -> Iterator[None]:
+    """Run the part of a listener that follows its ack; an error is reported, not re-raised.
+
+    In a job (`retrying`; by default: whenever a job is running), a passing failure is raised
+    as RetryLater instead: the worker puts the job back, and the person hears nothing until it
+    works (or is given up on).
+    """
     try:
         yield
+    except RetryLater:
+        raise
     except Exception as error:
+        retry = retrying if retrying is not None else current_job() is not None
+        if retry and is_transient(error):
+            raise RetryLater(error) from error
         report(error, body=body, client=client, respond=respond)
 
 
@@ -98,14 +155,16 @@ def tell(
     step: Callable[[], object],
     *,
     stale: str = STALE_BUTTON,
+    retrying: bool | None = None,
 ) -> None:
     """Run a listener's work after its ack, payload parsing included.
 
     Every surface answers the same way: a Refusal (app-written mrkdwn) is shown as written, an
     InvalidAnswer (it may quote what the person typed) escaped, a payload we did not build
-    gets `stale`, a duplicate stays silent, and anything else is an apology with a reference id.
+    gets `stale`, a duplicate stays silent, and anything else is an apology with a reference id
+    (in a job, a passing failure is retried instead: see after_ack).
     """
-    with after_ack(body, client, respond):
+    with after_ack(body, client, respond, retrying=retrying):
         try:
             step()
         except Refusal as problem:

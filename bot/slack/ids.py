@@ -20,6 +20,8 @@ class Action(StrEnum):
     BACK = "back"
     START_OVER = "start_over"
     RESUME = "resume"
+    START_NEW = "start_new_check"
+    """On a finished check's verdict shown again: check the deal afresh."""
     EDIT_DRAFT = "edit_draft"
     MARK_SENT = "mark_sent"
     COPY_TEXT = "copy_text"

@@ -23,8 +23,10 @@ from typing import Any, Protocol
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.slack.errors import STALE_BUTTON, after_ack, tell
+from bot.slack.effects import DurableRespond, running_job
+from bot.slack.errors import STALE_BUTTON, after_ack, report, tell
 from storage.jobs import JobQueue, QueuedJob
+from storage.posts import Posts
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,10 @@ class Deferred:
 class Jobs:
     """The kinds of work this app defers, and the queue they wait in."""
 
-    def __init__(self, queue: JobQueue) -> None:
+    def __init__(self, queue: JobQueue, *, posts: Posts | None = None) -> None:
         self.queue = queue
+        self._posts = posts
+        """Where replies through a response_url are recorded, once per job (bot/slack/effects)."""
         self._work: dict[str, Work] = {}
         self._wakers: list[Callable[[], None]] = []
         self._lock = threading.Lock()
@@ -73,12 +77,24 @@ class Jobs:
             self._wakers.append(wake)
 
     def run(self, job: QueuedJob, client: WebClient) -> None:
-        """Do one job's work; a kind this build does not know is logged and dropped."""
+        """Do one job's work; a kind this build does not know is logged and dropped.
+
+        Raises RetryLater (bot/slack/errors.py) when the attempt failed for a passing reason.
+        """
         work = self._work.get(job.kind)
         if work is None:
             log.error("dropping job %s of unknown kind %r", job.id, job.kind)
             return
-        work(job.payload, client, Respond(response_url=response_url_of(job.payload)))
+        with running_job(job.key):
+            work(job.payload, client, self._respond_for(job))
+
+    def give_up(self, job: QueuedJob, client: WebClient, error: BaseException) -> None:
+        """Tell whoever acted that this will not happen after all (logged with a reference)."""
+        with running_job(job.key):
+            report(error, body=job.payload, client=client, respond=self._respond_for(job))
+
+    def _respond_for(self, job: QueuedJob) -> Respond:
+        return DurableRespond(response_url=response_url_of(job.payload), store=self._posts)
 
 
 def response_url_of(body: dict[str, Any]) -> str | None:
@@ -109,7 +125,14 @@ def deferred(deps: HasJobs, kind: str, *, stale: str = STALE_BUTTON) -> Callable
 
     def define(step: Step) -> Deferred:
         def work(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-            tell(body, client, respond, lambda: step(body, client, respond), stale=stale)
+            tell(
+                body,
+                client,
+                respond,
+                lambda: step(body, client, respond),
+                stale=stale,
+                retrying=True,
+            )
 
         return deps.jobs.define(kind, work)
 

@@ -1048,7 +1048,7 @@ def test_the_record_shows_the_managers_position(
     assert "(wants Proceed): Their CFO signed." in shown
 
 
-def test_a_ping_lost_to_a_network_error_asks_the_rep_to_pick_and_picking_pings(
+def test_a_ping_lost_to_a_network_error_is_sent_again_once_and_nobody_is_left_waiting(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_manager(world)
@@ -1063,14 +1063,38 @@ def test_a_ping_lost_to_a_network_error_asks_the_rep_to_pick_and_picking_pings(
 
     monkeypatch.setattr(WebClient, "chat_postMessage", flaky_network)
     reach_verdict(world)
+    world.settle()
 
     assert dropped == [manager_dm()]
+    (ping,) = world.fake.messages(manager_dm())
+    assert actions_of(ping), "the manager can answer"
+    card = text_of(world.verdict())
+    assert "Waiting for <@U0MGR>" in card
+    assert "couldn't reach" not in card
+    assert approval_of(world).routed and approval_of(world).ping_ts == ping["ts"]
+
+
+def test_a_ping_slack_will_never_deliver_asks_the_rep_to_pick_and_picking_pings(
+    world: World,
+) -> None:
+    set_manager(world)
+    *first, last = WALK.items()
+    world.start(DEAL)
+    for question_id, value in first:
+        world.answer(question_id, value)
+    world.settle()
+    world.fake.fail_next("conversations.open", "account_inactive")  # the manager's DM
+    world.answer(*last)
+    world.verdict()
+    world.settle()
+
     assert world.fake.messages(manager_dm()) == []
     card = text_of(world.verdict())
-    assert "I couldn't reach <@U0MGR> (the connection to Slack failed)" in card
+    assert "I couldn't reach <@U0MGR> (Slack said `account_inactive`)" in card
     assert "pick your manager above" in card
     assert not approval_of(world).routed, "not left waiting on a ping nobody got"
 
-    _pick(world, MGR)
-    assert actions_of(ping_in(world.fake, manager_dm()))
-    assert "Waiting for <@U0MGR>" in text_of(world.verdict())
+    other = "U0MGR2"
+    _pick(world, other)
+    assert actions_of(ping_in(world.fake, manager_dm(other)))
+    assert f"Waiting for <@{other}>" in text_of(world.verdict())

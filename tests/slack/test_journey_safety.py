@@ -169,7 +169,7 @@ def test_a_failing_slack_call_gets_an_apology_with_a_reference_and_loses_nothing
     question = world.current_question("deal.stage")
     session = world.session_id()
     world.settle()
-    world.fake.fail_next("chat.postMessage", error="internal_error")
+    world.fake.fail_next("chat.postMessage", error="invalid_blocks")  # it would fail again
 
     with caplog.at_level(logging.ERROR):
         world.click(question, value="pilot")
@@ -181,7 +181,7 @@ def test_a_failing_slack_call_gets_an_apology_with_a_reference_and_loses_nothing
     assert ref is not None
     logged = [r for r in caplog.records if ref.group(1) in r.getMessage()]
     assert logged and logged[0].exc_info is not None, "the traceback is logged under the ref"
-    assert "internal_error" in caplog.text
+    assert "invalid_blocks" in caplog.text
     assert world.store().current_answers(session_id=session) == {"deal.stage": "pilot"}
 
     world.command("Acme renewal")  # carry on where it stopped
@@ -192,10 +192,34 @@ def test_a_failing_slack_call_gets_an_apology_with_a_reference_and_loses_nothing
     world.current_question("scar.previous_attempt")
 
 
+def test_slack_failing_for_a_while_is_waited_out_and_the_rep_sees_nothing_wrong(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.start("Acme renewal")
+    question = world.current_question("deal.stage")
+    session = world.session_id()
+    world.settle()
+    world.fake.fail_next("chat.postMessage", error="internal_error", times=3)
+    world.fake.fail_next("chat.update", error="ratelimited", status=200, times=2)
+
+    world.click(question, value="pilot")
+    world.settle()  # the job is put back three times; the test clock skips its delays
+
+    assert world.store().current_answers(session_id=session) == {"deal.stage": "pilot"}
+    (nxt,) = world.open_questions()
+    assert world.question_id(nxt) == "use_case.autonomous_irreversible"
+    assert not [t for t in world.ephemeral_texts() if "Sorry" in t]
+    failed = [c for c in world.fake.calls("chat.postMessage") if c.error]
+    assert len(failed) == 3, "each failure was a separate attempt of the same job"
+    assert "trying again" in caplog.text
+    world.answer("use_case.autonomous_irreversible", "no")
+    world.current_question("scar.previous_attempt")
+
+
 def test_a_failing_slash_command_apologises_privately(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    world.fake.fail_next("conversations.open", error="internal_error")
+    world.fake.fail_next("conversations.open", error="missing_scope")
 
     with caplog.at_level(logging.ERROR):
         reply = world.command("Acme renewal")
@@ -251,7 +275,7 @@ def test_a_failure_after_a_modal_answer_apologises_in_the_dm_and_keeps_the_answe
     session = world.session_id()
     world.current_question("scar.months_since")
     world.settle()
-    world.fake.fail_next("chat.update", error="internal_error")
+    world.fake.fail_next("chat.postMessage", error="invalid_blocks")
 
     with caplog.at_level(logging.ERROR):
         reply = world.answer_in_modal("scar.months_since", "4")
@@ -264,6 +288,23 @@ def test_a_failure_after_a_modal_answer_apologises_in_the_dm_and_keeps_the_answe
 
     world.command("Acme renewal")
     world.current_question("buyer.evidence_receptive")
+
+
+def test_an_answered_message_slack_will_not_update_leaves_the_thread_going(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.start("Acme renewal")
+    question = world.current_question("deal.stage")
+    world.settle()
+    world.fake.fail_next("chat.update", error="message_not_found")  # the rep deleted it
+
+    with caplog.at_level(logging.WARNING):
+        world.click(question, value="pilot")
+        world.settle()
+
+    world.current_question("use_case.autonomous_irreversible")
+    assert not [t for t in world.ephemeral_texts() if "Sorry" in t]
+    assert "message_not_found" in caplog.text
 
 
 def test_a_failure_before_a_modal_is_answered_keeps_it_open_with_the_apology(
@@ -303,7 +344,7 @@ def test_a_failure_on_a_typed_reply_apologises_in_the_thread(
 ) -> None:
     world.start("Acme renewal")
     world.current_question("deal.stage")
-    world.fake.fail_next("chat.update", error="internal_error")
+    world.fake.fail_next("chat.postMessage", error="invalid_blocks")
 
     with caplog.at_level(logging.ERROR):
         world.typed("pilot")

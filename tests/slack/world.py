@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -22,6 +23,7 @@ from bot.app import wire
 from bot.config import Settings
 from bot.domain.checklist import load_checklist
 from bot.slack.worker import Worker
+from storage.columns import utcnow
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
 from tests.slack.server import serve_bolt
@@ -40,14 +42,44 @@ def settings_for(fake: FakeSlack, database_url: str) -> Settings:
         slack_signing_secret=SecretStr(SECRET),
         slack_api_url=fake.base_url,
         walkaway_checklist=None,
+        walkaway_slack_timeout=SLACK_TIMEOUT,
     )
 
 
+SLACK_TIMEOUT = 1
+"""Seconds the app waits for the fake Web API: a chaos "timeout" answers only after longer."""
 WORKER_THREADS = 2
 """Job threads per test process: more than one, so jobs can race as in production."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+class TestClock:
+    """Real time, plus whatever stretches a test skipped: a job put back to be retried in a
+    minute is retried now, because the worker's clock is moved past its delay (never a sleep).
+    """
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return utcnow() + self._offset
+
+    def advance_to(self, moment: datetime) -> None:
+        with self._lock:
+            ahead = moment - (utcnow() + self._offset)
+            if ahead > timedelta(0):
+                self._offset += ahead + timedelta(milliseconds=1)
+
+    @property
+    def skipped(self) -> timedelta:
+        with self._lock:
+            return self._offset
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -64,6 +96,8 @@ class TrackingExecutor(ThreadPoolExecutor):
         self._changed = threading.Condition()
         self.worker: Worker | None = None
         """The same process's job worker: idle also means no job is left in the queue."""
+        self.clock = TestClock()
+        """The worker's clock: settling skips the delays of jobs put back to be retried."""
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         with self._changed:
@@ -86,7 +120,7 @@ class TrackingExecutor(ThreadPoolExecutor):
             if not self._changed.wait_for(lambda: self._pending == 0, timeout):
                 raise AssertionError(f"{self._pending} listener task(s) still running")
         if self.worker is not None:
-            self.worker.wait_idle(timeout)
+            self.worker.wait_idle(timeout, skip_ahead=self.clock.advance_to)
 
 
 @contextmanager
@@ -97,7 +131,8 @@ def running_app(
     settings = settings_for(fake, database_url)
     store = Store.open(database_url)
     wired = wire(settings, store=store, checklist=load_checklist(), listener_executor=executor)
-    worker = wired.start_worker(threads=WORKER_THREADS)
+    clock = executor.clock if executor is not None else utcnow
+    worker = wired.start_worker(threads=WORKER_THREADS, clock=clock)
     if executor is not None:
         executor.worker = worker
     try:

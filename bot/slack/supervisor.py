@@ -1,0 +1,140 @@
+"""Keeping the worker processes of `walkaway serve` alive.
+
+Acks are answered by `serve`; the work behind them is done by its worker processes. A worker
+that dies (killed for memory, a segfault in a C library, `kill -9`) used to leave `serve`
+acking every click with nothing ever done. The supervisor notices within a second, logs it, and
+starts a replacement, waiting longer after each death in a row (1 s, 2 s, 4 s … a minute) so a
+worker that cannot start does not spin; one that stayed up a minute starts the count again.
+Whatever the dead worker held is picked up by the others once its claim goes stale (its
+heartbeat stops: bot/slack/worker.py). Every minute it logs how the workers are doing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 1.0
+FIRST_BACKOFF = 1.0
+LONGEST_BACKOFF = 60.0
+HEALTHY_AFTER = 60.0
+"""A worker up this long counts as healthy: its next death starts the backoff from the start."""
+REPORT_SECONDS = 60.0
+
+
+@dataclass
+class _Slot:
+    number: int
+    process: BaseProcess | None = None
+    started: float = 0.0
+    deaths_in_a_row: int = 0
+    restart_at: float | None = None
+
+
+class Supervisor:
+    def __init__(
+        self,
+        spawn: Callable[[int], BaseProcess],
+        count: int,
+        *,
+        health: Callable[[], str] | None = None,
+        check_seconds: float = CHECK_SECONDS,
+        report_seconds: float = REPORT_SECONDS,
+    ) -> None:
+        self._spawn = spawn
+        self._slots = [_Slot(number=n) for n in range(count)]
+        self._health = health
+        self._check = check_seconds
+        self._report = report_seconds
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="walkaway-supervisor", daemon=True)
+        self.restarts = 0
+
+    def start(self) -> Supervisor:
+        for slot in self._slots:
+            self._start(slot)
+        self._thread.start()
+        return self
+
+    def pids(self) -> list[int | None]:
+        """The worker processes now (None for one waiting to be restarted)."""
+        with self._lock:
+            return [
+                s.process.pid if s.process and s.process.is_alive() else None for s in self._slots
+            ]
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop watching, then ask every worker to finish its jobs in hand and stop."""
+        self._stopping.set()
+        self._thread.join(timeout)
+        with self._lock:
+            running = [s.process for s in self._slots if s.process is not None]
+        for process in running:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: the worker finishes what it holds
+        deadline = time.monotonic() + timeout
+        for process in running:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+
+    def _start(self, slot: _Slot) -> None:
+        process = self._spawn(slot.number)
+        with self._lock:
+            slot.process, slot.started, slot.restart_at = process, time.monotonic(), None
+        log.info("worker %s started (pid %s)", slot.number, process.pid)
+
+    def _watch(self) -> None:
+        last_report = time.monotonic()
+        while not self._stopping.wait(self._check):
+            now = time.monotonic()
+            for slot in self._slots:
+                try:
+                    self._tend(slot, now)
+                except Exception:  # e.g. no memory to fork: try again at the next check
+                    log.exception("could not restart worker %s", slot.number)
+            if now - last_report >= self._report:
+                last_report = now
+                self._log_health()
+
+    def _tend(self, slot: _Slot, now: float) -> None:
+        process = slot.process
+        if process is not None and not process.is_alive() and slot.restart_at is None:
+            lived = now - slot.started
+            slot.deaths_in_a_row = 1 if lived >= HEALTHY_AFTER else slot.deaths_in_a_row + 1
+            wait = min(LONGEST_BACKOFF, FIRST_BACKOFF * 2 ** (slot.deaths_in_a_row - 1))
+            slot.restart_at = now + wait
+            log.error(
+                "worker %s (pid %s) died with exit code %s after %.0f s; restarting in %.0f s",
+                slot.number,
+                process.pid,
+                process.exitcode,
+                lived,
+                wait,
+            )
+        if slot.restart_at is not None and now >= slot.restart_at:
+            self.restarts += 1
+            self._start(slot)
+
+    def _log_health(self) -> None:
+        alive = sum(pid is not None for pid in self.pids())
+        extra = ""
+        if self._health is not None:
+            try:
+                extra = "; " + self._health()
+            except Exception as error:  # the database away: say so, keep watching
+                extra = f"; queue unreadable ({type(error).__name__})"
+        log.info(
+            "workers: %s of %s alive, %s restart(s) so far%s",
+            alive,
+            len(self._slots),
+            self.restarts,
+            extra,
+        )

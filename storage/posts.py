@@ -1,0 +1,116 @@
+"""Messages the app posts once: an intent before each post, its ts after (models.SlackPost).
+
+Slack has no idempotency key for chat.postMessage, and an attempt can fail after Slack did the
+work (a timeout, a process killed mid-call). So a post is done in three steps: `intend_post`
+writes (or takes over) the intent, the caller posts with the key in the message's metadata,
+and `posted` records where the message landed. An intent found without a ts means an earlier
+attempt's outcome is unknown; its taker first looks for the message in the conversation
+(bot/slack/effects.py) and only posts when it is not there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy.exc import IntegrityError
+
+from storage.base import Repo, checked_key
+from storage.columns import utcnow
+from storage.models import SlackPost
+
+INTENT_STALE = timedelta(seconds=30)
+"""An intent older than this whose owner never finished belongs to an attempt that died."""
+
+
+class Intent(Enum):
+    POST = "post"
+    """Nothing was tried yet: post."""
+    CHECK = "check"
+    """An earlier attempt may have posted: look for the message first, then post if absent."""
+    DONE = "done"
+    """Posted already: `PostInfo.ts` says where."""
+    BUSY = "busy"
+    """Another job is posting it right now: leave it to that one."""
+
+
+@dataclass(frozen=True)
+class PostInfo:
+    key: str
+    channel_id: str | None
+    thread_ts: str | None
+    ts: str | None
+    started_at: datetime
+
+
+class Posts(Repo):
+    def post_info(self, *, key: str) -> PostInfo | None:
+        with self._reads() as s:
+            row = s.get(SlackPost, checked_key(key))
+            return _info(row) if row is not None else None
+
+    def intend_post(
+        self,
+        *,
+        key: str,
+        owner: str | None,
+        channel_id: str | None,
+        thread_ts: str | None,
+        now: datetime | None = None,
+    ) -> tuple[Intent, PostInfo]:
+        """Take the right to post `key`, or learn it is done or in another's hands."""
+        moment = now or utcnow()
+        try:
+            with self._write() as s:
+                row = s.get(SlackPost, checked_key(key), with_for_update=True)
+                if row is None:
+                    row = SlackPost(
+                        key=key,
+                        owner=owner,
+                        channel_id=channel_id,
+                        thread_ts=thread_ts,
+                        started_at=moment,
+                    )
+                    s.add(row)
+                    s.flush()
+                    return Intent.POST, _info(row)
+                if row.ts is not None:
+                    return Intent.DONE, _info(row)
+                mine = owner is not None and row.owner == owner
+                if not mine and row.started_at > moment - INTENT_STALE:
+                    return Intent.BUSY, _info(row)
+                earlier = _info(row)
+                row.owner, row.started_at = owner, moment
+                row.channel_id = row.channel_id or channel_id
+                return Intent.CHECK, earlier
+        except IntegrityError:  # another process inserted the same key first
+            found = self.post_info(key=key)
+            assert found is not None
+            return (Intent.DONE if found.ts else Intent.BUSY), found
+
+    def forget_intent(self, *, key: str) -> None:
+        """An attempt that certainly did not post (Slack answered with an error): the next may
+        post without looking first."""
+        with self._write() as s:
+            row = s.get(SlackPost, checked_key(key))
+            if row is not None and row.ts is None:
+                s.delete(row)
+
+    def posted(self, *, key: str, channel_id: str, ts: str) -> None:
+        with self._write() as s:
+            row = s.get(SlackPost, checked_key(key))
+            if row is None:
+                row = SlackPost(key=key, started_at=utcnow())
+                s.add(row)
+            row.channel_id, row.ts, row.posted_at = channel_id, ts, utcnow()
+
+
+def _info(row: SlackPost) -> PostInfo:
+    return PostInfo(
+        key=row.key,
+        channel_id=row.channel_id,
+        thread_ts=row.thread_ts,
+        ts=row.ts,
+        started_at=row.started_at,
+    )
