@@ -6,16 +6,29 @@ the check: Bolt answers 500 and hands the error, with the body it parsed from th
 request, to our error handler, which apologised to whatever response_url and user_id the body
 named. So this handler checks first, catching everything, and answers 401 with an empty body
 to anything it cannot verify; Bolt's own check stays on behind it.
+
+It also parses the body itself. slack_bolt 1.30 takes any form body *containing* the text
+`payload` for an interaction (`parse_body` in slack_bolt/request/internals.py), so
+`/walkaway Acme payloads`, or any command from `#payload-team`, parsed to {} and was answered 404.
+Here a form body is an interaction only when it has a `payload` field, as Slack sends them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from typing import Any
+from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import (
+    build_context,
+    build_normalized_headers,
+    extract_content_type,
+)
 from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger("walkaway")
@@ -37,7 +50,7 @@ def rejected() -> BoltResponse:
 
 
 class VerifiedRequestHandler(SlackRequestHandler):
-    """Bolt's WSGI handler, with the signature checked before Bolt sees the request."""
+    """Bolt's WSGI handler, with the signature checked and the body parsed before Bolt sees it."""
 
     def __init__(
         self,
@@ -80,10 +93,15 @@ class VerifiedRequestHandler(SlackRequestHandler):
             raise Unverified("body is not UTF-8") from None
         if not self.verifier.is_valid(text, timestamp, signature):
             raise Unverified("wrong signature or stale timestamp")
-        # Bolt parses the body (a body it cannot parse raises: refused) and checks it again.
-        return BoltRequest(
-            body=text, query=request.query_string, headers=headers, context={VERIFIED: True}
-        )
+        try:
+            body = parse_body(text, extract_content_type(build_normalized_headers(headers)))
+        except ValueError:  # JSON, form fields or their %-escapes that do not decode
+            raise Unverified("body does not parse") from None
+        # Bolt keeps the raw text (its own verification reads it); the parsed body is ours.
+        bolt_request = BoltRequest(body=text, query=request.query_string, headers=headers)
+        bolt_request.body = body
+        bolt_request.context = build_context(BoltContext({VERIFIED: True}), body)
+        return bolt_request
 
 
 def read_body(request: WsgiHttpRequest) -> bytes:
@@ -95,6 +113,20 @@ def read_body(request: WsgiHttpRequest) -> bytes:
     if not isinstance(data, bytes):
         raise Unverified("body is not bytes")
     return data
+
+
+def parse_body(text: str, content_type: str | None) -> dict[str, Any]:
+    """A Slack body as Bolt should have parsed it: JSON the way Bolt tells it apart, a form
+    strictly (every field `name=value`, UTF-8 escapes), an interaction only by its `payload`
+    field. A body Slack would never send is refused like a forgery: no listener could use it."""
+    if content_type == "application/json" or text.startswith("{"):
+        parsed: Any = json.loads(text)
+    else:
+        fields = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict"))
+        parsed = json.loads(fields["payload"]) if "payload" in fields else fields
+    if not isinstance(parsed, dict) or not parsed:
+        raise Unverified("body is not a Slack request")
+    return parsed
 
 
 def is_verified(request: BoltRequest) -> bool:

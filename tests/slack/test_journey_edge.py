@@ -8,6 +8,7 @@ even an apology sent to them would let anyone make the app message anyone.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import time
@@ -99,7 +100,14 @@ FORGERIES: dict[str, Forgery] = {
         b,
         {**signed(b), "X-Slack-Signature": sign("not-" + SECRET, now(), b)},
     ),
+    "signed body that is no form": lambda _: (b"this is not a form", signed(b"this is not a form")),
+    "signed form with an empty field": lambda b: (b + b"&&", signed(b + b"&&")),
     "signed body that is not utf-8": lambda _: (b"text=\xff\xfe", signed(b"text=\xff\xfe")),
+    "signed percent-escape that is not utf-8": lambda _: (b"text=%FF", signed(b"text=%FF")),
+    "signed json that does not parse": lambda _: (b"{not json", signed(b"{not json", JSON)),
+    "signed json that is no object": lambda _: (b"[1, 2]", signed(b"[1, 2]", JSON)),
+    "signed payload that is no json": lambda _: (b"payload=%7B", signed(b"payload=%7B")),
+    "signed empty body": lambda _: (b"", signed(b"")),
 }
 
 
@@ -198,3 +206,37 @@ def test_bolt_behind_the_edge_still_verifies_and_never_apologises_to_an_unverifi
     assert refused.status == 401
     assert crashed.status == 500  # Bolt's own int(timestamp) raised inside its middleware
     assert world.calls_since(before_calls) == []
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+def test_a_deal_name_containing_payload_starts_a_check(world: World) -> None:
+    reply = world.command("Acme payloads")
+
+    assert reply.status == 200
+    assert "Acme payloads" in reply.body
+    assert "Acme payloads" in text_of(world.current_question("deal.stage"))
+
+
+def test_a_command_from_a_channel_named_payload_starts_a_check(world: World) -> None:
+    reply = world.command("Globex pilot", channel_name="payload-team")
+
+    assert reply.status == 200
+    assert "Globex pilot" in reply.body
+    assert "Globex pilot" in text_of(world.current_question("deal.stage"))
+
+
+def test_a_sub_command_with_payload_in_it_is_routed_as_usual(world: World) -> None:
+    reply = world.command("help", channel_name="payload-team")
+
+    assert reply.status == 200
+    (help_reply,) = world.fake.wait_for("response_url")
+    assert "/walkaway &lt;deal name&gt;" in text_of(help_reply.args)
+
+
+def test_a_json_body_stays_json(world: World) -> None:
+    reply = world.slack.url_verification(challenge="payload-challenge")
+
+    assert reply.status == 200
+    assert json.loads(reply.body) == {"challenge": "payload-challenge"}
