@@ -1,11 +1,14 @@
 """Events: answers typed into the qualification thread (message.im).
 
 Slack retries events it thinks failed, so each event id is claimed in the database first (in
-the job, so a retry that arrives while the first is still queued is dropped there too).
+the job, so a retry that arrives while the first is still queued is dropped there too). A reply
+from anyone but the rep whose thread it is is dropped before that, without a word: nobody else
+types in that DM, so such an event is not a person to answer.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App, Respond
@@ -20,6 +23,8 @@ from bot.slack.errors import Duplicate, Refusal
 from bot.slack.jobs import deferred
 from bot.slack.text import escape, unescape
 
+log = logging.getLogger("walkaway")
+
 
 def register(app: App, deps: Deps) -> None:
     @deferred(deps, "events.typed_reply")
@@ -30,6 +35,12 @@ def register(app: App, deps: Deps) -> None:
             channel_id=event["channel"], thread_ts=thread_ts
         )
         if session is None or session.status != "open" or session.prompt_ts is None:
+            return
+        sender = deps.store.find_user(workspace_id=session.workspace_id, slack_user_id=user)
+        if sender != session.rep_user_id:
+            # Only the rep and the app write in that DM, so an event saying someone else did
+            # has no person to answer; a reply would only post where the event pointed.
+            log.info("ignored a typed reply by %s in session %s: not its rep", user, session.id)
             return
         if not deps.store.claim_once(key=f"event:{body.get('event_id') or event['ts']}"):
             return

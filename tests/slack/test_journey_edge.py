@@ -240,3 +240,41 @@ def test_a_json_body_stays_json(world: World) -> None:
 
     assert reply.status == 200
     assert json.loads(reply.body) == {"challenge": "payload-challenge"}
+
+
+# -- whose thread ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sender", ["U0STRANGER", "U0KNOWN"])
+def test_a_typed_reply_by_someone_else_in_a_reps_thread_is_ignored_without_a_post(
+    world: World, caplog: pytest.LogCaptureFixture, sender: str
+) -> None:
+    if sender == "U0KNOWN":  # someone the app knows: a rep with a check of their own
+        other = World(fake=world.fake, slack=world.slack, database_url=world.database_url)
+        other.user = sender
+        other.start("Initech pilot")
+    world.start("Acme renewal")
+    world.current_question("deal.stage")
+    world.settle()
+    before_calls = world.mark()
+    before_db = database_dump(world)
+
+    with caplog.at_level(logging.INFO, logger="walkaway"):
+        reply = world.typed("pilot", user=sender)
+        world.settle()
+
+    assert reply.status == 200  # acknowledged, so Slack does not retry it
+    assert world.calls_since(before_calls) == []
+    assert world.answers_stored() == []
+    assert database_dump(world) == before_db  # no claim, no person; the job came and went
+    assert f"ignored a typed reply by {sender}" in caplog.text
+
+
+def test_the_reps_own_typed_reply_is_still_taken(world: World) -> None:
+    world.start("Acme renewal")
+    world.current_question("deal.stage")
+
+    world.typed("pilot")
+
+    world.current_question("use_case.autonomous_irreversible")
+    assert [(a.question_id, a.value) for a in world.answers_stored()] == [("deal.stage", "pilot")]
