@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from slack_bolt import App, BoltResponse, Respond
+from slack_bolt import App, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -45,6 +45,7 @@ from bot.search import listeners as search
 from bot.slack import command
 from bot.slack.deps import Deps, Hooks, Routes, Subcommand
 from bot.slack.errors import APOLOGY, report
+from bot.slack.http import is_verified
 from bot.slack.jobs import Jobs
 from bot.slack.scheduler import POLL_SECONDS, Scheduler, TimedTask
 from bot.slack.supervisor import Supervisor
@@ -183,6 +184,7 @@ def _apologise(
     body: dict[str, Any],
     client: WebClient,
     logger: logging.Logger,
+    request: BoltRequest,
     respond: Respond | None,
     response: BoltResponse | None,
 ) -> BoltResponse | None:
@@ -190,7 +192,14 @@ def _apologise(
 
     A modal not yet acknowledged stays open, its input intact, with the apology on its first
     field; anything else gets a private message (see bot/slack/errors.py).
+
+    Bolt calls this for its middleware's errors too, its signature check's among them, so the
+    body may be one nobody verified, naming a response_url and user_id of the sender's choosing:
+    only a request our edge verified (or Socket Mode's) is answered, anything else just logged.
     """
+    if not is_verified(request):
+        logger.warning("error on an unverified request, not answered", exc_info=error)
+        return None
     if body.get("type") == "view_submission" and response is not None:
         fields = list(((body.get("view") or {}).get("state") or {}).get("values") or {})
         if fields:

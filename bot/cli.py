@@ -273,14 +273,21 @@ def _serve(args: argparse.Namespace) -> int:
         handler.start()  # type: ignore[no-untyped-call]
         return 0
     import waitress
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+    from bot.slack.http import VerifiedRequestHandler
+
+    if settings.slack_signing_secret is None:  # require_slack() insists on it in HTTP mode
+        raise SettingsError("Set SLACK_SIGNING_SECRET (in the environment or .env) to serve HTTP.")
+    # Our handler, not Bolt's: nothing reaches the app before its signature is verified.
+    edge = VerifiedRequestHandler(
+        app, signing_secret=settings.slack_signing_secret.get_secret_value(), path=EVENTS_PATH
+    )
     print(
         f"walkaway: HTTP mode on http://{settings.host}:{settings.port}{EVENTS_PATH}",
         file=sys.stderr,
     )
     waitress.serve(
-        SlackRequestHandler(app, path=EVENTS_PATH),
+        edge,
         host=settings.host,
         port=settings.port,
         threads=WAITRESS_THREADS,

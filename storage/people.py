@@ -52,6 +52,15 @@ class People(Repo):
                 row.display_name = display_name
             return row.id
 
+    def find_user(self, *, workspace_id: int, slack_user_id: str) -> int | None:
+        """The person's id if this workspace knows them, else None; unlike ensure_user it never
+        writes, so checking a stranger (whose request will be ignored) leaves no row behind."""
+        query = select(User.id).where(
+            User.workspace_id == workspace_id, User.slack_user_id == slack_user_id
+        )
+        with self._reads() as s:
+            return s.scalar(query)
+
     def find_users_by_name(self, *, workspace_id: int, name: str) -> list[str]:
         """Slack ids of this workspace's people known by that display name (any case)."""
         query = select(User.slack_user_id).where(

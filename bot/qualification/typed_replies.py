@@ -1,11 +1,14 @@
 """Events: answers typed into the qualification thread (message.im).
 
 Slack retries events it thinks failed, so each event id is claimed in the database first (in
-the job, so a retry that arrives while the first is still queued is dropped there too).
+the job, so a retry that arrives while the first is still queued is dropped there too). A reply
+from anyone but the rep whose thread it is is dropped before that, without a word: nobody else
+types in that DM, so such an event is not a person to answer.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App, Respond
@@ -23,6 +26,8 @@ from bot.slack.jobs import deferred
 from bot.slack.text import escape, unescape
 from storage.base import Claim
 
+log = logging.getLogger("walkaway")
+
 
 def register(app: App, deps: Deps) -> None:
     @deferred(deps, "events.typed_reply")
@@ -32,8 +37,14 @@ def register(app: App, deps: Deps) -> None:
         session = deps.store.find_session_by_thread(
             channel_id=event["channel"], thread_ts=thread_ts
         )
-        if session is None or session.rep_user_id != _user_id(deps, body, user):
-            return  # not a check's thread, or not this person's: nothing to say to them
+        if session is None:
+            return
+        sender = deps.store.find_user(workspace_id=session.workspace_id, slack_user_id=user)
+        if sender != session.rep_user_id:
+            # Only the rep and the app write in that DM, so an event saying someone else did
+            # has no person to answer; a reply would only post where the event pointed.
+            log.info("ignored a typed reply by %s in session %s: not its rep", user, session.id)
+            return
         progress = service(deps).progress(session.id)
         question = progress.next_question if progress else None
         waiting = (
@@ -89,11 +100,6 @@ TURN_TAKEN = (
     "That question already has an answer, so I left your reply out. If no new question "
     "appeared, type `/walkaway` and click *Resume*."
 )
-
-
-def _user_id(deps: Deps, body: dict[str, Any], slack_user: str) -> int:
-    team = str(body.get("team_id") or body["event"].get("team"))
-    return deps.user_id(Actor(team_id=team, user_id=slack_user))
 
 
 def _reply(client: WebClient, deps: Deps, event: dict[str, Any], text: str) -> None:

@@ -238,7 +238,7 @@ def _server_main(
     drain_seconds = None
     jobs_left = None
     try:
-        with serve_bolt(app, path=PATH, threads=threads) as url:
+        with serve_bolt(app, signing_secret=SECRET, path=PATH, threads=threads) as url:
             conn.send(url)
             with contextlib.suppress(EOFError):  # EOF: the load generator died; stop anyway
                 conn.recv()  # "stop"

@@ -1,9 +1,9 @@
 """Serve a Bolt app over real HTTP for end-to-end tests, the way production serves it.
 
-The app runs behind waitress and Bolt's WSGI adapter, the same stack as ``walkaway serve``, on
-an ephemeral port so parallel test runs never collide. Going through a socket (rather than
-calling ``app.dispatch`` directly) keeps signature checks, header handling and the
-ack-then-continue threading honest.
+The app runs behind waitress and the signature-checking WSGI handler of bot/slack/http.py, the
+same stack as ``walkaway serve``, on an ephemeral port so parallel test runs never collide.
+Going through a socket (rather than calling ``app.dispatch`` directly) keeps signature checks,
+header handling and the ack-then-continue threading honest.
 """
 
 from __future__ import annotations
@@ -14,23 +14,29 @@ from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import TcpWSGIServer, create_server
+
+from bot.slack.http import VerifiedRequestHandler
 
 __all__ = ["serve_bolt"]
 
 
 @contextmanager
-def serve_bolt(app: App, *, path: str = "/slack/events", threads: int = 4) -> Iterator[str]:
+def serve_bolt(
+    app: App, *, signing_secret: str, path: str = "/slack/events", threads: int = 4
+) -> Iterator[str]:
     """Yield ``http://127.0.0.1:PORT`` while ``app`` answers Slack requests at ``path``.
+
+    ``signing_secret`` is the app's: the handler verifies every request with it before Bolt
+    (which checks again) sees it, as in production.
 
     Shutdown runs inside waitress's own event loop (via its trigger) because closing sockets
     from another thread while the loop polls them races; the loop then ends on its own.
     """
     channels: dict[int, Any] = {}  # every socket this server's loop watches
     server = create_server(
-        SlackRequestHandler(app, path=path),
+        VerifiedRequestHandler(app, signing_secret=signing_secret, path=path),
         map=channels,
         host="127.0.0.1",
         port=0,

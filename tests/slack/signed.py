@@ -99,17 +99,24 @@ class SlackClient:
         signature = sign(self.signing_secret, stamp, body)
         if bad_signature:
             signature = sign("not-" + self.signing_secret, stamp, body)
+        return self.send(
+            body,
+            {
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": signature,
+                **(headers or {}),
+            },
+        )
+
+    def send(self, body: bytes, headers: Mapping[str, str]) -> Response:
+        """POST `body` with exactly these headers (and a User-Agent): for forgeries that leave
+        out a header `post` always sends, or carry one it would never write."""
         request = urllib.request.Request(
             self.url,
             data=body,
             method="POST",
-            headers={
-                "Content-Type": content_type,
-                "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": signature,
-                "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-                **(headers or {}),
-            },
+            headers={"User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", **headers},
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as reply:

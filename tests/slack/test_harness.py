@@ -86,7 +86,7 @@ def _tiny_app(fake: FakeSlack) -> App:
 
 @pytest.fixture
 def slack(fake: FakeSlack) -> Iterator[SlackClient]:
-    with serve_bolt(_tiny_app(fake)) as url:
+    with serve_bolt(_tiny_app(fake), signing_secret=SECRET) as url:
         yield SlackClient(url, SECRET, response_url_base=fake.response_url_base)
 
 

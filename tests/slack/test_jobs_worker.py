@@ -49,7 +49,7 @@ def app_process(fake: FakeSlack, url: str) -> Iterator[tuple[Wired, Store]]:
 def ack_command_without_a_worker(fake: FakeSlack, url: str, text: str) -> Response:
     """`/walkaway <text>` answered by a process that then goes away with its work undone."""
     with app_process(fake, url) as (wired, store):
-        with serve_bolt(wired.app) as base:
+        with serve_bolt(wired.app, signing_secret=SECRET) as base:
             slack = SlackClient(base, SECRET, response_url_base=fake.response_url_base)
             reply = slack.command(text=text, user_id=REP, team_id=TEAM)
         wait_until(lambda: store.jobs.waiting() == 1, what="the job stored right after the ack")
@@ -159,7 +159,7 @@ def test_a_job_that_cannot_be_stored_after_the_ack_is_reported_to_the_rep(
             raise OSError("database went away")
 
         store.jobs.put = database_away  # type: ignore[method-assign]
-        with serve_bolt(wired.app) as base:
+        with serve_bolt(wired.app, signing_secret=SECRET) as base:
             slack = SlackClient(base, SECRET, response_url_base=fake.response_url_base)
             status, body = slack.command(text="Acme renewal", user_id=REP, team_id=TEAM)
 

@@ -136,7 +136,7 @@ def running_app(
     if executor is not None:
         executor.worker = worker
     try:
-        with serve_bolt(wired.app) as url:
+        with serve_bolt(wired.app, signing_secret=SECRET) as url:
             yield SlackClient(url, SECRET, response_url_base=fake.response_url_base)
     finally:
         if executor is not None:

@@ -34,6 +34,16 @@ def test_workspaces_and_people_are_found_again_not_duplicated(store: Store, team
     assert elsewhere != team.rep_id
 
 
+def test_a_person_is_found_only_in_their_workspace_and_a_stranger_is_none(
+    store: Store, team: Team
+) -> None:
+    found = store.find_user(workspace_id=team.workspace_id, slack_user_id=team.rep_slack_id)
+    assert found == team.rep_id
+    assert store.find_user(workspace_id=team.workspace_id, slack_user_id="U0NOBODY") is None
+    elsewhere = store.ensure_workspace(team_id=f"T{team.workspace_id}y")
+    assert store.find_user(workspace_id=elsewhere, slack_user_id=team.rep_slack_id) is None
+
+
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(IntegrityError):
         store.ensure_user(workspace_id=987654321, slack_user_id="U0GHOST")
