@@ -48,7 +48,7 @@ def register(app: App, deps: Deps) -> None:
             actor=actor_from(body),
             session_id=ref.session,
             question_id=ref.question,
-            raw=ref.value,
+            raw=ref.answer_to,
             note=None,
             channel=channel,
             ts=ts,

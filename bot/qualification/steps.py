@@ -14,6 +14,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.checklist import Question
 from bot.domain.model import Actor, AnswerValue
 from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification import question_blocks as convo_blocks
@@ -155,13 +156,16 @@ def take_answer(
     actor: Actor,
     session_id: int,
     question_id: str,
-    raw: object,
+    raw: object | Callable[[Question], object],
     note: str | None,
     channel: str,
     ts: str,
     before_posting: Callable[[], object] | None = None,
 ) -> None:
     """Validate, store, mark the message answered, then post what comes next.
+
+    `raw` is the answer, or what finds it in the question once the question is known to be
+    the one waiting (a menu option names the answer by its position among the values).
 
     The turn is claimed in the database under the question message's ts, so a double click, a
     Slack retry or a second process never records the answer twice or posts a question twice.
@@ -171,6 +175,8 @@ def take_answer(
     question = progress.next_question
     if question is None or question.id != question_id:
         raise Refusal(ALREADY_ANSWERED)
+    if callable(raw):
+        raw = raw(question)
     answered = progress.conversation.answer(question_id, raw)
     step = len(progress.conversation.answers) + 1
     updated = service(deps).answer(
