@@ -33,6 +33,8 @@ from bot.slack.ids import Action
 from bot.slack.jobs import deferred, queue_after_ack
 from bot.slack.payloads import BadPayload
 
+ALREADY_SENT = "This draft is already marked as sent."
+
 
 def register(app: App, deps: Deps) -> None:
     @deferred(deps, "actions.answer")
@@ -145,13 +147,13 @@ def register(app: App, deps: Deps) -> None:
         record = record_for(deps, actor=actor, record_id=ref.record)
         for check in deps.hooks.before_send:  # e.g. a draft held until the manager agrees
             check(deps, ref.record)
-        if record.sent_at is not None or not deps.store.claim_once(key=f"sent:{ref.record}"):
-            raise Refusal("This draft is already marked as sent.")
-        deps.store.mark_sent(
+        marked = record.sent_at is None and deps.store.mark_sent(
             record_id=ref.record,
             text=record.draft_text or "",
             by_user_id=deps.user_id(actor),
         )
+        if not marked:
+            raise Refusal(ALREADY_SENT)
         sent = deps.store.get_record(record_id=ref.record)
         assert sent is not None
         text, blocks = verdict_blocks.draft_message(
