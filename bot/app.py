@@ -253,17 +253,26 @@ def supervise_workers(
     ).start()
 
 
-def run_worker_process(settings: Settings, threads: int, parent_pid: int | None = None) -> None:
+def run_worker_process(
+    settings: Settings,
+    threads: int,
+    parent_pid: int | None = None,
+    *,
+    store: Store | None = None,
+) -> None:
     """A worker process: the app's jobs, run by `threads` threads until told to stop.
 
     SIGTERM (or the parent's end, when a parent is given) finishes the jobs in hand first.
+    `walkaway worker` passes the store it has already opened, so that a DATABASE_URL it cannot
+    use was reported as one line before it said it was running; spawned workers open their own.
     """
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    store = Store.open(settings.database_url)
+    if store is None:
+        store = Store.open(settings.database_url)
     wired = wire(settings, store=store, checklist=load_checklist(settings.walkaway_checklist))
     worker = wired.start_worker(threads=threads)
     try:

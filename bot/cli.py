@@ -22,6 +22,7 @@ from bot.qualification.evaluate import AnswersFileError, evaluate, read_answers_
 
 if TYPE_CHECKING:
     from storage.approval_info import ApprovalInfo
+    from storage.repository import Store
 
 LOCAL_TEAM = "local"
 EVENTS_PATH = "/slack/events"
@@ -107,11 +108,27 @@ def _checklist(settings: Settings) -> Checklist:
     return load_checklist(settings.walkaway_checklist)
 
 
+def _store(settings: Settings) -> Store:
+    """The Store, migrated; a DATABASE_URL it cannot use is one line naming it (exit 2).
+
+    Every command that opens the database comes through here, so none of them shows the
+    operator a traceback for a typo, a server that is down or a file that cannot be made; the
+    URL is shown with its password masked.
+    """
+    from storage.db import explain
+    from storage.errors import DatabaseUrlError
+    from storage.repository import Store
+
+    try:
+        return Store.open(settings.database_url)
+    except DatabaseUrlError as problem:
+        raise SettingsError(f"DATABASE_URL {explain(settings.database_url, problem)}") from None
+
+
 def _console(args: argparse.Namespace) -> int:
     from bot.domain.model import Actor
     from bot.qualification.console import run_console
     from bot.qualification.service import Qualifications
-    from storage.repository import Store
 
     settings = load_settings()
     checklist = _checklist(settings)
@@ -122,7 +139,7 @@ def _console(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, EOFError):
         print()
         return 130
-    store = Store.open(settings.database_url)
+    store = _store(settings)
     name = args.user or getpass.getuser()
     service = Qualifications(store=store, checklist=checklist)
     actor = Actor(team_id=LOCAL_TEAM, user_id=name, display_name=name)
@@ -148,9 +165,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _records_list(args: argparse.Namespace) -> int:
-    from storage.repository import Store
-
-    store = Store.open(load_settings().database_url)
+    store = _store(load_settings())
     workspace_id = store.ensure_workspace(team_id=args.team)
     rows = store.list_records(workspace_id=workspace_id, limit=args.limit)
     if not rows:
@@ -166,9 +181,8 @@ def _records_list(args: argparse.Namespace) -> int:
 
 def _records_show(args: argparse.Namespace) -> int:
     from bot.qualification.console import format_verdict
-    from storage.repository import Store
 
-    store = Store.open(load_settings().database_url)
+    store = _store(load_settings())
     record = store.get_record(record_id=args.record_id)
     if record is None:
         print(f"walkaway: no record #{args.record_id}", file=sys.stderr)
@@ -219,14 +233,13 @@ def _position(approval: ApprovalInfo) -> str:
 
 def _tick(args: argparse.Namespace) -> int:
     from bot.app import scheduler, web_client
-    from storage.repository import Store
 
     settings = load_settings()
     if settings.slack_bot_token is None:
         raise SettingsError(
             "Set SLACK_BOT_TOKEN (in the environment or .env) to send timed messages."
         )
-    store = Store.open(settings.database_url)
+    store = _store(settings)
     try:
         sent = scheduler(web_client(settings), store).tick(args.now or datetime.now(UTC))
     finally:
@@ -246,13 +259,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.app import scheduler, supervise_workers, wire
     from storage.db import is_in_memory
-    from storage.repository import Store
 
     settings = load_settings()
     settings.require_slack()
     checklist = _checklist(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    store = Store.open(settings.database_url)
+    store = _store(settings)
     wired = wire(settings, store=store, checklist=checklist, listener_executor=listener_pool())
     threads, processes = settings.walkaway_worker_threads, settings.walkaway_worker_processes
     if processes and is_in_memory(settings.database_url):
@@ -305,9 +317,10 @@ def _worker(args: argparse.Namespace) -> int:
             "without Slack, `walkaway console` works."
         )
     _checklist(settings)  # a broken checklist is one line here, not a traceback per job
+    store = _store(settings)  # and so is a DATABASE_URL it cannot use
     print(
         f"walkaway: running queued work with {settings.walkaway_worker_threads} thread(s)",
         file=sys.stderr,
     )
-    run_worker_process(settings, settings.walkaway_worker_threads)
+    run_worker_process(settings, settings.walkaway_worker_threads, store=store)
     return 0

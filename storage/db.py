@@ -7,6 +7,7 @@ so `migrate` serialises itself with a database-level lock instead of hoping for 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -15,9 +16,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.pool import StaticPool
+
+from storage.errors import DatabaseUrlError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -33,7 +44,11 @@ def normalize_url(url: str) -> URL:
     """Accepts the URLs hosting providers hand out and pins PostgreSQL to psycopg 3."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        detail = f" ({exc})" if isinstance(exc, ValueError) else ""
+        raise DatabaseUrlError(f"not a database URL{detail}; {_URL_SHAPES}") from exc
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -66,7 +81,26 @@ def jobs_database_url(url: str) -> str | None:
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for `url`; DatabaseUrlError when its kind, driver or folder cannot be had.
+
+    Nothing connects yet: an unreachable server or an unopenable file shows up in `migrate`.
+    """
     parsed = normalize_url(url)
+    try:
+        return _make_engine(parsed)
+    except NoSuchModuleError as exc:
+        raise DatabaseUrlError(
+            f"unknown kind of database {parsed.drivername!r}; {_URL_SHAPES}"
+        ) from exc
+    except ImportError as exc:
+        raise DatabaseUrlError(f"the {parsed.drivername} driver is not installed ({exc})") from exc
+    except OSError as exc:
+        raise DatabaseUrlError(
+            f"cannot make the database file's folder {exc.filename}: {exc.strerror}"
+        ) from exc
+
+
+def _make_engine(parsed: URL) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     database = parsed.database or ""
@@ -175,10 +209,96 @@ def migrate(engine: Engine) -> None:
 
     The second process to arrive waits for the first to commit, then finds the database at head
     and does nothing, instead of racing it to CREATE TABLE.
+
+    Being the first to connect, it is where an unusable database shows: any failure to connect,
+    and the failures of the upgrade that come from the database rather than from a migration
+    (locked, read-only, a user who may not create tables, a schema from another version), are
+    raised as DatabaseUrlError. A migration's own bug stays a traceback.
     """
-    with engine.connect() as connection:
-        hold_migration_lock(connection)
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-        connection.commit()
+    try:
+        connection = engine.connect()
+    except DBAPIError as exc:
+        raise DatabaseUrlError(_driver_says(exc)) from exc
+    with connection:
+        try:
+            hold_migration_lock(connection)
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+        except DBAPIError as exc:
+            if not _database_refused(exc):
+                raise
+            raise DatabaseUrlError(_driver_says(exc)) from exc
+        except CommandError as exc:  # e.g. a revision in alembic_version that we do not have
+            raise DatabaseUrlError(
+                f"its schema is not one this version of the app knows ({_one_line(str(exc))})"
+            ) from exc
+
+
+_URL_SHAPES = "write it like sqlite:///walkaway.db or postgresql://user@host:5432/walkaway"
+_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def _database_refused(exc: DBAPIError) -> bool:
+    """The database, not the migration's SQL, said no."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE
+
+
+def _driver_says(exc: DBAPIError) -> str:
+    """The driver's own message, without SQLAlchemy's wrapping and link: its first line.
+
+    The lines after it are hints and the SQL quoted back ("LINE 2: CREATE TABLE …"), which
+    add nothing an operator needs to fix the setting.
+    """
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    lines = [line for line in message.splitlines() if line.strip()]
+    return _one_line(lines[0]) if lines else type(exc.orig).__name__
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def mask_url(url: str) -> str:
+    """`url` as typed, with any password replaced by ***, even when it cannot be parsed.
+
+    Works on the raw text rather than on SQLAlchemy's parse, because a password holding an
+    unescaped '@' parses as part of the host, which would then be shown: everything from the
+    first ':' after the user name up to the last '@' is masked.
+    """
+    pattern = _USERINFO_AFTER_SCHEME if "://" in url else _USERINFO_ALONE
+    return pattern.sub(r"\g<head>***@", url, count=1)
+
+
+_USERINFO_AFTER_SCHEME = re.compile(r"^(?P<head>[^/]*?://[^:/@]*:)(?P<secret>.*)@", re.DOTALL)
+_USERINFO_ALONE = re.compile(r"^(?P<head>[^:/@]*:)(?P<secret>.*)@", re.DOTALL)
+
+
+def explain(url: str, problem: DatabaseUrlError) -> str:
+    """`'<url, password masked>': <reason>` on one line, with no part of the password in it.
+
+    The reason comes from a driver, which may quote the host or user it was given; when the
+    password held an '@', part of it may sit in those, so every piece of it is masked too.
+    """
+    reason = _one_line(str(problem))
+    for secret in sorted(_secrets(url), key=len, reverse=True):
+        reason = reason.replace(secret, "***")
+    return f"{mask_url(url)!r}: {reason}"
+
+
+def _secrets(url: str) -> set[str]:
+    found: set[str] = set()
+    pattern = _USERINFO_AFTER_SCHEME if "://" in url else _USERINFO_ALONE
+    if match := pattern.match(url):
+        raw = match.group("secret")
+        found.update([raw, *raw.split("@")])
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        password = None
+    if password:
+        found.add(str(password))
+    return {secret for secret in found if len(secret) > 1}

@@ -26,3 +26,13 @@ class SessionNotOpenError(StorageError):
 
 class InvalidValueError(StorageError, ValueError):
     """A value the schema would accept but the product does not (empty deal name, bad status)."""
+
+
+class DatabaseUrlError(StorageError):
+    """The database URL cannot be used at all: malformed, unknown kind, unreachable, refused.
+
+    Raised while opening the Store, before any work, so the command can stop with one line
+    naming the setting instead of a traceback that hides the reason among a hundred lines. The
+    message is the reason only, never the URL (which may hold a password): storage.db.explain
+    puts the URL, credentials masked, in front of it.
+    """

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from storage import db
 from storage.approvals import Approvals
 from storage.base import sessions
+from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
 from storage.people import People
 from storage.posts import Posts
@@ -40,14 +41,23 @@ class Store(People, Qualifications, Records, Posts):
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
-        engines = [db.make_engine(url)]
-        jobs_url = db.jobs_database_url(url)
-        if jobs_url is not None:
-            engines.append(db.make_engine(jobs_url))
-        if migrate:
-            for engine in engines:
+        """Engines for `url` (and its jobs file), migrated to head unless told not to.
+
+        A URL that cannot be used (malformed, unknown kind, unreachable, refused, a file that
+        cannot be opened) raises DatabaseUrlError with the reason, before any work is done.
+        """
+        engine = db.make_engine(url)
+        jobs_engine: Engine | None = None
+        try:
+            if migrate:
                 db.migrate(engine)
-        return cls(engines[0], jobs_engine=engines[1] if len(engines) > 1 else None)
+            jobs_url = db.jobs_database_url(url)
+            if jobs_url is not None:
+                jobs_engine = _jobs_engine(jobs_url, migrate=migrate)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, jobs_engine=jobs_engine)
 
     def close(self) -> None:
         """Release pooled connections (tests and CLI commands that open many stores)."""
@@ -55,3 +65,20 @@ class Store(People, Qualifications, Records, Posts):
         self._engine.dispose()
         if self._jobs_engine is not None:
             self._jobs_engine.dispose()
+
+
+def _jobs_engine(url: str, *, migrate: bool) -> Engine:
+    """The SQLite job queue's own file; its failures name it, as the setting names the other."""
+    try:
+        engine = db.make_engine(url)
+        try:
+            if migrate:
+                db.migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+    except DatabaseUrlError as problem:
+        raise DatabaseUrlError(
+            f"its job queue file {db.normalize_url(url).database}: {problem}"
+        ) from problem
+    return engine

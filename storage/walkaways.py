@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.domain.model import Verdict
 from storage import queries as q
@@ -14,6 +14,7 @@ from storage.base import Repo
 from storage.columns import utcnow
 from storage.errors import InvalidValueError
 from storage.models import (
+    IdempotencyKey,
     QualificationSession,
     RecordStatusChange,
     User,
@@ -136,14 +137,33 @@ class Records(Repo):
                 updated_at=record.updated_at,
             )
 
-    def mark_sent(self, *, record_id: int, text: str, by_user_id: int) -> None:
-        """Keep the message as actually sent, which may differ from the draft the bot wrote."""
+    def mark_sent(
+        self, *, record_id: int, text: str, by_user_id: int, owner: str | None = None
+    ) -> bool:
+        """Keep the message as actually sent, which may differ from the draft the bot wrote.
+
+        True for the one call that marked the record, False for every call after it (a double
+        click, a retry, another process). The check and the write are one conditional UPDATE:
+        a claim committed apart from the write would, after a crash between the two, leave a
+        draft that says "already marked as sent" when it never was. Raises NotFoundError for
+        an unknown record. With an `owner` (the job marking it), the winner's claim
+        `sent:<record>` commits with the write, so that job's re-run knows it was the one.
+        """
+        now = utcnow()
         with self._write() as s:
-            record = q.record_row(s, record_id)
-            now = utcnow()
-            record.sent_text, record.sent_at, record.sent_by_user_id = text, now, by_user_id
-            record.updated_at = now
+            marked = s.scalar(
+                update(WalkawayRecord)
+                .where(WalkawayRecord.id == record_id, WalkawayRecord.sent_at.is_(None))
+                .values(sent_text=text, sent_at=now, sent_by_user_id=by_user_id, updated_at=now)
+                .returning(WalkawayRecord.id)
+            )
+            if marked is None:
+                q.record_row(s, record_id)  # NotFoundError unless it exists, already sent
+                return False
+            if owner is not None:
+                s.add(IdempotencyKey(key=f"sent:{record_id}", owner=owner, created_at=now))
             search.refresh(s, record_id)
+            return True
 
     def update_draft(self, *, record_id: int, text: str) -> None:
         """Keep the rep's edited draft; the bot's original stays in the verdict's history."""

@@ -23,6 +23,16 @@ from bot.domain.model import AnswerValue
 
 DEFAULT_CHECKLIST = "checklist.yml"
 
+MAX_ID = 80
+"""Longest question id. Slack carries it in each question's block id (255 characters) and in
+every answer control's value beside the session number and the answer: a menu option's 150
+characters hold an 80-character id, the largest session number and a choice's position, with
+room to spare (tests/slack/test_blocks_within_limits.py renders the worst case)."""
+MAX_VALUE = 64
+"""Longest answer value: buttons carry it (2000 characters), and so does the modal's menu (150)."""
+MAX_CHOICES = 100
+"""A Slack menu holds at most 100 options: a question with more has values no one could pick."""
+
 # The verdict rules read these ids and values; a team checklist may reword, reorder or add
 # questions, but it may not drop one of these or a value the rules depend on.
 CONTRACT: Mapping[str, tuple[str, ...] | None] = {
@@ -68,14 +78,14 @@ class QuestionKind(StrEnum):
 class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: str = Field(min_length=1, max_length=64)
+    value: str = Field(min_length=1, max_length=MAX_VALUE)
     label: str = Field(min_length=1, max_length=75)
 
 
 class Question(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+    id: str = Field(min_length=1, max_length=MAX_ID, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
     kind: QuestionKind
     text: str = Field(min_length=1, max_length=1000)
     help: str | None = Field(default=None, max_length=500)
@@ -230,6 +240,7 @@ def parse_checklist(text: str, *, source: str = DEFAULT_CHECKLIST) -> Checklist:
     except ValidationError as exc:
         raise ChecklistError(_describe_validation(exc, locator, source)) from None
     _check_contract(checklist, locator, source)
+    _check_fits_slack(checklist, locator, source)
     return checklist
 
 
@@ -268,6 +279,21 @@ def _check_contract(checklist: Checklist, locator: _Locator, source: str) -> Non
             )
 
 
+def _check_fits_slack(checklist: Checklist, locator: _Locator, source: str) -> None:
+    """Refuse what Slack could never show whole, here rather than in the model.
+
+    The model also reads the checklist each stored session was answered against, and a rule
+    added there would stop old sessions from loading; a new file is checked here, once.
+    """
+    for index, question in enumerate(checklist.questions):
+        if len(question.choices) > MAX_CHOICES:
+            raise ChecklistError(
+                f"{source}{locator.line(index, 'choices')}: question '{question.id}', "
+                f"field 'choices': has {len(question.choices)} values; a Slack menu holds at "
+                f"most {MAX_CHOICES}"
+            )
+
+
 def _describe_validation(exc: ValidationError, locator: _Locator, source: str) -> str:
     error = exc.errors()[0]
     loc = error["loc"]
@@ -285,6 +311,11 @@ def _describe_validation(exc: ValidationError, locator: _Locator, source: str) -
             field, message = problem.field, str(problem)
         if error["type"] == "enum":
             message = f"unknown kind {error['input']!r} (expected choice, number or text)"
+        if error["type"] == "string_too_long" and field == "id":
+            message = (
+                f"{len(str(error['input']))} characters; at most {MAX_ID} fit in the block ids "
+                "and answer values Slack carries it in"
+            )
         top = field.split(".")[0] if field != "(question)" else None
         return (
             f"{source}{locator.line(index, top)}: question '{locator.qid(index)}', "

@@ -38,6 +38,8 @@ from bot.slack.jobs import deferred, queue_after_ack
 from bot.slack.payloads import BadPayload
 from bot.slack.text import escape
 
+ALREADY_SENT = "This draft is already marked as sent."
+
 
 def register(app: App, deps: Deps) -> None:
     @deferred(deps, "actions.answer")
@@ -53,7 +55,7 @@ def register(app: App, deps: Deps) -> None:
             actor=actor_from(body),
             session_id=ref.session,
             question_id=ref.question,
-            raw=ref.value,
+            raw=ref.answer_to,
             note=None,
             channel=channel,
             ts=ts,
@@ -170,13 +172,15 @@ def register(app: App, deps: Deps) -> None:
         record = record_for(deps, actor=actor, record_id=ref.record)
         for check in deps.hooks.before_send:  # e.g. a draft held until the manager agrees
             check(deps, ref.record)
-        if record.sent_at is not None or not deps.store.claim_once(key=f"sent:{ref.record}"):
-            raise Refusal("This draft is already marked as sent.")
-        deps.store.mark_sent(
+        me = owner()
+        marked = record.sent_at is None and deps.store.mark_sent(
             record_id=ref.record,
             text=record.draft_text or "",
             by_user_id=deps.user_id(actor),
+            owner=me,
         )
+        if not marked and (me is None or deps.store.claim_owner(key=f"sent:{ref.record}") != me):
+            raise Refusal(ALREADY_SENT)  # (this job's own re-run goes on to show it sent)
         sent = deps.store.get_record(record_id=ref.record)
         assert sent is not None
         text, blocks = verdict_blocks.draft_message(

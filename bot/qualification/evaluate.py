@@ -7,6 +7,7 @@ is usually another program reading our exit code and stderr.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,13 @@ from bot.domain.drafts import render_draft
 from bot.domain.model import AnswerValue
 from bot.domain.verdict import decide
 
+MAX_FILE_BYTES = 1024 * 1024
+"""An answers file is a few hundred bytes; anything near this is not one, and reading more of
+a device or a runaway file (/dev/zero) would only use up memory."""
+MAX_NESTING = 20
+"""The file's JSON goes two levels deep; json's parser recurses once per level, so a file of
+100,000 `[` would otherwise end in a RecursionError instead of one line."""
+
 
 class AnswersFileError(ValueError):
     """The answers file cannot be evaluated; the message names the problem."""
@@ -42,10 +50,21 @@ class AnswersFile(BaseModel):
 def read_answers_file(path: Path, checklist: Checklist) -> tuple[str, dict[str, AnswerValue]]:
     """Parse and validate: unknown ids and invalid values are errors, not silently dropped."""
     try:
-        raw = json.loads(path.read_text("utf-8"))
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise AnswersFileError(f"{path}: cannot read: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    if len(data) > MAX_FILE_BYTES:
+        raise AnswersFileError(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
+    try:
+        document = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AnswersFileError(f"{path}: not valid JSON ({exc})") from None
+    if _nesting(document) > MAX_NESTING:
+        raise AnswersFileError(f"{path}: JSON nested deeper than {MAX_NESTING} levels")
+    try:
+        raw = json.loads(document)
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
         raise AnswersFileError(f"{path}: not valid JSON ({exc})") from None
     try:
         parsed = AnswersFile.model_validate(raw)
@@ -63,6 +82,23 @@ def read_answers_file(path: Path, checklist: Checklist) -> tuple[str, dict[str, 
         except InvalidAnswer as exc:
             raise AnswersFileError(f"{path}: {exc}") from None
     return parsed.deal, answers
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _nesting(document: str) -> int:
+    """How deep the JSON's arrays and objects go, found without recursing (or parsing).
+
+    Brackets inside strings do not count, so the strings go first; whether the brackets pair
+    up is left to the parser.
+    """
+    deepest = depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", document)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def evaluate(

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from pydantic import Field as PydanticField
+from pydantic import Field
 
-from bot.slack.payloads import Ref
+from bot.domain.checklist import Question
+from bot.slack.payloads import BadPayload, Ref
 
 
 class AnswerRef(Ref):
-    """An answer button: which session, which question, which value (None: open the modal)."""
+    """An answer control: which session, which question, which answer (none: open the modal).
+
+    A menu option carries the answer as its position among the question's values (`choice`):
+    Slack cuts option values at 150 characters, which a question id and a value together can
+    pass, and a cut value is no answer at all. A position always fits (see
+    bot/domain/checklist.py MAX_ID) and means the same on every click, because a session is
+    answered against the checklist it stored. Buttons, whose values may be 2000 characters,
+    carry the value itself, as every button and menu posted before positions did.
+    """
 
     session: int
     question: str
     value: str | None = None
+    choice: int | None = Field(default=None, ge=0)
+
+    def answer_to(self, question: Question) -> str | None:
+        """The answer this control gives `question` (None: it opens the modal instead)."""
+        if self.choice is None:
+            return self.value
+        if self.choice >= len(question.choices):
+            raise BadPayload(f"{question.id} has no choice #{self.choice}")
+        return question.choices[self.choice].value
 
 
 class SessionRef(Ref):
@@ -44,4 +62,4 @@ class DraftModalMeta(Ref):
 class DealRef(Ref):
     """*Start a new check* of a deal whose latest check is finished."""
 
-    deal: str = PydanticField(min_length=1, max_length=200)
+    deal: str = Field(min_length=1, max_length=200)

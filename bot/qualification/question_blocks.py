@@ -95,11 +95,10 @@ def _answer_elements(
             options=[
                 Option(
                     text=plain_text(choice.label, LIMITS.OPTION_TEXT),
-                    value=AnswerRef(
-                        session=session_id, question=question.id, value=choice.value
-                    ).dump()[: LIMITS.OPTION_VALUE],
+                    # The position, not the value: a value cut at 150 characters is no answer.
+                    value=AnswerRef(session=session_id, question=question.id, choice=index).dump(),
                 )
-                for choice in question.choices[: LIMITS.OPTIONS]
+                for index, choice in enumerate(question.choices[: LIMITS.OPTIONS])
             ],
         )
         return [select, note_button]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from bot.domain.checklist import Question
 from bot.domain.model import Actor
 from bot.qualification.service import Progress
 from bot.qualification.thread import (
@@ -45,7 +46,7 @@ def take_answer(
     actor: Actor,
     session_id: int,
     question_id: str,
-    raw: object,
+    raw: object | Callable[[Question], object],
     note: str | None,
     channel: str,
     ts: str,
@@ -53,6 +54,9 @@ def take_answer(
     repair: Callable[[Progress], object] | None = None,
 ) -> None:
     """Validate and store the answer, then show it and post what comes next.
+
+    `raw` is the answer, or what finds it in the question once the question is known to be
+    the one waiting (a menu option names the answer by its position among the values).
 
     Raises InvalidAnswer (bad value), Refusal (not yours / not current) or Duplicate. `then`,
     when given, replaces showing and moving on (a modal closes first and queues that part), and
@@ -75,6 +79,8 @@ def take_answer(
     if question is None or question.id != question_id:
         mend(progress)  # the waiting question, if it was never posted
         raise Refusal(ALREADY_ANSWERED)
+    if callable(raw):
+        raw = raw(question)
     answered = progress.conversation.answer(question_id, raw)
     updated = service(deps).answer(
         session_id,

@@ -11,6 +11,14 @@ from typing import Any
 
 import pytest
 
+from bot.domain.checklist import load_checklist
+from bot.qualification.evaluate import (
+    MAX_FILE_BYTES,
+    MAX_NESTING,
+    AnswersFileError,
+    read_answers_file,
+)
+
 WALK = {
     "deal": "Acme renewal",
     "answers": {
@@ -136,3 +144,64 @@ def test_broken_team_checklist_stops_with_the_question_and_field(tmp_path: Path)
     assert done.returncode == 2
     assert "question 'scar.months_since', field 'kind'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _refused(done: subprocess.CompletedProcess[str], message: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr[:2000]
+    assert message in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_an_endless_file_is_refused_after_1_mb_not_read_into_memory(tmp_path: Path) -> None:
+    done = _run(tmp_path, "evaluate", "--answers", "/dev/zero", "--json")
+    _refused(done, "/dev/zero: larger than 1 MB")
+
+
+def test_100000_nested_brackets_are_one_line_not_a_recursion_error(tmp_path: Path) -> None:
+    done = _run(tmp_path, "evaluate", "--answers", str(_answers_file(tmp_path, "[" * 100_000)))
+    _refused(done, "nested deeper than 20 levels")
+
+
+def test_a_huge_integer_is_not_valid_json_here_not_a_traceback(tmp_path: Path) -> None:
+    content = '{"answers": {"scar.months_since": ' + "9" * 5000 + "}}"
+    done = _run(tmp_path, "evaluate", "--answers", str(_answers_file(tmp_path, content)))
+    _refused(done, "not valid JSON")
+
+
+def _padded(size: int) -> str:
+    """WALK as JSON, padded with trailing spaces to exactly `size` bytes."""
+    text = json.dumps(WALK)
+    return text + " " * (size - len(text.encode("utf-8")))
+
+
+def test_the_size_limit_is_exactly_1_mb(tmp_path: Path) -> None:
+    checklist = load_checklist()
+    at_limit = _answers_file(tmp_path, _padded(MAX_FILE_BYTES))
+    assert read_answers_file(at_limit, checklist)[0] == "Acme renewal"
+
+    over = _answers_file(tmp_path, _padded(MAX_FILE_BYTES + 1))
+    with pytest.raises(AnswersFileError, match="larger than 1 MB"):
+        read_answers_file(over, checklist)
+
+
+def _nested(levels: int) -> str:
+    """A valid answers file whose JSON goes `levels` deep (the answers themselves are two)."""
+    return '{"answers": {}, "extra": ' + "[" * (levels - 1) + "]" * (levels - 1) + "}"
+
+
+def test_the_nesting_limit_counts_arrays_and_objects_but_not_brackets_in_strings(
+    tmp_path: Path,
+) -> None:
+    checklist = load_checklist()
+    # 20 levels pass the depth check and reach validation (which refuses the extra field).
+    with pytest.raises(AnswersFileError, match="extra: Extra inputs are not permitted"):
+        read_answers_file(_answers_file(tmp_path, _nested(MAX_NESTING)), checklist)
+    with pytest.raises(AnswersFileError, match="nested deeper than 20 levels"):
+        read_answers_file(_answers_file(tmp_path, _nested(MAX_NESTING + 1)), checklist)
+
+    bracketed = {**WALK, "deal": 'Acme "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" {{{{{{{{{{{{{{{{{{{{{{{{'}
+    deal, _ = read_answers_file(_answers_file(tmp_path, bracketed), checklist)
+    assert deal == bracketed["deal"]

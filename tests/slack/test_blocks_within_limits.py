@@ -10,12 +10,23 @@ from datetime import date
 
 import pytest
 
-from bot.domain.checklist import load_checklist
+from bot.domain.checklist import (
+    MAX_CHOICES,
+    MAX_ID,
+    MAX_VALUE,
+    Choice,
+    Question,
+    QuestionKind,
+    load_checklist,
+)
 from bot.domain.model import Caution, Condition, Outcome, Reason, Verdict
 from bot.qualification import command_blocks
 from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification import question_blocks as convo_blocks
+from bot.qualification.payloads import AnswerRef
+from bot.qualification.question_blocks import MAX_CHOICE_BUTTONS
 from bot.slack import card
+from bot.slack.ids import Action
 from bot.slack.text import ELLIPSIS
 from tests.slack.limits import assert_message_within_limits
 
@@ -71,3 +82,49 @@ def test_every_question_message_fits() -> None:
 def test_help_never_shows_a_bare_angle_bracket() -> None:
     _, blocks = command_blocks.help_message()
     assert "<" not in str([b.to_dict() for b in blocks])
+
+
+def _at_every_limit(choices: int) -> Question:
+    """A question as big as a team checklist may make one, its values as long as JSON gets."""
+    return Question(
+        id=("team." + "long_question_id_" * 10)[:MAX_ID],
+        kind=QuestionKind.CHOICE,
+        text=NASTY[:1000],
+        help=NASTY[:500],
+        choices=tuple(
+            # Quotes and control characters: each costs the most once escaped into JSON.
+            Choice(value=f"{n:03d}" + '"\\\x01' * ((MAX_VALUE - 3) // 3), label=NASTY[:75])
+            for n in range(choices)
+        ),
+    )
+
+
+@pytest.mark.parametrize("choices", [MAX_CHOICE_BUTTONS, MAX_CHOICES])
+def test_a_question_at_every_checklist_limit_fits_and_each_answer_reads_back(
+    choices: int,
+) -> None:
+    """The checklist's limits (bot/domain/checklist.py) are the ones Slack's payloads allow.
+
+    With the largest session number, every button and menu option fits whole, and each gives
+    back exactly its own value: a value cut to fit would be no answer.
+    """
+    question = _at_every_limit(choices)
+    assert len(question.choices[0].value) <= MAX_VALUE
+
+    text, blocks = convo_blocks.question_message(
+        question, session_id=2**63 - 1, step=2, total=99, deal_name=NASTY
+    )
+
+    assert_message_within_limits(blocks, text)
+    actions = next(b.to_dict() for b in blocks if b.type == "actions")
+    assert actions["block_id"].startswith(question.id + "|")
+    controls = [
+        element
+        for element in actions["elements"]
+        if element["action_id"].startswith((Action.ANSWER_CHOICE, Action.ANSWER_SELECT))
+    ]
+    raws = [o["value"] for e in controls for o in e.get("options", [])] or [
+        e["value"] for e in controls
+    ]
+    answers = [AnswerRef.load(raw) for raw in raws]
+    assert [ref.answer_to(question) for ref in answers] == list(question.values)

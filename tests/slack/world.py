@@ -35,13 +35,14 @@ TEAM = "T1"
 REP = "U0REP"
 
 
-def settings_for(fake: FakeSlack, database_url: str) -> Settings:
+def settings_for(fake: FakeSlack, database_url: str, *, checklist: Path | None = None) -> Settings:
+    """The settings a deployment would have; `checklist` is its WALKAWAY_CHECKLIST, if any."""
     return Settings(
         database_url=database_url,
         slack_bot_token=SecretStr(TOKEN),
         slack_signing_secret=SecretStr(SECRET),
         slack_api_url=fake.base_url,
-        walkaway_checklist=None,
+        walkaway_checklist=checklist,
         walkaway_slack_timeout=SLACK_TIMEOUT,
     )
 
@@ -125,12 +126,21 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 @contextmanager
 def running_app(
-    fake: FakeSlack, database_url: str, *, executor: TrackingExecutor | None = None
+    fake: FakeSlack,
+    database_url: str,
+    *,
+    executor: TrackingExecutor | None = None,
+    checklist: Path | None = None,
 ) -> Iterator[SlackClient]:
     """One app process: its own Store and Bolt app on the shared database."""
-    settings = settings_for(fake, database_url)
+    settings = settings_for(fake, database_url, checklist=checklist)
     store = Store.open(database_url)
-    wired = wire(settings, store=store, checklist=load_checklist(), listener_executor=executor)
+    wired = wire(
+        settings,
+        store=store,
+        checklist=load_checklist(settings.walkaway_checklist),
+        listener_executor=executor,
+    )
     clock = executor.clock if executor is not None else utcnow
     worker = wired.start_worker(threads=WORKER_THREADS, clock=clock)
     if executor is not None:
@@ -196,14 +206,23 @@ class World:
     team: str = TEAM
     replies: list[Response] = field(default_factory=list)
     executor: TrackingExecutor | None = None
+    checklist: Path | None = None
+    """The team checklist file the app runs with (WALKAWAY_CHECKLIST); None: the shipped one."""
     _process: ExitStack | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
 
     @classmethod
     @contextmanager
-    def serving(cls, fake: FakeSlack, database_url: str) -> Iterator[World]:
+    def serving(
+        cls, fake: FakeSlack, database_url: str, *, checklist: Path | None = None
+    ) -> Iterator[World]:
         """A world whose app process can be stopped and started again on the same database."""
-        world = cls(fake=fake, slack=None, database_url=database_url)  # type: ignore[arg-type]
+        world = cls(
+            fake=fake,
+            slack=None,  # type: ignore[arg-type]
+            database_url=database_url,
+            checklist=checklist,
+        )
         world.start_process()
         try:
             yield world
@@ -216,7 +235,9 @@ class World:
         self.executor = TrackingExecutor()
         self._process = ExitStack()
         self.slack = self._process.enter_context(
-            running_app(self.fake, self.database_url, executor=self.executor)
+            running_app(
+                self.fake, self.database_url, executor=self.executor, checklist=self.checklist
+            )
         )
 
     def stop_process(self) -> None:
@@ -345,6 +366,41 @@ class World:
         reply = self.click(message, value=value)
         assert reply.status == 200, reply
         self.fake.wait_for("chat.postMessage", count=posted + 1)
+
+    def choose(self, question_id: str, label: str) -> Response:
+        """Pick `label` in the current question's answer menu (a question with many values)."""
+        message = self.current_question(question_id)
+        menu = next(e for e in actions_of(message) if e.get("type") == "static_select")
+        option = next(o for o in menu["options"] if o["text"]["text"] == label)
+        return self.pick(message, menu, option)
+
+    def pick(
+        self, message: dict[str, Any], menu: dict[str, Any], option: dict[str, Any]
+    ) -> Response:
+        """Choose `option` in the select `menu` of `message`, as Slack sends it."""
+        block_id = next(
+            b["block_id"]
+            for b in message["blocks"]
+            if b.get("type") == "actions" and menu in b["elements"]
+        )
+        payload = button_click(
+            self.user,
+            self.team,
+            self.dm,
+            message["ts"],
+            menu["action_id"],
+            "",
+            block_id,
+            response_url=self.slack.response_url(self.team),
+        )
+        clicked = payload["actions"][0]
+        del clicked["value"], clicked["text"]
+        clicked.update(
+            type="static_select",
+            selected_option=option,
+            placeholder=menu.get("placeholder"),
+        )
+        return self.slack.block_action(payload)
 
     def answer_in_modal(
         self, question_id: str, value: str, *, note: str | None = None, select: bool = False

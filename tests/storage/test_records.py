@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -186,3 +188,48 @@ def test_every_timestamp_comes_back_as_aware_utc(
     for stamp in stamps:
         assert stamp is not None and stamp.utcoffset() == timedelta(0)
         assert started - timedelta(seconds=1) <= stamp <= datetime.now(UTC)
+
+
+def test_marking_as_sent_is_won_once_and_a_repeat_changes_nothing(store: Store, team: Team) -> None:
+    _, record_id = _finish(store, team)
+
+    assert store.mark_sent(record_id=record_id, text="first", by_user_id=team.rep_id) is True
+    first = store.get_record(record_id=record_id)
+    assert store.mark_sent(record_id=record_id, text="second", by_user_id=team.rep_id) is False
+
+    again = store.get_record(record_id=record_id)
+    assert first is not None and again is not None
+    assert (again.sent_text, again.sent_at, again.updated_at) == (
+        "first",
+        first.sent_at,
+        first.updated_at,
+    )
+    with pytest.raises(NotFoundError):
+        store.mark_sent(record_id=record_id + 10_000, text="x", by_user_id=team.rep_id)
+
+
+def _race_to_mark(racers: list[Store], record_id: int, by_user_id: int) -> list[bool]:
+    """Every racer calls mark_sent at the same moment, each with its own text."""
+    start = threading.Barrier(len(racers))
+
+    def mark(n: int) -> bool:
+        start.wait()
+        return racers[n].mark_sent(record_id=record_id, text=f"from {n}", by_user_id=by_user_id)
+
+    with ThreadPoolExecutor(max_workers=len(racers)) as pool:
+        return list(pool.map(mark, range(len(racers))))
+
+
+def test_two_racing_marks_as_sent_have_exactly_one_winner(
+    open_store: Callable[[], Store], team: Team
+) -> None:
+    """Two processes (a double click, a retry) marking together: one marks, one is told no."""
+    records = [_finish(open_store(), team, deal=f"Race {n}")[1] for n in range(10)]
+    racers = [open_store(), open_store()]
+    for record_id in records:
+        won = _race_to_mark(racers, record_id, team.rep_id)
+
+        assert sorted(won) == [False, True], won
+        record = racers[0].get_record(record_id=record_id)
+        assert record is not None
+        assert record.sent_text == f"from {won.index(True)}"

@@ -8,6 +8,10 @@ import pytest
 
 from bot.domain.checklist import (
     CONTRACT,
+    MAX_CHOICES,
+    MAX_ID,
+    MAX_VALUE,
+    Checklist,
     ChecklistError,
     QuestionKind,
     load_checklist,
@@ -131,3 +135,57 @@ def test_team_checklist_file_is_loaded_from_its_path(tmp_path: Path) -> None:
     own = tmp_path / "ours.yml"
     own.write_text(_broken("Where is this deal right now?", "Deal stage?"), "utf-8")
     assert load_checklist(own).question("deal.stage").text == "Deal stage?"
+
+
+def _with_question(qid: str, values: list[str]) -> str:
+    """The shipped checklist with one more choice question, first."""
+    choices = "".join(f"      - {{value: {v}, label: Option {n}}}\n" for n, v in enumerate(values))
+    question = f"  - id: {qid}\n    kind: choice\n    text: Which one?\n    choices:\n{choices}\n"
+    return _shipped_text().replace("questions:\n", "questions:\n" + question, 1)
+
+
+def test_a_question_at_the_slack_limits_loads() -> None:
+    qid = ("team." + "x" * MAX_ID)[:MAX_ID]
+    values = [f"{n:03d}" + "v" * (MAX_VALUE - 3) for n in range(MAX_CHOICES)]
+    question = parse_checklist(_with_question(qid, values)).question(qid)
+    assert question.values == tuple(values)
+
+
+def test_a_question_id_too_long_for_slack_is_refused_naming_question_and_field() -> None:
+    qid = ("team." + "x" * MAX_ID)[: MAX_ID + 1]
+    with pytest.raises(ChecklistError) as caught:
+        parse_checklist(_with_question(qid, ["a", "b"]))
+    message = str(caught.value)
+    assert f"question '{qid}', field 'id'" in message
+    assert f"{MAX_ID + 1} characters; at most {MAX_ID}" in message
+    assert "line 16" in message
+
+
+def test_more_values_than_a_slack_menu_holds_are_refused_naming_question_and_field() -> None:
+    values = [f"v{n}" for n in range(MAX_CHOICES + 1)]
+    with pytest.raises(ChecklistError) as caught:
+        parse_checklist(_with_question("team.region", values))
+    message = str(caught.value)
+    assert "question 'team.region', field 'choices'" in message
+    assert f"has {MAX_CHOICES + 1} values; a Slack menu holds at most {MAX_CHOICES}" in message
+    assert " line " in message
+
+
+def test_a_value_too_long_to_carry_is_refused_naming_question_and_field() -> None:
+    with pytest.raises(ChecklistError) as caught:
+        parse_checklist(_with_question("team.region", ["a", "v" * (MAX_VALUE + 1)]))
+    assert "question 'team.region', field 'choices.1.value'" in str(caught.value)
+
+
+def test_a_stored_session_checklist_over_the_menu_limit_still_reads() -> None:
+    """Sessions keep the checklist they were answered against; the menu limit is new."""
+    snapshot = load_checklist().snapshot()
+    big = {
+        "id": "team.region",
+        "kind": "choice",
+        "text": "Which one?",
+        "choices": [{"value": f"v{n}", "label": f"V{n}"} for n in range(MAX_CHOICES + 1)],
+    }
+    snapshot["questions"] = [big, *snapshot["questions"]]
+    stored = Checklist.model_validate({k: v for k, v in snapshot.items() if k != "hash"})
+    assert len(stored.question("team.region").choices) == MAX_CHOICES + 1
