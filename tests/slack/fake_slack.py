@@ -77,7 +77,6 @@ _CHAOS_EXEMPT = frozenset({"auth.test"})
 the test's set-up, not the app. Name it in ``methods`` to fail it anyway."""
 
 _JSON_STRING_ARGS = frozenset({"blocks", "attachments", "view", "metadata"})
-_BASE_TS = 1_700_000_000
 _HISTORY_LIMIT = (100, 999)
 """conversations.history's default and largest page, as Slack documents them."""
 _REPLIES_LIMIT = (1000, 1000)
@@ -188,13 +187,14 @@ class FakeSlack:
         self._lock = threading.Condition()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._holds: dict[str, deque[threading.Event]] = defaultdict(deque)
         self._chaos: _Chaos | None = None
         self._faults: list[Fault] = []
         self._stopping = threading.Event()
         self._users: dict[str, _User] = {}
         self._members: dict[str, list[str]] = {}
         self._channels: dict[str, dict[str, dict[str, Any]]] = {}
-        self._ts = itertools.count(1)
+        self._last_tick = 0
         self._view_ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -418,11 +418,28 @@ class FakeSlack:
             return kind
 
     def _next_ts(self) -> str:
+        """The posting time, as Slack's ts is (an app may look for its posts "since" a moment),
+        made strictly increasing so every message has its own."""
         with self._lock:
-            tick = next(self._ts) * 100
-        return f"{_BASE_TS + tick // 1_000_000}.{tick % 1_000_000:06d}"
+            self._last_tick = max(int(time.time() * 1_000_000), self._last_tick + 100)
+            tick = self._last_tick
+        return f"{tick // 1_000_000}.{tick % 1_000_000:06d}"
+
+    def hold_next(self, method: str) -> threading.Event:
+        """Make the next call of ``method`` wait, before it is carried out, until the returned
+        event is set (or 30 s pass): the caller is then stuck mid-call, as when Slack is slow,
+        which is the moment a test kills it."""
+        release = threading.Event()
+        with self._lock:
+            self._holds[method].append(release)
+        return release
 
     def _handle(self, method: str, args: dict[str, Any], token: str | None) -> _Answer:
+        with self._lock:
+            holds = self._holds.get(method)
+            hold = holds.popleft() if holds else None
+        if hold is not None:
+            hold.wait(30)
         failure = self._take_failure(method)
         if failure is not None:
             self._record(Call(method, args, token, error=failure.error))
