@@ -63,6 +63,8 @@ class QueuedJob:
     key: str
     """Stable across re-runs: what this job's claims and posts are recorded under."""
     last_error: str | None = None
+    failures: int = 0
+    """Earlier attempts that failed and were put back (what the next delay grows with)."""
 
 
 class JobQueue:
@@ -135,6 +137,7 @@ class JobQueue:
                     enqueued_at=job.enqueued_at,
                     key=job.key or f"job{job.id}",
                     last_error=job.last_error,
+                    failures=job.failures,
                 )
                 for job in jobs
             ]
@@ -153,7 +156,13 @@ class JobQueue:
             s.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.claimed_by == worker[:128])
-                .values(claimed_at=None, claimed_by=None, run_after=at, last_error=error[:200])
+                .values(
+                    claimed_at=None,
+                    claimed_by=None,
+                    run_after=at,
+                    last_error=error[:200],
+                    failures=Job.failures + 1,
+                )
             )
 
     def heartbeat(self, *, worker: str, job_ids: Sequence[int], now: datetime | None = None) -> int:
@@ -269,7 +278,9 @@ class _GroupCommit:
     def _store(self, batch: list[_Waiting]) -> None:
         try:
             with self._writes.begin() as s:
-                s.execute(insert(Job), [{**entry.row, "attempts": 0} for entry in batch])
+                s.execute(
+                    insert(Job), [{**entry.row, "attempts": 0, "failures": 0} for entry in batch]
+                )
         except Exception as error:  # every listener in the batch raises it: none acks
             log.exception("could not store %d job(s)", len(batch))
             for entry in batch:

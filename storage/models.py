@@ -385,4 +385,6 @@ class Job(Base):
     the owner its claims and posts are recorded under."""
     run_after: Mapped[datetime | None] = mapped_column()
     """Not before: set when a failed attempt was put back with a delay."""
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Attempts that failed and were put back (a worker dying mid-job is not one)."""
     last_error: Mapped[str | None] = mapped_column(String(200))

@@ -24,6 +24,8 @@ JUSTIFIED_BOT_SCOPES = {
     "im:write": "open a DM with a rep or manager (conversations.open)",
     "mpim:write": "open the group DM of rep and manager when the manager chooses Discuss",
     "im:history": "receive message.im: answers typed in the bot's DM",
+    "mpim:history": "look in the rep and manager's group DM for a post whose outcome was lost",
+    "channels:history": "look in the deal-desk channel for a ping whose outcome was lost",
     "users:read": "users.info: admin checks and display names",
     "channels:read": "conversations.members: only deal-desk channel members may answer its pings",
 }

@@ -31,9 +31,9 @@ from bot.approvals.rules import (
 from bot.slack.admins import is_admin
 from bot.slack.deps import Deps, Subcommand, actor_from
 from bot.slack.effects import post_for_job
-from bot.slack.errors import after_ack, tell
+from bot.slack.errors import tell
 from bot.slack.ids import Action, Block, Field, View
-from bot.slack.jobs import deferred, queue_after_ack
+from bot.slack.jobs import deferred
 from bot.slack.payloads import BadPayload
 from storage.approval_info import Decision
 
@@ -86,12 +86,12 @@ def register(app: App, deps: Deps) -> None:
         answer = _ANSWERS[Action(action["action_id"])]
         answer(client, deps, actor=actor_from(body), record_id=ref.record)
 
-    @app.action(Action.APPROVAL_AGREE)
-    @app.action(Action.APPROVAL_DISCUSS)
+    @app.action(Action.APPROVAL_AGREE, middleware=[decision.first])
+    @app.action(Action.APPROVAL_DISCUSS, middleware=[decision.first])
     def decision_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        queue_after_ack(ack, decision, body, client, respond)
+        ack()
 
     @app.action(Action.APPROVAL_OVERRIDE)
     def override_clicked(
@@ -123,9 +123,9 @@ def register(app: App, deps: Deps) -> None:
         )
         respond(text=said, response_type="ephemeral", replace_original=False)
 
-    @app.action(Action.PICK_MANAGER)
+    @app.action(Action.PICK_MANAGER, middleware=[pick_manager.first])
     def manager_picked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        queue_after_ack(ack, pick_manager, body, client, respond)
+        ack()
 
     @app.view(View.OVERRIDE)
     def override_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -157,9 +157,8 @@ def register(app: App, deps: Deps) -> None:
         except ApprovalRefusal as problem:
             ack(response_action="errors", errors={Block.OVERRIDE_REASON: problem.plain})
             return
+        deps.jobs.later(ANNOUNCE, {"record": approval.record_id, "user_id": actor.user_id})
         ack()
-        with after_ack(body, client, None):
-            deps.jobs.later(ANNOUNCE, {"record": approval.record_id, "user_id": actor.user_id})
 
     @app.view(View.APPROVAL_SETTINGS)
     def settings_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -182,9 +181,8 @@ def register(app: App, deps: Deps) -> None:
             return
         workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
         deps.store.approvals.save_settings(workspace_id=workspace_id, settings=chosen)
+        deps.jobs.later(SETTINGS_SAVED, {"user_id": actor.user_id, "team_id": actor.team_id})
         ack()
-        with after_ack(body, client, None):
-            deps.jobs.later(SETTINGS_SAVED, {"user_id": actor.user_id, "team_id": actor.team_id})
 
 
 def manager_command(

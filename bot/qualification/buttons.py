@@ -34,7 +34,7 @@ from bot.slack.deps import Deps, actor_from
 from bot.slack.effects import owner
 from bot.slack.errors import Duplicate, Refusal, tell
 from bot.slack.ids import Action
-from bot.slack.jobs import deferred, queue_after_ack
+from bot.slack.jobs import deferred
 from bot.slack.payloads import BadPayload
 from bot.slack.text import escape
 
@@ -61,9 +61,12 @@ def register(app: App, deps: Deps) -> None:
             ts=ts,
         )
 
-    @app.action(re.compile(f"^({Action.ANSWER_CHOICE}:\\d+|{Action.ANSWER_SELECT})$"))
+    @app.action(
+        re.compile(f"^({Action.ANSWER_CHOICE}:\\d+|{Action.ANSWER_SELECT})$"),
+        middleware=[answer.first],
+    )
     def answer_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        queue_after_ack(ack, answer, body, client, respond)
+        ack()
 
     @app.action(Action.ANSWER_MODAL)
     def answer_modal_opened(
@@ -106,10 +109,10 @@ def register(app: App, deps: Deps) -> None:
             restart=action.get("action_id") == Action.START_OVER,
         )
 
-    @app.action(Action.BACK)
-    @app.action(Action.START_OVER)
+    @app.action(Action.BACK, middleware=[back.first])
+    @app.action(Action.START_OVER, middleware=[back.first])
     def back_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        queue_after_ack(ack, back, body, client, respond)
+        ack()
 
     @deferred(deps, "actions.resume")
     def resume(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -124,9 +127,9 @@ def register(app: App, deps: Deps) -> None:
                 replace_original=True,
             )
 
-    @app.action(Action.RESUME)
+    @app.action(Action.RESUME, middleware=[resume.first])
     def resume_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        queue_after_ack(ack, resume, body, client, respond)
+        ack()
 
     @deferred(deps, "actions.start_new")
     def start_new(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -141,11 +144,11 @@ def register(app: App, deps: Deps) -> None:
                 replace_original=True,
             )
 
-    @app.action(Action.START_NEW)
+    @app.action(Action.START_NEW, middleware=[start_new.first])
     def start_new_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        queue_after_ack(ack, start_new, body, client, respond)
+        ack()
 
     @app.action(Action.EDIT_DRAFT)
     def edit_draft_clicked(
@@ -191,11 +194,11 @@ def register(app: App, deps: Deps) -> None:
         )
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
-    @app.action(Action.MARK_SENT)
+    @app.action(Action.MARK_SENT, middleware=[mark.first])
     def mark_sent_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        queue_after_ack(ack, mark, body, client, respond)
+        ack()
 
     @deferred(deps, "actions.copy_text")
     def copy(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -204,11 +207,11 @@ def register(app: App, deps: Deps) -> None:
         text, blocks = verdict_blocks.copy_text_message(record.sent_text or record.draft_text or "")
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-    @app.action(Action.COPY_TEXT)
+    @app.action(Action.COPY_TEXT, middleware=[copy.first])
     def copy_text_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        queue_after_ack(ack, copy, body, client, respond)
+        ack()
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from bot.qualification.followups import CARRY_ON, DRAFT_SAVED, queue_repair
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
 from bot.qualification.steps import record_for, take_answer
 from bot.slack.deps import Deps, actor_from
-from bot.slack.errors import Duplicate, Refusal, after_ack, report
+from bot.slack.errors import Duplicate, Refusal, report
 from bot.slack.ids import Block, Field, View
 from bot.slack.payloads import BadPayload
 
@@ -34,10 +34,8 @@ def register(app: App, deps: Deps) -> None:
         acked = False
         actor = actor_from(body)
 
-        def close_modal() -> None:  # once the answer is stored; the rest is a job
+        def close_modal() -> None:  # the answer is stored: queue the rest, then close
             nonlocal acked
-            ack()
-            acked = True
             deps.jobs.later(
                 CARRY_ON,
                 {
@@ -50,6 +48,8 @@ def register(app: App, deps: Deps) -> None:
                     "team_id": actor.team_id,
                 },
             )
+            ack()
+            acked = True
 
         try:
             take_answer(
@@ -115,10 +115,10 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors=modals.tone_errors(faults))
             return
         deps.store.update_draft(record_id=meta.record, text=text)
+        deps.jobs.later(
+            DRAFT_SAVED, {"record": meta.record, "channel": meta.channel, "ts": meta.ts}
+        )
         ack()
-        with after_ack(body, client, None):
-            payload = {"record": meta.record, "channel": meta.channel, "ts": meta.ts}
-            deps.jobs.later(DRAFT_SAVED, payload)
 
 
 STALE_MODAL = (

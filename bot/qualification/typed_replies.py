@@ -9,6 +9,7 @@ types in that DM, so such an event is not a person to answer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, Respond
@@ -18,7 +19,7 @@ from bot.domain.conversation import InvalidAnswer
 from bot.domain.model import Actor
 from bot.qualification.console import NOTE_MARK
 from bot.qualification.steps import take_answer
-from bot.qualification.thread import service
+from bot.qualification.thread import question_key, service
 from bot.slack.deps import Deps
 from bot.slack.effects import owner, post_for_job
 from bot.slack.errors import Duplicate, Refusal
@@ -47,11 +48,14 @@ def register(app: App, deps: Deps) -> None:
             return
         progress = service(deps).progress(session.id)
         question = progress.next_question if progress else None
-        waiting = (
-            f"{question.id}|{session.prompt_ts}"
-            if question is not None and session.prompt_ts and session.status == "open"
-            else None
-        )
+        waiting = None
+        if question is not None and session.status == "open":
+            # The question on show is the one posted for this revision of the answers; its ts is
+            # recorded the moment it is posted, a step before the session's prompt_ts, which a
+            # fast reply (or a worker dying in between) can overtake.
+            posted = deps.store.post_info(key=question_key(session))
+            prompt = (posted.ts if posted is not None else None) or session.prompt_ts
+            waiting = f"{question.id}|{prompt}" if prompt else None
         # What the reply answers is decided once, with the claim on the event: a Slack retry
         # finds it taken, and this job's own re-run answers the same question it chose then.
         claim, target = deps.store.claim(
@@ -85,15 +89,29 @@ def register(app: App, deps: Deps) -> None:
         except Duplicate:  # a click on the question won the turn, or its message moved on
             _reply(client, deps, event, TURN_TAKEN)
 
-    @app.event("message")
-    def typed_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
-        """Queue replies in a thread of a DM with us; Bolt acks events on its own."""
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
-            return
+    def store_first(body: dict[str, Any], next: Callable[[], None]) -> None:
+        """Queue replies in a thread of a DM with us, before Bolt acks the event.
+
+        Bolt acknowledges an event on its own as its listener starts, so a job stored by the
+        listener could be lost to a crash after the ack, and Slack, having had its 200, would
+        never send the reply again. This runs on the request thread before that ack.
+        """
+        event = body.get("event") or {}
         thread_ts = event.get("thread_ts")
-        if not thread_ts or not event.get("user") or thread_ts == event.get("ts"):
-            return
-        take_typed_answer.later(body)
+        if (
+            event.get("channel_type") == "im"
+            and not event.get("bot_id")
+            and not event.get("subtype")
+            and thread_ts
+            and event.get("user")
+            and thread_ts != event.get("ts")
+        ):
+            take_typed_answer.later(body)
+        next()
+
+    @app.event("message", middleware=[store_first])
+    def typed_reply() -> None:
+        """Stored by store_first already; Bolt acks the event."""
 
 
 TURN_TAKEN = (

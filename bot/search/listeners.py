@@ -27,7 +27,7 @@ from bot.slack.effects import post_for_job
 from bot.slack.errors import Refusal, tell
 from bot.slack.ids import Action, Block, Field
 from bot.slack.ids import View as ViewId
-from bot.slack.jobs import deferred, queue_after_ack
+from bot.slack.jobs import deferred
 from bot.slack.payloads import BadPayload
 from bot.slack.text import escape
 from storage.search import SearchCriteria, SearchHit, SearchPage
@@ -54,9 +54,9 @@ def register(app: App, deps: Deps) -> None:
         )
         respond(text=text, blocks=blocks, replace_original=True)
 
-    @app.action(re.compile(f"^{Action.SEARCH_PAGE}:(prev|next)$"))
+    @app.action(re.compile(f"^{Action.SEARCH_PAGE}:(prev|next)$"), middleware=[turn_page.first])
     def page_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        queue_after_ack(ack, turn_page, body, client, respond)
+        ack()
 
     @deferred(deps, "search.share", stale=STALE)
     def share(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -72,9 +72,9 @@ def register(app: App, deps: Deps) -> None:
         )
         _post_in_channel(client, deps, respond, channel, text, blocks)
 
-    @app.action(Action.SEARCH_SHARE)
+    @app.action(Action.SEARCH_SHARE, middleware=[share.first])
     def share_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        queue_after_ack(ack, share, body, client, respond)
+        ack()
 
     @deferred(deps, "search.share_one", stale=STALE)
     def share_one(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -87,11 +87,11 @@ def register(app: App, deps: Deps) -> None:
         )
         _post_in_channel(client, deps, respond, channel, text, blocks)
 
-    @app.action(Action.SEARCH_SHARE_ONE)
+    @app.action(Action.SEARCH_SHARE_ONE, middleware=[share_one.first])
     def share_one_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        queue_after_ack(ack, share_one, body, client, respond)
+        ack()
 
     @app.action(Action.SEARCH_DETAILS)
     def details_clicked(

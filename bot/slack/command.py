@@ -1,6 +1,6 @@
 """`/walkaway …`: the one slash command, routed to the capability that owns what was typed.
 
-The command is acked and stored as a job; a worker runs the route. Only a sub-command that
+The command is stored as a job, then acked; a worker runs the route. Only a sub-command that
 answers with a modal runs inline (after the ack), for its trigger_id. Which words are
 sub-commands, and which handler takes a deal name, is the wiring's `Routes` (bot/app.py), so
 this edge knows no capability.
@@ -8,7 +8,7 @@ this edge knows no capability.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from bot.slack.deps import Deps, Subcommand
 from bot.slack.errors import after_ack
 from bot.slack.ids import COMMAND
-from bot.slack.jobs import deferred, queue_after_ack
+from bot.slack.jobs import deferred
 from bot.slack.text import unescape
 
 
@@ -35,17 +35,31 @@ def register(app: App, deps: Deps) -> None:
         else:
             routes.deal(text, body, client, respond, deps)
 
-    @app.command(COMMAND)
+    def opens_modal(body: dict[str, Any]) -> Subcommand | None:
+        sub, _ = route(command_text(body), routes.subcommands)
+        return sub if sub is not None and sub.opens_modal else None
+
+    def store_first(body: dict[str, Any], next: Callable[[], None]) -> None:
+        """Store the command as a job before its ack (see Deferred.first), unless it opens a
+        modal: a trigger_id lasts 3 s, so that one runs at once, inline."""
+        if opens_modal(body) is None:
+            run.later(body)
+        next()
+
+    @app.command(COMMAND, middleware=[store_first])
     def walkaway(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = command_text(body)
-        sub, rest = route(text, routes.subcommands)
-        if sub is not None and sub.opens_modal:  # a trigger_id lasts 3 s: no queue in between
+        sub = opens_modal(body)
+        if sub is not None:
             ack()
             with after_ack(body, client, respond):
-                sub.run(rest.strip(), body, client, respond, deps)
+                sub.run(route(text, routes.subcommands)[1].strip(), body, client, respond, deps)
             return
-        opening = routes.opening(text) if text and sub is None else None
-        queue_after_ack(ack, run, body, client, respond, text=opening)
+        deal = text and route(text, routes.subcommands)[0] is None
+        if deal:
+            ack(text=routes.opening(text))
+        else:
+            ack()
 
 
 def route(text: str, subcommands: Mapping[str, Subcommand]) -> tuple[Subcommand | None, str]:

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.slack.effects import DurableRespond, running_job
-from bot.slack.errors import STALE_BUTTON, after_ack, report, tell
+from bot.slack.errors import STALE_BUTTON, report, tell
 from storage.jobs import JobQueue, QueuedJob
 from storage.posts import Posts
 
@@ -42,6 +42,17 @@ class Deferred:
 
     def later(self, body: dict[str, Any]) -> None:
         self.jobs.later(self.kind, body)
+
+    def first(self, body: dict[str, Any], next: Callable[[], None]) -> None:
+        """Listener middleware: store the job, then let the listener ack.
+
+        Bolt runs a listener's middleware on the request thread before the listener itself, so
+        with `@app.action(..., middleware=[job.first])` the job is in the database before the
+        ack leaves: a process killed right after acking loses nothing. A job that cannot be
+        stored raises here, the request is not acknowledged, and the person is told (app.error).
+        """
+        self.later(body)
+        next()
 
 
 class Jobs:
@@ -137,29 +148,3 @@ def deferred(deps: HasJobs, kind: str, *, stale: str = STALE_BUTTON) -> Callable
         return deps.jobs.define(kind, work)
 
     return define
-
-
-def queue_after_ack(
-    ack: Ack,
-    job: Deferred,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    *,
-    text: str | None = None,
-) -> None:
-    """Ack at once, then store the job (durable from then on).
-
-    Acking first keeps the ack off the queue's write: measured, storing first made Bolt's
-    request thread wait for the insert on every request, and the app lost 20-30% of its
-    throughput (tests/bench/ack_latency.py, README). What that gives up is a few milliseconds
-    after the ack in which a crashed process would lose the request (Slack retries no command or
-    click); a failure to store, say the database being away, is reported like any other error
-    after the ack, so the person hears of it.
-    """
-    if text is None:
-        ack()
-    else:
-        ack(text=text)
-    with after_ack(body, client, respond):
-        job.later(body)

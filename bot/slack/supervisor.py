@@ -3,8 +3,9 @@
 Acks are answered by `serve`; the work behind them is done by its worker processes. A worker
 that dies (killed for memory, a segfault in a C library, `kill -9`) used to leave `serve`
 acking every click with nothing ever done. The supervisor notices within a second, logs it, and
-starts a replacement, waiting longer after each death in a row (1 s, 2 s, 4 s … a minute) so a
-worker that cannot start does not spin; one that stayed up a minute starts the count again.
+starts a replacement, waiting longer after each quick death in a row (1 s, 2 s, 4 s … a minute)
+so a worker that cannot start does not spin; one that stayed up HEALTHY_AFTER starts the count
+again.
 Whatever the dead worker held is picked up by the others once its claim goes stale (its
 heartbeat stops: bot/slack/worker.py). Every minute it logs how the workers are doing.
 """
@@ -23,8 +24,9 @@ log = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
 FIRST_BACKOFF = 1.0
 LONGEST_BACKOFF = 60.0
-HEALTHY_AFTER = 60.0
-"""A worker up this long counts as healthy: its next death starts the backoff from the start."""
+HEALTHY_AFTER = 10.0
+"""A worker up this long was working, not failing to start: its next death is restarted after
+FIRST_BACKOFF again. Only deaths in quick succession (a crash loop) make the wait grow."""
 REPORT_SECONDS = 60.0
 
 

@@ -11,8 +11,8 @@ Idle workers look at the queue every `poll_seconds` with a plain read; in the pr
 queued a job they are woken at once instead. While jobs run, the worker refreshes its claims
 every HEARTBEAT, so a worker that dies leaves claims that go stale within STALE_AFTER and are
 taken over. A job whose attempt failed for a passing reason (RetryLater) is put back with a
-delay that grows from seconds to an hour (`retry_delay`); after MAX_ATTEMPTS it is given up on,
-and the person who acted is told.
+delay that grows from a second to an hour (`retry_delay`); after MAX_ATTEMPTS it is given up
+on, and the person who acted is told.
 """
 
 from __future__ import annotations
@@ -41,16 +41,18 @@ HEARTBEAT = timedelta(seconds=5)
 STALE_AFTER = timedelta(seconds=15)
 """A claim not refreshed for this long belongs to a worker that died: the job is run again.
 Three missed heartbeats, so a busy database or a paused process is not taken for dead."""
-MAX_ATTEMPTS = 20
-"""With retry_delay's growth, about half a day of trying before a job is given up on."""
-FIRST_DELAY = 2.0
+MAX_ATTEMPTS = 25
+"""Claims of one job (failures and crashed runs alike) before it is given up on: with
+retry_delay's growth, about a day of trying."""
+FIRST_DELAY = 1.0
 LONGEST_DELAY = 3600.0
 
 
-def retry_delay(attempt: int, *, jitter: float = 0.2) -> timedelta:
-    """2 s, 6 s, 18 s, 54 s, about 3 min, 8 min, 24 min, then hourly; give or take a fifth,
-    so jobs failed together by one outage do not all come back in the same second."""
-    base = min(LONGEST_DELAY, FIRST_DELAY * 3 ** max(0, attempt - 1))
+def retry_delay(failures: int, *, jitter: float = 0.2) -> timedelta:
+    """After the nth failure: 1 s, 2 s, 4 s … about a minute after the 7th, an hour from the
+    13th on; give or take a fifth, so jobs failed together by one outage do not all come back in
+    the same second. A worker dying mid-job is not a failure of the job: it does not count."""
+    base = min(LONGEST_DELAY, FIRST_DELAY * 2 ** max(0, failures - 1))
     return timedelta(seconds=base * (1 + random.uniform(-jitter, jitter)))
 
 
@@ -233,7 +235,7 @@ class Worker:
             else:
                 self._jobs.run(job, self._client)
         except RetryLater as failure:
-            delay = retry_delay(job.attempts)
+            delay = retry_delay(job.failures + 1)
             log.warning(
                 "job %s (%s) attempt %s failed (%s); trying again in %.0f s",
                 job.id,

@@ -16,7 +16,7 @@ What one run does
    ``serve`` does (to a file in the run's temp dir):
 
    * **app** -- ``bot.app.wire`` as ``serve`` calls it (listener pool from
-     ``bot.cli.listener_pool``, worker processes from ``bot.worker.spawn_workers``), on a fresh
+     ``bot.cli.listener_pool``, worker processes from ``bot.app.spawn_workers``), on a fresh
      SQLite file (the default backend, its job queue in the sibling file) in a temp dir,
      ``Settings`` pointed at the fake through ``slack_api_url``. ``serve``'s reminder thread,
      which looks at the database every few minutes, is left out: it handles no request;
@@ -211,9 +211,8 @@ def _server_main(
     store = None
     worker_processes: list[Any] = []
     if kind == "app":
-        from bot.app import wire
+        from bot.app import spawn_workers, wire
         from bot.domain.checklist import load_checklist
-        from bot.slack.worker import spawn_workers
         from storage.repository import Store
 
         store = Store.open(settings.database_url)

@@ -149,7 +149,7 @@ def test_a_spawned_worker_process_does_the_work_and_stops_on_sigterm(
         assert store.jobs.waiting() == 0
 
 
-def test_a_job_that_cannot_be_stored_after_the_ack_is_reported_to_the_rep(
+def test_a_job_that_cannot_be_stored_is_not_acknowledged_and_the_rep_is_told(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
     url = sqlite_url(tmp_path)
@@ -165,6 +165,6 @@ def test_a_job_that_cannot_be_stored_after_the_ack_is_reported_to_the_rep(
 
             apology = fake.wait_for(RESPONSE_URL_METHOD)[-1]
 
-    assert status == 200 and "Opening the walk-away check" in body, "the ack was kept"
+    assert status == 500 and "Opening" not in body, "not acknowledged: nothing was taken on"
     assert "Sorry, something went wrong" in str(apology.args.get("text"))
     assert apology.args.get("response_type") == "ephemeral"

@@ -1,7 +1,7 @@
 """Durable Slack effects: jobs that wait and retry, claims with owners, posts made once.
 
 - jobs.key (a job's stable identity across re-runs), run_after (a failed attempt put back with
-  a delay) and last_error; claimed_at becomes a heartbeat (storage/jobs.py).
+  a delay), failures and last_error; claimed_at becomes a heartbeat (storage/jobs.py).
 - idempotency_keys.owner and note: the job that took a claim and what it decided then, so its
   own re-run carries on with the same decision.
 - slack_posts: each message the app posts once, its intent and then its ts.
@@ -30,6 +30,9 @@ def upgrade() -> None:
     op.add_column("jobs", sa.Column("key", sa.String(length=32), nullable=True))
     op.add_column("jobs", sa.Column("run_after", moment, nullable=True))
     op.add_column("jobs", sa.Column("last_error", sa.String(length=200), nullable=True))
+    op.add_column(
+        "jobs", sa.Column("failures", sa.Integer(), nullable=False, server_default="0")
+    )
     op.add_column("idempotency_keys", sa.Column("owner", sa.String(length=64), nullable=True))
     op.add_column("idempotency_keys", sa.Column("note", sa.String(length=255), nullable=True))
     op.add_column(
@@ -55,6 +58,7 @@ def downgrade() -> None:
         ("qualification_sessions", "revision"),
         ("idempotency_keys", "note"),
         ("idempotency_keys", "owner"),
+        ("jobs", "failures"),
         ("jobs", "last_error"),
         ("jobs", "run_after"),
         ("jobs", "key"),
