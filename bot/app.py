@@ -161,6 +161,7 @@ def wire(
         raise_error_for_unhandled_request=False,
         listener_executor=listener_executor,
     )
+    store.jobs.recover_orphans()  # jobs a process that died had acked and not yet queued
     deps = deps_for(settings, store=store, checklist=checklist)
     for surface in SURFACES:
         surface.register(app, deps)

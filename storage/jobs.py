@@ -5,7 +5,9 @@ can take longer under load. A listener therefore only stores a job and acks; wor
 process or others, take jobs from here. Because the queue is a table, a job survives the process
 that accepted it, and any process sharing the database can run it.
 
-Two things keep storing a job cheap when many requests arrive at once:
+On a SQLite file, a process's acks write to its own intake first (storage/intake.py), from which
+the rows are moved here in batches: the ack then never waits for the shared file. Otherwise
+two things keep storing a job cheap when many requests arrive at once:
 
 * **Group commit.** Listener threads hand their rows to one writer thread, which inserts
   everything waiting in one transaction and then releases them all. Under load that is one lock
@@ -34,15 +36,18 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.columns import utcnow
+from storage.intake import Intake, recover_orphans
 from storage.models import Job
 
 log = logging.getLogger(__name__)
@@ -68,17 +73,57 @@ class QueuedJob:
 
 
 class JobQueue:
-    def __init__(self, *, reads: sessionmaker[Session], writes: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        *,
+        reads: sessionmaker[Session],
+        writes: sessionmaker[Session],
+        intake_dir: Path | None = None,
+    ) -> None:
         self._reads = reads
         self._writes = writes
         self._writer = _GroupCommit(writes)
+        self._stored: list[Callable[[], None]] = []
+        self._intake_dir = intake_dir
+        self._intake = (
+            Intake(intake_dir, self._store_moved, moved=self._notify)
+            if intake_dir is not None
+            else None
+        )
+        """On a SQLite file, acks write here first (storage/intake.py)."""
 
     def put(self, *, kind: str, payload: dict[str, Any]) -> None:
         """Store a job; once this returns, the work survives this process."""
         if not 0 < len(kind) <= MAX_KIND:
             raise ValueError(f"job kinds are 1-{MAX_KIND} characters")
         row = {"kind": kind, "payload": payload, "enqueued_at": utcnow(), "key": new_key()}
-        self._writer.insert(row)
+        if self._intake is not None:
+            self._intake.put(row)
+        else:
+            self._writer.insert(row)
+
+    def on_stored(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when jobs this process put reach the queue from its intake."""
+        self._stored.append(callback)
+
+    def recover_orphans(self) -> int:
+        """Move jobs left in the intakes of processes that died into the queue (at start-up)."""
+        if self._intake_dir is None:
+            return 0
+        moved = recover_orphans(self._intake_dir, self._store_moved)
+        if moved:
+            self._notify()
+        return moved
+
+    def _store_moved(self, rows: list[dict[str, Any]]) -> None:
+        """Rows from an intake, each once: a key the queue already has is a move repeated."""
+        statement = sqlite_insert(Job).on_conflict_do_nothing(index_elements=["key"])
+        with self._writes.begin() as s:
+            s.execute(statement, [{**row, "attempts": 0, "failures": 0} for row in rows])
+
+    def _notify(self) -> None:
+        for callback in list(self._stored):
+            callback()
 
     def take(
         self, *, worker: str, stale_before: datetime, now: datetime | None = None
@@ -102,6 +147,8 @@ class JobQueue:
         handful of jobs rather than twice per job: on SQLite that lock is also the one the acks'
         inserts wait for. A job put back with a delay is claimable from its `run_after` on.
         """
+        if self._intake is not None and limit > 0:
+            self._intake.flush()  # what this process acked is claimable at once
         now = now or utcnow()
         claimable = select(Job.id).where(_claimable(stale_before, now)).order_by(Job.id).limit(1)
         if not finished:
@@ -178,9 +225,10 @@ class JobQueue:
             return int(getattr(result, "rowcount", 0) or 0)
 
     def waiting(self) -> int:
-        """Jobs not yet done, running ones and ones waiting to be retried included."""
+        """Jobs not yet done: running, waiting to be retried, and still in this process's intake."""
         with self._reads() as s:
-            return int(s.scalar(select(func.count()).select_from(Job)) or 0)
+            queued = int(s.scalar(select(func.count()).select_from(Job)) or 0)
+        return queued + (self._intake.pending() if self._intake is not None else 0)
 
     def next_retry(self) -> datetime | None:
         """When the earliest job put back with a delay becomes claimable (None: none waits)."""
@@ -192,6 +240,8 @@ class JobQueue:
             )
 
     def close(self) -> None:
+        if self._intake is not None:
+            self._intake.close()
         self._writer.close()
 
 

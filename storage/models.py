@@ -369,7 +369,10 @@ class Job(Base):
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claimed_at", "claimed_at"),)
+    __table_args__ = (
+        Index("ix_jobs_claimed_at", "claimed_at"),
+        Index("uq_jobs_key", "key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))

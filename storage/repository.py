@@ -11,6 +11,8 @@ is in storage/base.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine
 
 from storage import db
@@ -36,7 +38,8 @@ class Store(People, Qualifications, Records, Posts):
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )
-        self.jobs = JobQueue(reads=job_reads, writes=job_writes)
+        intake_dir = _file_directory(jobs_engine) if jobs_engine is not None else None
+        self.jobs = JobQueue(reads=job_reads, writes=job_writes, intake_dir=intake_dir)
         """Work acknowledged to Slack and waiting for a worker (bot/slack/worker.py)."""
 
     @classmethod
@@ -82,3 +85,9 @@ def _jobs_engine(url: str, *, migrate: bool) -> Engine:
             f"its job queue file {db.normalize_url(url).database}: {problem}"
         ) from problem
     return engine
+
+
+def _file_directory(engine: Engine) -> Path | None:
+    """Where a SQLite file lives: its process intakes go beside it (storage/intake.py)."""
+    database = engine.url.database
+    return Path(database).resolve().parent if database and database != ":memory:" else None

@@ -65,6 +65,7 @@ class Jobs:
         self._work: dict[str, Work] = {}
         self._wakers: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+        queue.on_stored(self._wake)  # a job moved from this process's intake to the queue
 
     def define(self, kind: str, work: Work) -> Deferred:
         if kind in self._work:
@@ -77,6 +78,9 @@ class Jobs:
         if kind not in self._work:
             raise KeyError(f"no job kind {kind!r}")
         self.queue.put(kind=kind, payload=body)
+        self._wake()
+
+    def _wake(self) -> None:
         with self._lock:
             wakers = list(self._wakers)
         for wake in wakers:

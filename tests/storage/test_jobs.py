@@ -21,7 +21,9 @@ from sqlalchemy.exc import DBAPIError
 
 import storage.jobs
 from storage import Store
+from storage.base import sessions
 from storage.db import jobs_database_url, make_engine, migrate, normalize_url
+from storage.intake import _connect
 from storage.jobs import MAX_KIND, JobQueue, QueuedJob
 from tests.slack.signed import button_click
 
@@ -95,6 +97,18 @@ def store(url: str) -> Iterator[Store]:
 @pytest.fixture
 def queue(store: Store) -> JobQueue:
     return store.jobs
+
+
+@pytest.fixture
+def group_commit(url: str, store: Store) -> Iterator[JobQueue]:
+    """The queue written straight through its group-commit writer, as on PostgreSQL: on a SQLite
+    file the Store's own queue takes acks into a process intake first (tests below)."""
+    engine = make_engine(jobs_database_url(url) or url)
+    reads, writes = sessions(engine)
+    direct = JobQueue(reads=reads, writes=writes)
+    yield direct
+    direct.close()
+    engine.dispose()
 
 
 def take(queue: JobQueue, *, worker: str = "w1", stale_before: datetime | None = None) -> QueuedJob:
@@ -400,16 +414,16 @@ def test_a_failed_insert_fails_every_caller_in_its_transaction_and_stores_none_o
 
 
 def test_a_put_that_gave_up_waiting_is_never_stored_later(
-    url: str, store: Store, monkeypatch: pytest.MonkeyPatch
+    url: str, group_commit: JobQueue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A caller that raised does not ack, and the person is told to try again: its job must
     not turn up afterwards. One already in the writer's transaction gets that outcome."""
     monkeypatch.setattr(storage.jobs, "PUT_TIMEOUT", 0.6)
-    store.jobs.put(kind="warm.up", payload={})
+    group_commit.put(kind="warm.up", payload={})
     with _JobsLock(jobs_database_url(url) or url):
-        in_flight, in_flight_result = _put_from_threads(store.jobs, [command_body(1)])
+        in_flight, in_flight_result = _put_from_threads(group_commit, [command_body(1)])
         time.sleep(0.2)  # the writer has taken job 1 and waits for the lock
-        queued, queued_result = _put_from_threads(store.jobs, [command_body(2)])
+        queued, queued_result = _put_from_threads(group_commit, [command_body(2)])
         for thread in queued:
             thread.join(5)
         assert isinstance(queued_result[0], TimeoutError)
@@ -418,13 +432,13 @@ def test_a_put_that_gave_up_waiting_is_never_stored_later(
 
     assert in_flight_result == [None], "its transaction committed in time: stored, no error"
     time.sleep(0.2)  # the writer would have stored job 2 by now
-    assert store.jobs.waiting() == 2
-    take(store.jobs)  # warm.up
-    assert take(store.jobs).payload == command_body(1)
+    assert group_commit.waiting() == 2
+    take(group_commit)  # warm.up
+    assert take(group_commit).payload == command_body(1)
 
 
-def test_a_database_error_reaches_every_caller(url: str, store: Store) -> None:
-    store.jobs.put(kind="warm.up", payload={})
+def test_a_database_error_reaches_every_caller(url: str, group_commit: JobQueue) -> None:
+    group_commit.put(kind="warm.up", payload={})
     engine = make_engine(jobs_database_url(url) or url)
     try:
         with engine.begin() as conn:
@@ -432,7 +446,7 @@ def test_a_database_error_reaches_every_caller(url: str, store: Store) -> None:
     finally:
         engine.dispose()
 
-    threads, results = _put_from_threads(store.jobs, [command_body(n) for n in range(10)])
+    threads, results = _put_from_threads(group_commit, [command_body(n) for n in range(10)])
     for thread in threads:
         thread.join(15)
 
@@ -554,3 +568,87 @@ def test_an_in_memory_store_has_a_working_queue_of_its_own() -> None:
         assert take(store.jobs).payload == command_body(1)
     finally:
         store.close()
+
+
+# -- the process intake (SQLite files) --------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path / 'walkaway.db'}")
+    yield opened
+    opened.close()
+
+
+def _intakes(directory: Path) -> list[Path]:
+    return sorted(directory.glob("walkaway-intake-*.db"))
+
+
+def test_an_ack_writes_only_this_processes_intake_and_the_job_reaches_the_queue(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    with _JobsLock(f"sqlite:///{tmp_path / 'walkaway-jobs.db'}"):  # the shared file is busy
+        started = time.monotonic()
+        sqlite_store.jobs.put(kind="commands.walkaway", payload=command_body(1))
+        assert time.monotonic() - started < 0.5, "the put did not wait for the queue's file"
+        assert _intakes(tmp_path), "it is in this process's intake"
+        assert sqlite_store.jobs.waiting() == 1, "waiting counts what the intake holds"
+    job = take(sqlite_store.jobs)
+    assert job.payload == command_body(1)
+    assert sqlite_store.jobs.waiting() == 1, "claimed, not done: still waiting"
+
+
+def _stranded(directory: Path, pid: int, key: str, payload: dict[str, Any]) -> Path:
+    """The intake a process killed before its mover ran leaves behind (one acked job)."""
+    path = directory / f"walkaway-intake-{pid}.db"
+    connection = _connect(path)
+    connection.execute(
+        "INSERT INTO intake (key, kind, payload, enqueued_at) VALUES (?, ?, ?, ?)",
+        (key, "actions.answer", json.dumps(payload), datetime.now(UTC).isoformat()),
+    )
+    connection.close()
+    return path
+
+
+def test_the_intake_of_a_process_that_died_is_moved_into_the_queue_once(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'walkaway.db'}")
+    try:
+        dead = _stranded(tmp_path, 999_999_999, "k" * 32, command_body(2))  # no such process
+
+        assert store.jobs.recover_orphans() == 1
+        assert not dead.exists(), "the dead process's intake is gone once moved"
+        job = take(store.jobs)
+        assert (job.kind, job.key, job.payload) == ("actions.answer", "k" * 32, command_body(2))
+
+        _stranded(tmp_path, 999_999_998, "k" * 32, command_body(2))  # a move repeated
+        assert store.jobs.recover_orphans() == 1, "read and moved..."
+        assert store.jobs.waiting() == 1, "...but the same key is not queued twice"
+    finally:
+        store.close()
+
+
+def test_a_live_processes_intake_is_left_to_it(tmp_path: Path) -> None:
+    import os
+
+    parent = os.getppid()  # alive, and not this process
+    mine = _stranded(tmp_path, parent, "p" * 32, command_body(3))
+    store = Store.open(f"sqlite:///{tmp_path / 'walkaway.db'}")
+    try:
+        assert store.jobs.recover_orphans() == 0
+        assert mine.exists()
+    finally:
+        store.close()
+
+
+def test_closing_moves_what_is_left_and_removes_the_intake(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'walkaway.db'}")
+    for n in range(5):
+        store.jobs.put(kind="commands.walkaway", payload=command_body(n))
+    store.close()
+
+    assert _intakes(tmp_path) == []
+    reopened = Store.open(f"sqlite:///{tmp_path / 'walkaway.db'}")
+    try:
+        assert reopened.jobs.waiting() == 5
+    finally:
+        reopened.close()

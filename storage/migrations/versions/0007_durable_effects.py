@@ -33,6 +33,7 @@ def upgrade() -> None:
     op.add_column(
         "jobs", sa.Column("failures", sa.Integer(), nullable=False, server_default="0")
     )
+    op.create_index("uq_jobs_key", "jobs", ["key"], unique=True)
     op.add_column("idempotency_keys", sa.Column("owner", sa.String(length=64), nullable=True))
     op.add_column("idempotency_keys", sa.Column("note", sa.String(length=255), nullable=True))
     op.add_column(
@@ -54,6 +55,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("slack_posts")
+    op.drop_index("uq_jobs_key", table_name="jobs")
     for table, column in (
         ("qualification_sessions", "revision"),
         ("idempotency_keys", "note"),
