@@ -3,7 +3,7 @@
 An approval moves from pending to a final position (Agree or Override), optionally by way of
 a discussion: Discuss is a request to talk, not a position, so it leaves Agree and Override open.
 
-Several app processes (and `walkaway remind` from cron) act on the same approval at once: a
+Several app processes (and `walkaway tick` from cron) act on the same approval at once: a
 manager double-clicks, two load-balanced processes receive Agree and Discuss, two cron hosts
 wake together. Every state change is therefore one conditional UPDATE whose WHERE clause is the
 rule itself (`decision IS NULL`, `discussion_started_at IS NULL`, `reminder_claimed_at IS
@@ -300,47 +300,12 @@ class Approvals:
 
     # -- reminders ------------------------------------------------------------------------
 
-    def claim_due_reminders(self, *, now: datetime, limit: int = 100) -> list[ApprovalInfo]:
-        """Claim the approvals whose reminder is due; each is handed to exactly one caller.
-
-        Pending and under-discussion approvals alike (the caller words them differently); a
-        final position ends reminders. Candidates are read first, then each is claimed with its
-        own conditional UPDATE, so two cron hosts waking together split the work instead of
-        both sending everything.
-        """
-        due = (
-            Approval.decision.is_(None),
-            Approval.reminder_claimed_at.is_(None),
-            Approval.ping_ts.is_not(None),
-            Approval.remind_after <= now,
-        )
-        with self._reads() as s:
-            candidates = list(
-                s.scalars(
-                    select(Approval.record_id)
-                    .where(*due)
-                    .order_by(Approval.remind_after, Approval.id)
-                    .limit(limit)
-                )
-            )
-        claimed: list[ApprovalInfo] = []
-        for record_id in candidates:
-            with self._write() as s:
-                won = rowcount(
-                    s,
-                    update(Approval)
-                    .where(Approval.record_id == record_id, *due)
-                    .values(reminder_claimed_at=now),
-                )
-            if won == 1:
-                claimed.append(self._require(record_id))
-        return claimed
-
     def due_reminders(self, *, now: datetime, limit: int = 100) -> list[ApprovalInfo]:
         """The approvals whose reminder is due and not yet sent, oldest due first.
 
-        Unlike claim_due_reminders nothing is claimed: the caller posts each reminder once under
-        its key (storage.posts) and then marks it sent, so a process dying between the two
+        Pending and under-discussion approvals alike (the caller words them differently); a final
+        position ends reminders. Nothing is claimed here: the caller posts each reminder once
+        under its key (storage.posts) and then marks it sent, so a process dying between the two
         leaves it due, and the next run finds it posted and only marks it.
         """
         with self._reads() as s:
@@ -363,15 +328,6 @@ class Approvals:
                 update(Approval)
                 .where(Approval.record_id == record_id, Approval.reminder_claimed_at.is_(None))
                 .values(reminder_claimed_at=at)
-            )
-
-    def release_reminder(self, *, record_id: int) -> None:
-        """Give back a claim whose reminder could not be delivered, so the next run retries."""
-        with self._write() as s:
-            s.execute(
-                update(Approval)
-                .where(Approval.record_id == record_id, Approval.decision.is_(None))
-                .values(reminder_claimed_at=None)
             )
 
     def _require(self, record_id: int) -> ApprovalInfo:

@@ -22,10 +22,11 @@ from bot.qualification.steps import take_answer
 from bot.qualification.thread import question_key, service
 from bot.slack.deps import Deps
 from bot.slack.effects import owner, post_for_job
-from bot.slack.errors import Duplicate, Refusal
+from bot.slack.errors import Duplicate, Refusal, RetryLater
 from bot.slack.jobs import deferred
 from bot.slack.text import escape, unescape
 from storage.base import Claim
+from storage.records import SessionInfo
 
 log = logging.getLogger("walkaway")
 
@@ -46,21 +47,14 @@ def register(app: App, deps: Deps) -> None:
             # has no person to answer; a reply would only post where the event pointed.
             log.info("ignored a typed reply by %s in session %s: not its rep", user, session.id)
             return
-        progress = service(deps).progress(session.id)
-        question = progress.next_question if progress else None
-        waiting = None
-        if question is not None and session.status == "open":
-            # The question on show is the one posted for this revision of the answers; its ts is
-            # recorded the moment it is posted, a step before the session's prompt_ts, which a
-            # fast reply (or a worker dying in between) can overtake.
-            posted = deps.store.post_info(key=question_key(session))
-            prompt = (posted.ts if posted is not None else None) or session.prompt_ts
-            waiting = f"{question.id}|{prompt}" if prompt else None
         # What the reply answers is decided once, with the claim on the event: a Slack retry
         # finds it taken, and this job's own re-run answers the same question it chose then.
-        claim, target = deps.store.claim(
-            key=f"event:{body.get('event_id') or event['ts']}", owner=owner(), note=waiting
-        )
+        key = f"event:{body.get('event_id') or event['ts']}"
+        mine = owner()
+        if mine is not None and deps.store.claim_owner(key=key) == mine:
+            claim, target = deps.store.claim(key=key, owner=mine)
+        else:
+            claim, target = deps.store.claim(key=key, owner=mine, note=_waiting(deps, session))
         if claim is Claim.TAKEN or target is None:
             return
         question_id, _, prompt_ts = target.rpartition("|")
@@ -112,6 +106,24 @@ def register(app: App, deps: Deps) -> None:
     @app.event("message", middleware=[store_first])
     def typed_reply() -> None:
         """Stored by store_first already; Bolt acks the event."""
+
+
+def _waiting(deps: Deps, session: SessionInfo) -> str | None:
+    """`question id|ts` of the question on show, which a typed reply answers (None: none is)."""
+    progress = service(deps).progress(session.id)
+    question = progress.next_question if progress else None
+    if question is None or session.status != "open":
+        return None
+    # The question on show is the one posted for this revision of the answers; its ts is
+    # recorded the moment it is posted, a step before the session's prompt_ts, which a fast
+    # reply (or a worker dying in between) can overtake.
+    posted = deps.store.post_info(key=question_key(session))
+    if posted is not None and posted.ts is None:
+        # Being posted, and perhaps already on the rep's screen (Slack's answer to the post was
+        # lost): answer it once the post is recorded, not the one before it.
+        raise RetryLater(RuntimeError(f"question {posted.key} is not recorded yet"))
+    prompt = (posted.ts if posted is not None else None) or session.prompt_ts
+    return f"{question.id}|{prompt}" if prompt else None
 
 
 TURN_TAKEN = (

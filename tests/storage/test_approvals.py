@@ -271,42 +271,47 @@ def test_a_reminder_is_due_only_after_its_time_and_only_while_pending(
     store: Store, team: Team
 ) -> None:
     approval = _pinged(store, team, remind_after=NOW)
-    before = store.approvals.claim_due_reminders(now=NOW - timedelta(seconds=1))
+    before = store.approvals.due_reminders(now=NOW - timedelta(seconds=1))
     assert approval.record_id not in [a.record_id for a in before]
-    due = store.approvals.claim_due_reminders(now=NOW)
+    due = store.approvals.due_reminders(now=NOW)
     assert approval.record_id in [a.record_id for a in due]
-    again = store.approvals.claim_due_reminders(now=NOW + timedelta(days=30))
+    store.approvals.mark_reminded(record_id=approval.record_id, at=NOW)
+    again = store.approvals.due_reminders(now=NOW + timedelta(days=30))
     assert approval.record_id not in [a.record_id for a in again]
 
     decided = _pinged(store, team, remind_after=NOW)
     store.approvals.decide(
         record_id=decided.record_id, decision=Decision.AGREE, by_user_id=team.manager_id
     )
-    later = store.approvals.claim_due_reminders(now=NOW + timedelta(days=30))
+    later = store.approvals.due_reminders(now=NOW + timedelta(days=30))
     assert decided.record_id not in [a.record_id for a in later]
 
 
-def test_racing_reminder_runs_claim_each_reminder_exactly_once(
+def test_a_reminder_marked_sent_by_one_process_is_due_in_none(
     open_store: Callable[[], Store], team: Team
 ) -> None:
     stores = [open_store() for _ in range(2)]
     mine = {_pinged(stores[0], team, remind_after=NOW).record_id for _ in range(5)}
-    results = _race(
-        6,
-        lambda i: [
-            a.record_id
-            for a in stores[i % 2].approvals.claim_due_reminders(now=NOW + timedelta(hours=1))
-        ],
+    moment = NOW + timedelta(hours=1)
+    seen = {a.record_id for a in stores[1].approvals.due_reminders(now=moment)} & mine
+    assert seen == mine, "reading what is due claims nothing: every process sees it"
+    _race(
+        6, lambda i: [stores[i % 2].approvals.mark_reminded(record_id=r, at=moment) for r in mine]
     )
-    claimed = [record for batch in results for record in batch if record in mine]
-    assert sorted(claimed) == sorted(mine)
+    for store in stores:
+        assert not {a.record_id for a in store.approvals.due_reminders(now=moment)} & mine
+    marked = [stores[0].approvals.get(record_id=r) for r in mine]
+    assert all(a is not None and a.reminder_claimed_at is not None for a in marked)
 
 
-def test_a_released_reminder_is_claimed_again_by_the_next_run(store: Store, team: Team) -> None:
+def test_a_reminder_that_was_not_sent_is_due_again_at_the_next_run(
+    store: Store, team: Team
+) -> None:
     approval = _pinged(store, team, remind_after=NOW)
-    assert approval.record_id in [a.record_id for a in store.approvals.claim_due_reminders(now=NOW)]
-    store.approvals.release_reminder(record_id=approval.record_id)
-    assert approval.record_id in [a.record_id for a in store.approvals.claim_due_reminders(now=NOW)]
+    assert approval.record_id in [a.record_id for a in store.approvals.due_reminders(now=NOW)]
+    # The run that found it failed to post it (Slack away, the process killed): not marked.
+    later = NOW + timedelta(minutes=10)
+    assert approval.record_id in [a.record_id for a in store.approvals.due_reminders(now=later)]
 
 
 def test_the_database_refuses_an_override_without_its_reason(
@@ -407,21 +412,23 @@ def test_a_discussion_gets_one_reminder_of_its_own_even_after_the_pending_one(
 ) -> None:
     approval = _pinged(store, team, remind_after=NOW)
     (pending,) = [
-        a for a in store.approvals.claim_due_reminders(now=NOW) if a.record_id == approval.record_id
+        a for a in store.approvals.due_reminders(now=NOW) if a.record_id == approval.record_id
     ]
     assert not pending.discussing
+    store.approvals.mark_reminded(record_id=approval.record_id, at=NOW)
 
     later = NOW + timedelta(days=1)
     _discuss(store, team, approval.record_id, at=later, remind_after=later + timedelta(days=2))
-    early = store.approvals.claim_due_reminders(now=later + timedelta(days=1))
+    early = store.approvals.due_reminders(now=later + timedelta(days=1))
     assert approval.record_id not in [a.record_id for a in early]
     (nudge,) = [
         a
-        for a in store.approvals.claim_due_reminders(now=later + timedelta(days=2))
+        for a in store.approvals.due_reminders(now=later + timedelta(days=2))
         if a.record_id == approval.record_id
     ]
     assert nudge.discussing
-    again = store.approvals.claim_due_reminders(now=later + timedelta(days=60))
+    store.approvals.mark_reminded(record_id=approval.record_id, at=later + timedelta(days=2))
+    again = store.approvals.due_reminders(now=later + timedelta(days=60))
     assert approval.record_id not in [a.record_id for a in again]
 
 
@@ -431,7 +438,7 @@ def test_a_position_taken_during_a_discussion_ends_its_reminder(store: Store, te
     store.approvals.decide(
         record_id=approval.record_id, decision=Decision.AGREE, by_user_id=team.manager_id
     )
-    due = store.approvals.claim_due_reminders(now=NOW + timedelta(days=30))
+    due = store.approvals.due_reminders(now=NOW + timedelta(days=30))
     assert approval.record_id not in [a.record_id for a in due]
 
 
