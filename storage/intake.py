@@ -167,7 +167,8 @@ def recover_orphans(directory: Path, store: Store) -> int:
             log.exception("could not read the intake %s of a process that died", path)
             continue
         _remove(path)
-        log.warning("moved %d job(s) left by process %s into the queue", len(rows), pid)
+        if rows:
+            log.warning("moved %d job(s) left by process %s into the queue", len(rows), pid)
     return moved
 
 

@@ -3,9 +3,9 @@
 Acks are answered by `serve`; the work behind them is done by its worker processes. A worker
 that dies (killed for memory, a segfault in a C library, `kill -9`) used to leave `serve`
 acking every click with nothing ever done. The supervisor notices within a second, logs it, and
-starts a replacement, waiting longer after each quick death in a row (1 s, 2 s, 4 s … a minute)
-so a worker that cannot start does not spin; one that stayed up HEALTHY_AFTER starts the count
-again.
+starts a replacement, waiting longer after each quick death in a row (1 s, 2 s, 4 s, 8 s, then
+every 10 s) so a worker that cannot start does not spin; one that stayed up HEALTHY_AFTER starts
+the count again.
 Whatever the dead worker held is picked up by the others once its claim goes stale (its
 heartbeat stops: bot/slack/worker.py). Every minute it logs how the workers are doing.
 """
@@ -23,7 +23,11 @@ log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 1.0
 FIRST_BACKOFF = 1.0
-LONGEST_BACKOFF = 60.0
+LONGEST_BACKOFF = 10.0
+"""Short enough that the work waits little for a replacement after a run of outside kills (a
+deploy, an OOM killer on a busy host); long enough that a crash loop is a log line every 10 s,
+not a spin. A longer cap (it was a minute) made recovery from killed workers take up to a
+minute in tests/bench/chaos.py."""
 HEALTHY_AFTER = 10.0
 """A worker up this long was working, not failing to start: its next death is restarted after
 FIRST_BACKOFF again. Only deaths in quick succession (a crash loop) make the wait grow."""

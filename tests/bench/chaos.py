@@ -432,6 +432,7 @@ def _tally(
             if key:
                 copies[(channel, key)] += 1
     repeated = sum(n - 1 for n in copies.values() if n > 1)
+    repeated_keys = sorted(key for (_, key), n in copies.items() if n > 1)
     apologies = sum(
         "Sorry" in str(call.args.get("text", ""))
         for call in fake.calls()
@@ -455,6 +456,7 @@ def _tally(
         "answers_lost": lost,
         "answers_duplicated": duplicated,
         "messages_duplicated": repeated,
+        "messages_duplicated_keys": repeated_keys,
         "verdicts_missing": missing,
         "apologies": apologies,
         "jobs_left": left,
