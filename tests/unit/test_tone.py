@@ -86,7 +86,7 @@ BAD_DRAFTS = {
     "mixed": (
         "You people never read what we send. After everything we've put in, this is your last "
         "chance: other clients are waiting, and we won't hold the price.",
-        {"blame", "guilt", "threat", "bluff", "self_centred", "missing_conditions"},
+        {"blame", "guilt", "ultimatum", "bluff", "self_centred", "missing_conditions"},
     ),
     # In the spirit of the seeds' cautionary lines, written fresh.
     "calling the buyer a non-believer": (
@@ -105,7 +105,7 @@ BAD_DRAFTS = {
     ),
     "slow-walkaway bluff": (
         "This is my final offer, and it expires today only. If it suits, I'd be glad to sign.",
-        {"bluff"},
+        {"ultimatum", "bluff"},
     ),
 }
 
@@ -138,7 +138,7 @@ def test_fault_shows_the_words_that_tripped_it() -> None:
 
 def test_faults_come_in_reading_order_with_missing_ones_last() -> None:
     codes = [f.code for f in check_tone(BAD_DRAFTS["mixed"][0])]
-    assert codes == ["blame", "guilt", "threat", "bluff", "self_centred", "missing_conditions"]
+    assert codes == ["blame", "guilt", "ultimatum", "bluff", "self_centred", "missing_conditions"]
 
 
 def test_matching_ignores_case_curly_quotes_and_line_breaks() -> None:
