@@ -97,6 +97,7 @@ class _ToneFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int | str = 1
+    terms: dict[str, str] = {}
     faults: tuple[_RuleSpec, ...] = Field(min_length=1)
     required: tuple[_RuleSpec, ...] = ()
 
@@ -134,6 +135,7 @@ def parse_tone_rules(text: str, *, source: str = DEFAULT_TONE_RULES) -> ToneRule
         raise ToneRulesError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ToneRulesError(f"{source}: expected a mapping with a 'faults' list")
+    data = _expand_terms(data, source)
     try:
         spec = _ToneFile.model_validate(data)
     except ValidationError as exc:
@@ -154,6 +156,56 @@ def parse_tone_rules(text: str, *, source: str = DEFAULT_TONE_RULES) -> ToneRule
         faults=tuple(build(r) for r in spec.faults),
         required=tuple(build(r) for r in spec.required),
     )
+
+
+_TERM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def _expand_terms(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """Put each `{{name}}` of a pattern's text in place, from the file's `terms`.
+
+    The ultimatum rules need the same list of ways to say "we will walk" in several patterns;
+    naming it once keeps them readable and the same. A term may use the terms above it.
+    Regular expressions never contain `{{`, so the notation cannot clash with a quantifier.
+    """
+    terms = data.get("terms") or {}
+    if not isinstance(terms, dict):
+        raise ToneRulesError(f"{source}: field 'terms': expected a mapping of name to pattern")
+    known: dict[str, str] = {}
+
+    def expand(text: str, where: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in known:
+                raise ToneRulesError(f"{source}: {where}: unknown term {{{{{name}}}}}")
+            return f"(?:{known[name]})"
+
+        expanded = _TERM.sub(one, text)
+        if "{{" in expanded or "}}" in expanded:
+            raise ToneRulesError(f"{source}: {where}: a {{{{term}}}} is not closed: {text!r}")
+        return expanded
+
+    for name, pattern in terms.items():
+        if not isinstance(pattern, str):
+            raise ToneRulesError(f"{source}: term '{name}': expected a pattern")
+        known[str(name)] = expand(pattern, f"term '{name}'")
+    expanded = {key: value for key, value in data.items() if key != "terms"}
+    for section in ("faults", "required"):
+        rules = data.get(section)
+        if not isinstance(rules, list):
+            continue
+        out: list[Any] = []
+        for rule in rules:
+            patterns = rule.get("patterns") if isinstance(rule, dict) else None
+            if isinstance(patterns, list):
+                where = f"rule '{rule.get('code', '?')}'"
+                rule = {
+                    **rule,
+                    "patterns": [expand(p, where) if isinstance(p, str) else p for p in patterns],
+                }
+            out.append(rule)
+        expanded[section] = out
+    return expanded
 
 
 def load_tone_rules(path: str | Path | None = None) -> ToneRules:

@@ -260,3 +260,21 @@ def test_a_team_file_can_be_loaded_and_used(tmp_path: Path) -> None:
     assert [(f.code, f.excerpt) for f in faults] == [("blame", "bespoke insult")]
     with pytest.raises(ToneRulesError, match="cannot read"):
         load_tone_rules(tmp_path / "missing.yml")
+
+
+def test_terms_name_a_pattern_once_for_several_rules() -> None:
+    text = (
+        "terms:\n  people: 'your (team|board)'\n  blamed: '{{people}} failed'\n"
+        "faults:\n  - code: blame\n    message: m\n    suggestion: s\n"
+        "    patterns: ['{{blamed}}', 'so did {{ people }}']\n"
+    )
+    rules = parse_tone_rules(text)
+    faults = check_tone("Your board failed, and so did your team.", rules=rules)
+    assert [f.excerpt for f in faults] == ["Your board failed", "so did your team"]
+
+
+def test_an_unknown_or_unclosed_term_names_the_rule() -> None:
+    with pytest.raises(ToneRulesError, match=r"rule 'blame': unknown term \{\{nobody\}\}"):
+        parse_tone_rules(RULE.format(code="blame", patterns="['{{nobody}} failed']"))
+    with pytest.raises(ToneRulesError, match=r"rule 'blame': a \{\{term\}\} is not closed"):
+        parse_tone_rules(RULE.format(code="blame", patterns="['{{nobody} failed']"))
