@@ -55,9 +55,9 @@ def test_an_ultimatum_is_listed_with_its_words_and_a_suggestion_and_exits_0(
     assert code == 0 and err == ""
     assert out.splitlines() == [
         f"1 thing to change in {path}:",
-        "- Pressures with an ultimatum or a deadline: \u201cIf you don't sign by Friday we will "
-        'walk\u201d. Drop the deadline and the "or else": say plainly what you recommend and '
-        "why, and let the buyer decide in their own time.",
+        "- Pressures with an ultimatum or a deadline: “If you don't sign by Friday we will walk”. "
+        "Drop the deadline and the “or else”; say what you recommend and why, and let them "
+        "decide in their own time.",
     ]
 
 
