@@ -5,16 +5,14 @@ comes back with the exact words that tripped it, so a UI can point at them. The 
 `prompts/tone.yml` as data, because teams learn new ways to sound desperate faster than code
 ships; the file is validated and compiled once, and a broken pattern names its rule.
 
-`check_tone` gives every hit; `tone_issues` folds them into one issue per kind of fault, which is
-what a person is shown: a rep who wrote "last chance" and "final offer" has one thing to change
-(stop pressing), not two, and a list that repeats itself reads as nagging.
+`check_tone` gives every hit; `bot.domain.tone_report` folds them into what a person is shown.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -48,21 +46,6 @@ class ToneFault:
     suggestion: str
     label: str = ""
     """The kind of fault as the head of a list line ("Blames or judges the buyer")."""
-
-
-@dataclass(frozen=True)
-class ToneIssue:
-    """One kind of fault, with every place it occurs: one line of what a rep is shown."""
-
-    kind: str
-    label: str
-    excerpts: tuple[str, ...]
-    """The rep's words, in reading order, each once; empty for something missing."""
-    suggestion: str
-
-    @property
-    def excerpt(self) -> str:
-        return self.excerpts[0] if self.excerpts else ""
 
 
 class ToneRulesError(ValueError):
@@ -147,9 +130,9 @@ def parse_tone_rules(text: str, *, source: str = DEFAULT_TONE_RULES) -> ToneRule
         return ToneRule(
             rule.code,
             message,
-            _sentence(rule.suggestion),
+            as_sentence(rule.suggestion),
             compiled,
-            _head(rule.label or message),
+            as_label(rule.label or message),
         )
 
     return ToneRules(
@@ -274,79 +257,13 @@ def _inside_a_longer_hit(
     )
 
 
-def tone_issues(
-    text: str, *, expect_conditions: bool = True, rules: ToneRules | None = None
-) -> list[ToneIssue]:
-    """What a person is shown: one issue per kind of fault, in order of first appearance."""
-    return summarise(check_tone(text, expect_conditions=expect_conditions, rules=rules))
-
-
-def summarise(faults: Iterable[ToneFault]) -> list[ToneIssue]:
-    """Fold faults into one issue per kind, keeping each distinct excerpt once, in order."""
-    kinds: dict[str, tuple[ToneFault, list[str]]] = {}
-    for fault in faults:
-        _, excerpts = kinds.setdefault(fault.code, (fault, []))
-        key = " ".join(fault.excerpt.split()).casefold()
-        if key and key not in {" ".join(e.split()).casefold() for e in excerpts}:
-            excerpts.append(fault.excerpt)
-    return [
-        ToneIssue(
-            kind=code,
-            label=_head(first.label or first.message),
-            excerpts=tuple(excerpts),
-            suggestion=_sentence(first.suggestion),
-        )
-        for code, (first, excerpts) in kinds.items()
-    ]
-
-
-EXCERPT_LIMIT = 80
-"""Characters of one quoted excerpt in a list line; an ultimatum can span a whole sentence."""
-EXCERPTS_SHOWN = 3
-
-
-def shorten(excerpt: str, limit: int = EXCERPT_LIMIT) -> str:
-    """The excerpt on one line, its middle cut when long: both ends are what a rep recognises."""
-    flat = " ".join(excerpt.split())
-    if len(flat) <= limit:
-        return flat
-    head = flat[: (limit - 1) // 2].rstrip()
-    tail = flat[len(flat) - (limit - 1 - (limit - 1) // 2) :].lstrip()
-    return f"{head}…{tail}"
-
-
-def _same(text: str) -> str:
-    return text
-
-
-def fault_line(
-    issue: ToneIssue,
-    *,
-    escape: Callable[[str], str] = _same,
-    bold: Callable[[str], str] = _same,
-) -> str:
-    """One grammatical line: what is wrong, the rep's words, then what to do instead.
-
-    `escape` is applied to every piece of text (the rep's words and the rules file are both
-    data), `bold` to the escaped label, so the same line serves a terminal and Slack mrkdwn.
-    """
-    label = bold(escape(issue.label))
-    suggestion = escape(issue.suggestion)
-    if not issue.excerpts:
-        return f"{label}. {suggestion}"
-    shown = ", ".join(f"“{escape(shorten(e))}”" for e in issue.excerpts[:EXCERPTS_SHOWN])
-    more = len(issue.excerpts) - EXCERPTS_SHOWN
-    if more > 0:
-        shown += f" and {more} more"
-    return f"{label}: {shown}. {suggestion}"
-
-
-def _head(text: str) -> str:
+def as_label(text: str) -> str:
     """A label heads a line that adds its own punctuation, so its own full stop would double."""
     return " ".join(text.split()).rstrip(" .:;,")
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
+    """Suggestion text on one line, ending with a full stop."""
     flat = " ".join(text.split())
     return flat if flat.endswith((".", "!", "?", '."', ".”")) else flat + "."
 

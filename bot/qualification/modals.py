@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 from bot.domain.checklist import Question, QuestionKind
 from bot.domain.conversation import TEXT_ANSWER_LIMIT
 from bot.domain.model import AnswerValue
-from bot.domain.tone import ToneIssue, fault_line
+from bot.domain.tone_report import ToneIssue, fault_line
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
 from bot.slack.ids import Block, Field
 from bot.slack.ids import View as ViewId

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.conversation import InvalidAnswer
-from bot.domain.tone import tone_issues
+from bot.domain.tone_report import tone_issues
 from bot.qualification import modals
 from bot.qualification.followups import CARRY_ON, DRAFT_SAVED, queue_repair
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta

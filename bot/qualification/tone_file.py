@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.domain.tone import ToneIssue, fault_line, tone_issues
+from bot.domain.tone_report import ToneIssue, fault_line, tone_issues
 
 MAX_TEXT_BYTES = 64 * 1024
 """A walk-away message is a few hundred words; anything past this is not one message, and the

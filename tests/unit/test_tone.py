@@ -10,17 +10,14 @@ import pytest
 from bot.domain.drafts import render_draft
 from bot.domain.model import AnswerValue, Outcome
 from bot.domain.tone import (
-    EXCERPT_LIMIT,
     FaultCode,
     ToneRulesError,
     check_tone,
     default_tone_rules,
-    fault_line,
     load_tone_rules,
     parse_tone_rules,
-    shorten,
-    tone_issues,
 )
+from bot.domain.tone_report import EXCERPT_LIMIT, fault_line, shorten, tone_issues
 from bot.domain.verdict import decide
 
 GOOD_DRAFTS = {

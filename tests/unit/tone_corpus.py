@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.domain.tone import FaultCode, tone_issues
+from bot.domain.tone import FaultCode
+from bot.domain.tone_report import tone_issues
 
 CORPUS = Path(__file__).with_name("tone_corpus.yml")
 SETS = ("dev", "round1", "held_out")
