@@ -7,7 +7,7 @@ here, and a message marked as a miss that the rules now get right must lose its 
 marks stay honest.
 
 Issue 11's targets (95% of faulty messages flagged, at most 5% of good ones) are met on the
-messages the rules were written or widened with (sets dev and round1), not on the held-out set:
+messages the rules were written or widened with (dev, round1, round2), not on the held-out set:
 there the test holds the rules to the figures measured when it was written, so a change that
 makes fresh wording fare worse fails here.
 """
@@ -55,7 +55,7 @@ def test_messages_marked_as_misses_are_still_missed() -> None:
 
 
 def test_the_messages_the_rules_were_written_with_meet_the_targets() -> None:
-    seen = rates([s for s in SCORED.values() if s.message.set in ("dev", "round1")])
+    seen = rates([s for s in SCORED.values() if s.message.set != "held_out"])
     assert seen.recall >= RECALL_TARGET
     assert seen.false_alarm_rate <= FALSE_ALARM_TARGET
 
