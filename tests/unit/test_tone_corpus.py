@@ -7,7 +7,7 @@ here, and a message marked as a miss that the rules now get right must lose its 
 marks stay honest.
 
 Issue 11's targets (95% of faulty messages flagged, at most 5% of good ones) are met on the
-messages the rules were written or widened with (dev, round1, round2), not on the held-out set:
+messages the rules were written or widened with (dev and rounds 1 to 3), not on the held-out set:
 there the test holds the rules to the figures measured when it was written, so a change that
 makes fresh wording fare worse fails here.
 """
