@@ -1,4 +1,4 @@
-"""The `walkaway` command: console, evaluate, records, serve, worker, tick (alias remind).
+"""The `walkaway` command: console, evaluate, tone, records, serve, worker, tick (alias remind).
 
 Each sub-command turns expected failures (bad settings, a broken checklist, a bad file) into
 one clear line and a non-zero exit code instead of a traceback.
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.checklist import Checklist, ChecklistError, load_checklist
 from bot.qualification.evaluate import AnswersFileError, evaluate, read_answers_file
+from bot.qualification.tone_file import ToneFileError
 
 if TYPE_CHECKING:
     from storage.approval_info import ApprovalInfo
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         code = args.run(args)
-    except (SettingsError, ChecklistError, AnswersFileError) as problem:
+    except (SettingsError, ChecklistError, AnswersFileError, ToneFileError) as problem:
         print(f"walkaway: {problem}", file=sys.stderr)
         code = 2
     raise SystemExit(code)
@@ -65,6 +66,23 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print JSON for scripts")
     ev.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
     ev.set_defaults(run=_evaluate)
+
+    tone = commands.add_parser(
+        "tone",
+        help="check a message's tone (a mail template, a script) as the draft editor does",
+        description="List what would make the message read as blame, guilt, a threat, an "
+        "ultimatum, a bluff or self-centred, with a suggestion for each. Exit 0 even when it "
+        "finds something; 2 when the file cannot be read.",
+    )
+    tone.add_argument("file", metavar="FILE", help="a UTF-8 text file, or - for standard input")
+    tone.add_argument("--json", action="store_true", help="print JSON for scripts")
+    tone.add_argument(
+        "--not-a-no",
+        dest="expect_conditions",
+        action="store_false",
+        help="the message does not turn the buyer down: do not ask for what would change it",
+    )
+    tone.set_defaults(run=_tone)
 
     records = commands.add_parser("records", help="read stored walk-away records")
     which = records.add_subparsers(dest="records_command", required=True)
@@ -161,6 +179,17 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"\nIgnored (their question does not apply): {', '.join(result['ignored'])}")
     if result["draft"]:
         print("\nDraft message to the buyer:\n\n" + result["draft"])
+    return 0
+
+
+def _tone(args: argparse.Namespace) -> int:
+    from bot.qualification.tone_file import as_json, as_text, check_text, read_text_file
+
+    issues = check_text(read_text_file(args.file), expect_conditions=args.expect_conditions)
+    if args.json:
+        print(json.dumps(as_json(issues), indent=2, ensure_ascii=False))
+    else:
+        print(as_text(issues, source=args.file), end="")
     return 0
 
 

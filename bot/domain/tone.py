@@ -4,12 +4,15 @@ A rep edits the drafted message before it goes out; the edit is checked here and
 comes back with the exact words that tripped it, so a UI can point at them. The phrases live in
 `prompts/tone.yml` as data, because teams learn new ways to sound desperate faster than code
 ships; the file is validated and compiled once, and a broken pattern names its rule.
+
+`check_tone` gives every hit; `bot.domain.tone_report` folds them into what a person is shown.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -28,6 +31,7 @@ class FaultCode(StrEnum):
     GUILT = "guilt"
     THREAT = "threat"
     BLUFF = "bluff"
+    ULTIMATUM = "ultimatum"
     SELF_CENTRED = "self_centred"
     MISSING_CONDITIONS = "missing_conditions"
 
@@ -40,6 +44,8 @@ class ToneFault:
     excerpt: str
     message: str
     suggestion: str
+    label: str = ""
+    """The kind of fault as the head of a list line ("Blames or judges the buyer")."""
 
 
 class ToneRulesError(ValueError):
@@ -50,6 +56,7 @@ class _RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: FaultCode
+    label: str | None = Field(default=None, min_length=1)
     message: str = Field(min_length=1)
     suggestion: str = Field(min_length=1)
     patterns: tuple[str, ...] = Field(min_length=1)
@@ -73,6 +80,7 @@ class _ToneFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int | str = 1
+    terms: dict[str, str] = {}
     faults: tuple[_RuleSpec, ...] = Field(min_length=1)
     required: tuple[_RuleSpec, ...] = ()
 
@@ -83,9 +91,10 @@ class ToneRule:
     message: str
     suggestion: str
     patterns: tuple[re.Pattern[str], ...]
+    label: str = ""
 
     def fault(self, excerpt: str) -> ToneFault:
-        return ToneFault(self.code.value, excerpt, self.message, self.suggestion)
+        return ToneFault(self.code.value, excerpt, self.message, self.suggestion, self.label)
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,7 @@ def parse_tone_rules(text: str, *, source: str = DEFAULT_TONE_RULES) -> ToneRule
         raise ToneRulesError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ToneRulesError(f"{source}: expected a mapping with a 'faults' list")
+    data = _expand_terms(data, source)
     try:
         spec = _ToneFile.model_validate(data)
     except ValidationError as exc:
@@ -116,12 +126,69 @@ def parse_tone_rules(text: str, *, source: str = DEFAULT_TONE_RULES) -> ToneRule
 
     def build(rule: _RuleSpec) -> ToneRule:
         compiled = tuple(_compile(p) for p in rule.patterns)
-        return ToneRule(rule.code, rule.message.strip(), rule.suggestion.strip(), compiled)
+        message = " ".join(rule.message.split())
+        return ToneRule(
+            rule.code,
+            message,
+            as_sentence(rule.suggestion),
+            compiled,
+            as_label(rule.label or message),
+        )
 
     return ToneRules(
         faults=tuple(build(r) for r in spec.faults),
         required=tuple(build(r) for r in spec.required),
     )
+
+
+_TERM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def _expand_terms(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """Put each `{{name}}` of a pattern's text in place, from the file's `terms`.
+
+    The ultimatum rules need the same list of ways to say "we will walk" in several patterns;
+    naming it once keeps them readable and the same. A term may use the terms above it.
+    Regular expressions never contain `{{`, so the notation cannot clash with a quantifier.
+    """
+    terms = data.get("terms") or {}
+    if not isinstance(terms, dict):
+        raise ToneRulesError(f"{source}: field 'terms': expected a mapping of name to pattern")
+    known: dict[str, str] = {}
+
+    def expand(text: str, where: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in known:
+                raise ToneRulesError(f"{source}: {where}: unknown term {{{{{name}}}}}")
+            return f"(?:{known[name]})"
+
+        expanded = _TERM.sub(one, text)
+        if "{{" in expanded or "}}" in expanded:
+            raise ToneRulesError(f"{source}: {where}: a {{{{term}}}} is not closed: {text!r}")
+        return expanded
+
+    for name, pattern in terms.items():
+        if not isinstance(pattern, str):
+            raise ToneRulesError(f"{source}: term '{name}': expected a pattern")
+        known[str(name)] = expand(pattern, f"term '{name}'")
+    expanded = {key: value for key, value in data.items() if key != "terms"}
+    for section in ("faults", "required"):
+        rules = data.get(section)
+        if not isinstance(rules, list):
+            continue
+        out: list[Any] = []
+        for rule in rules:
+            patterns = rule.get("patterns") if isinstance(rule, dict) else None
+            if isinstance(patterns, list):
+                where = f"rule '{rule.get('code', '?')}'"
+                rule = {
+                    **rule,
+                    "patterns": [expand(p, where) if isinstance(p, str) else p for p in patterns],
+                }
+            out.append(rule)
+        expanded[section] = out
+    return expanded
 
 
 def load_tone_rules(path: str | Path | None = None) -> ToneRules:
@@ -164,6 +231,7 @@ def check_tone(
             if start >= last_end:
                 hits.append((start, end, rule))
                 last_end = end
+    hits = [hit for hit in hits if not _inside_a_longer_hit(hit, hits)]
     hits.sort(key=lambda hit: (hit[0], hit[2].code.value))
     faults = [rule.fault(text[origin[start] : origin[end - 1] + 1]) for start, end, rule in hits]
     for rule in rules.required:
@@ -172,6 +240,32 @@ def check_tone(
         if not any(pattern.search(flat) for pattern in rule.patterns):
             faults.append(rule.fault(""))
     return faults
+
+
+def _inside_a_longer_hit(
+    hit: tuple[int, int, ToneRule], hits: Iterable[tuple[int, int, ToneRule]]
+) -> bool:
+    """A phrase another rule read in a longer context belongs to that rule alone.
+
+    "If you don't sign by Friday, the discount expires" is one ultimatum; the bluff rule's "the
+    discount expires" inside it would only repeat the same words under a second heading.
+    """
+    start, end, rule = hit
+    return any(
+        other is not rule and o_start <= start and end <= o_end and o_end - o_start > end - start
+        for o_start, o_end, other in hits
+    )
+
+
+def as_label(text: str) -> str:
+    """A label heads a line that adds its own punctuation, so its own full stop would double."""
+    return " ".join(text.split()).rstrip(" .:;,")
+
+
+def as_sentence(text: str) -> str:
+    """Suggestion text on one line, ending with a full stop."""
+    flat = " ".join(text.split())
+    return flat if flat.endswith((".", "!", "?", '."', ".”")) else flat + "."
 
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})

@@ -20,11 +20,11 @@ from slack_sdk.models.views import View
 from bot.domain.checklist import Question, QuestionKind
 from bot.domain.conversation import TEXT_ANSWER_LIMIT
 from bot.domain.model import AnswerValue
-from bot.domain.tone import ToneFault
+from bot.domain.tone_report import ToneIssue, fault_line
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
 from bot.slack.ids import Block, Field
 from bot.slack.ids import View as ViewId
-from bot.slack.text import LIMITS, plain_text, safe_mrkdwn
+from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
 
 NOTE_LIMIT = 1000
 DRAFT_LIMIT = 3000
@@ -104,13 +104,20 @@ def _num(value: float) -> str:
     return str(int(value)) if value.is_integer() else str(value)
 
 
-def edit_draft_modal(*, draft: str, meta: DraftModalMeta) -> View:
-    """The draft in a text field, with a way to send it anyway once tone warnings were shown."""
+def edit_draft_modal(*, draft: str, meta: DraftModalMeta, issues: Sequence[ToneIssue] = ()) -> View:
+    """The draft in a text field, with a way to send it anyway once tone warnings were shown.
+
+    After a save the tone check objected to, the same modal comes back (response_action=update)
+    with `issues` listed above the rep's own text, so they can fix it where they read it.
+    """
     blocks: list[InputBlock | SectionBlock] = [
-        SectionBlock(
+        _tone_list(issues)
+        if issues
+        else SectionBlock(
             text=MarkdownTextObject(
                 text="Edit the message to the buyer. Saving runs a tone check: it points out "
-                'blame, guilt, threats, bluffing, "we can\'t" framing and missing conditions.'
+                "blame, guilt, threats, ultimatums and deadlines, bluffing, framing around "
+                "your own limits, and a no that never says what would change it."
             )
         ),
         InputBlock(
@@ -149,11 +156,17 @@ def edit_draft_modal(*, draft: str, meta: DraftModalMeta) -> View:
     )
 
 
-def tone_errors(faults: Sequence[ToneFault]) -> dict[str, str]:
-    """The tone faults as an inline error on the draft field (response_action=errors)."""
-    lines = [
-        f"{fault.message}{f' (“{fault.excerpt}”)' if fault.excerpt else ''}: {fault.suggestion}"
-        for fault in faults
+TONE_LINE_LIMIT = 400
+"""Characters of one fault line: seven kinds of fault still fit one section (3,000)."""
+
+
+def _tone_list(issues: Sequence[ToneIssue]) -> SectionBlock:
+    """One bulleted line per kind of fault: what is wrong, the rep's words, what to do instead."""
+    count = "one change" if len(issues) == 1 else f"{len(issues)} changes"
+    lines = [f":warning: *The tone check suggests {count} before this goes to the buyer:*"]
+    lines += [
+        "• " + truncate(fault_line(issue, escape=escape, bold=lambda t: f"*{t}*"), TONE_LINE_LIMIT)
+        for issue in issues
     ]
-    text = " · ".join(lines) + " — fix it, or tick 'Save even if…' to keep it as written."
-    return {Block.DRAFT_INPUT: text[:2000]}
+    lines.append("\nEdit the message below, or tick the box under it to save it as it is.")
+    return SectionBlock(block_id=Block.TONE_FAULTS, text=MarkdownTextObject(text="\n".join(lines)))

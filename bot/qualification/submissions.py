@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.conversation import InvalidAnswer
-from bot.domain.tone import check_tone
+from bot.domain.tone_report import tone_issues
 from bot.qualification import modals
 from bot.qualification.followups import CARRY_ON, DRAFT_SAVED, queue_repair
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
@@ -110,9 +110,10 @@ def register(app: App, deps: Deps) -> None:
             too_long = f"Keep the message under {modals.DRAFT_LIMIT} characters ({len(text)} now)."
             ack(response_action="errors", errors={Block.DRAFT_INPUT: too_long})
             return
-        faults = check_tone(text)
-        if faults and not send_anyway:
-            ack(response_action="errors", errors=modals.tone_errors(faults))
+        issues = tone_issues(text)
+        if issues and not send_anyway:
+            view = modals.edit_draft_modal(draft=text, meta=meta, issues=issues)
+            ack(response_action="update", view=view)
             return
         deps.store.update_draft(record_id=meta.record, text=text)
         deps.jobs.later(

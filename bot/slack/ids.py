@@ -53,6 +53,7 @@ class Block(StrEnum):
     ANSWER_INPUT = "answer_input"
     NOTE_INPUT = "note_input"
     DRAFT_INPUT = "draft_input"
+    TONE_FAULTS = "tone_faults"
     SEND_ANYWAY = "send_anyway"
     DRAFT_ACTIONS = "draft_actions"
     VERDICT = "verdict"

@@ -65,7 +65,7 @@ def test_edit_draft_opens_a_modal_prefilled_with_the_draft(walked: World) -> Non
     assert field["element"]["initial_value"] == record.draft_text
 
 
-def test_rep_whose_edit_blames_the_buyer_sees_the_faults_on_the_field_then_fixes_them(
+def test_rep_whose_edit_blames_the_buyer_sees_a_list_of_faults_then_fixes_them(
     walked: World,
 ) -> None:
     original = record_of(walked).draft_text or ""
@@ -75,14 +75,29 @@ def test_rep_whose_edit_blames_the_buyer_sees_the_faults_on_the_field_then_fixes
 
     assert harsh.status == 200
     body = harsh.json()
-    assert body["response_action"] == "errors"
-    complaint = body["errors"]["draft_input"]
-    assert "blames" in complaint and "your team failed" in complaint
-    assert "threat" in complaint and "last chance" in complaint
+    assert body["response_action"] == "update"
+    shown = body["view"]
+    assert shown["callback_id"] == "edit_draft_view"
+    field = next(b for b in shown["blocks"] if b.get("block_id") == "draft_input")
+    assert field["element"]["initial_value"] == (original + HARSH).strip(), "their text is kept"
+    listing = next(b for b in shown["blocks"] if b.get("block_id") == "tone_faults")
+    lines = listing["text"]["text"].split("\n")
+    assert lines[0] == (
+        ":warning: *The tone check suggests 2 changes before this goes to the buyer:*"
+    )
+    assert lines[1].startswith("• *Blames or judges the buyer*: “your team failed”. Describe ")
+    assert lines[2].startswith(
+        "• *Pressures with an ultimatum or a deadline*: “last chance”. Drop "
+    )
+    assert lines[3:] == [
+        "",
+        "Edit the message below, or tick the box under it to save it as it is.",
+    ]
+    assert sum(line.startswith("• ") for line in lines) == 2, "one line per kind of fault"
     walked.settle()
     assert record_of(walked).draft_text == original, "nothing saved while faults stand"
 
-    fixed = walked.submit_view(view, draft_values(original + KIND))
+    fixed = walked.submit_view(shown, draft_values(original + KIND))
 
     assert fixed.status == 200 and fixed.body == ""
     assert record_of(walked).draft_text == original + KIND

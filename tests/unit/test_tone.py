@@ -17,6 +17,7 @@ from bot.domain.tone import (
     load_tone_rules,
     parse_tone_rules,
 )
+from bot.domain.tone_report import EXCERPT_LIMIT, fault_line, shorten, tone_issues
 from bot.domain.verdict import decide
 
 GOOD_DRAFTS = {
@@ -86,7 +87,7 @@ BAD_DRAFTS = {
     "mixed": (
         "You people never read what we send. After everything we've put in, this is your last "
         "chance: other clients are waiting, and we won't hold the price.",
-        {"blame", "guilt", "threat", "bluff", "self_centred", "missing_conditions"},
+        {"blame", "guilt", "ultimatum", "bluff", "self_centred", "missing_conditions"},
     ),
     # In the spirit of the seeds' cautionary lines, written fresh.
     "calling the buyer a non-believer": (
@@ -105,7 +106,7 @@ BAD_DRAFTS = {
     ),
     "slow-walkaway bluff": (
         "This is my final offer, and it expires today only. If it suits, I'd be glad to sign.",
-        {"bluff"},
+        {"ultimatum", "bluff"},
     ),
 }
 
@@ -138,7 +139,7 @@ def test_fault_shows_the_words_that_tripped_it() -> None:
 
 def test_faults_come_in_reading_order_with_missing_ones_last() -> None:
     codes = [f.code for f in check_tone(BAD_DRAFTS["mixed"][0])]
-    assert codes == ["blame", "guilt", "threat", "bluff", "self_centred", "missing_conditions"]
+    assert codes == ["blame", "guilt", "ultimatum", "bluff", "self_centred", "missing_conditions"]
 
 
 def test_matching_ignores_case_curly_quotes_and_line_breaks() -> None:
@@ -260,3 +261,88 @@ def test_a_team_file_can_be_loaded_and_used(tmp_path: Path) -> None:
     assert [(f.code, f.excerpt) for f in faults] == [("blame", "bespoke insult")]
     with pytest.raises(ToneRulesError, match="cannot read"):
         load_tone_rules(tmp_path / "missing.yml")
+
+
+def test_terms_name_a_pattern_once_for_several_rules() -> None:
+    text = (
+        "terms:\n  people: 'your (team|board)'\n  blamed: '{{people}} failed'\n"
+        "faults:\n  - code: blame\n    message: m\n    suggestion: s\n"
+        "    patterns: ['{{blamed}}', 'so did {{ people }}']\n"
+    )
+    rules = parse_tone_rules(text)
+    faults = check_tone("Your board failed, and so did your team.", rules=rules)
+    assert [f.excerpt for f in faults] == ["Your board failed", "so did your team"]
+
+
+def test_an_unknown_or_unclosed_term_names_the_rule() -> None:
+    with pytest.raises(ToneRulesError, match=r"rule 'blame': unknown term \{\{nobody\}\}"):
+        parse_tone_rules(RULE.format(code="blame", patterns="['{{nobody}} failed']"))
+    with pytest.raises(ToneRulesError, match=r"rule 'blame': a \{\{term\}\} is not closed"):
+        parse_tone_rules(RULE.format(code="blame", patterns="['{{nobody} failed']"))
+
+
+# --- what a rep is shown: one grammatical line per kind of fault --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you don't sign by Friday we will walk.",
+        "Unless your board approves it this month, we'll have to move on.",
+        "This is our final offer.",
+        "Consider it your last chance to join the cohort.",
+        "Sign by Friday, or we walk.",
+        "You have until Wednesday to decide.",
+        "We need your decision by end of day Thursday.",
+    ],
+)
+def test_ultimatums_and_deadlines_used_as_threats_are_caught(text: str) -> None:
+    assert "ultimatum" in {issue.kind for issue in tone_issues(text)}
+
+
+def test_each_kind_is_one_issue_with_every_place_it_occurs_once() -> None:
+    text = (
+        "This is our final offer. It is your last chance, your LAST CHANCE. You people never "
+        "listened, and honestly you should have listened."
+    )
+    issues = tone_issues(text)
+    assert [(i.kind, i.excerpts) for i in issues] == [
+        ("ultimatum", ("This is our final offer", "last chance")),
+        ("blame", ("You people", "you should have listened")),
+        ("missing_conditions", ()),
+    ]
+
+
+def test_lines_are_grammatical_with_and_without_words_to_quote() -> None:
+    lines = [fault_line(i) for i in tone_issues("If you don't sign by Friday we will walk.")]
+    assert lines == [
+        "Pressures with an ultimatum or a deadline: “If you don't sign by Friday we will walk”. "
+        "Drop the deadline and the “or else”; say what you recommend and why, and let them "
+        "decide in their own time."
+    ]
+    missing = fault_line(tone_issues("Thanks for your time.")[0])
+    assert missing.startswith("Never says what would change the decision. Add what would")
+    for issue in tone_issues(BAD_DRAFTS["mixed"][0]):
+        line = fault_line(issue)
+        assert ".:" not in line and ". ." not in line and ".." not in line
+        assert line.endswith((".", ".”"))
+
+
+def test_a_rule_without_a_label_is_headed_by_its_message_without_the_full_stop() -> None:
+    rules = parse_tone_rules(RULE.format(code="blame", patterns="['bespoke insult']"))
+    issue = tone_issues("What a bespoke insult.", rules=rules, expect_conditions=False)[0]
+    assert fault_line(issue) == "Blames the buyer: “bespoke insult”. Describe the situation."
+
+
+def test_a_long_excerpt_keeps_both_ends_and_lines_escape_and_bold_their_parts() -> None:
+    long = "If you don't " + "get every single approver in the building to agree " * 3 + "we walk"
+    cut = shorten(long)
+    assert (
+        len(cut) <= EXCERPT_LIMIT
+        and "…" in cut
+        and cut.startswith("If you don't")
+        and cut.endswith("we walk")
+    )
+    issue = tone_issues("You people <@U1> are idiots & fools.", expect_conditions=False)[0]
+    line = fault_line(issue, escape=lambda t: t.replace("<", "&lt;"), bold=lambda t: f"*{t}*")
+    assert line.startswith("*Blames or judges the buyer*: “You people”, “idiots”, “fools”.")

@@ -1,0 +1,76 @@
+"""The tone check on a corpus of realistic walk-away messages (tone_corpus.yml).
+
+Every message is held to its expected kinds of fault, exactly: a faulty one must show each kind
+it was written with and no other, a good one must pass. A held-out message the rules are known
+to get wrong is marked `miss: true` in the corpus; those are listed by the bench and allowed
+here, and a message marked as a miss that the rules now get right must lose its mark, so the
+marks stay honest.
+
+Issue 11's targets (95% of faulty messages flagged, at most 5% of good ones) are met on the
+messages the rules were written or widened with (dev and rounds 1 to 3), not on the held-out set:
+there the test holds the rules to the figures measured when it was written, so a change that
+makes fresh wording fare worse fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.tone_corpus import (
+    FALSE_ALARM_TARGET,
+    RECALL_TARGET,
+    Scored,
+    load_corpus,
+    per_kind,
+    rates,
+    score,
+)
+
+MESSAGES = load_corpus()
+SCORED = {s.message.id: s for s in score(MESSAGES)}
+
+
+def test_the_corpus_is_big_enough_and_has_a_held_out_set() -> None:
+    faulty = [m for m in MESSAGES if m.faulty]
+    good = [m for m in MESSAGES if not m.faulty]
+    assert len(faulty) >= 40 and len(good) >= 40
+    held_out = [m for m in MESSAGES if m.set == "held_out"]
+    assert sum(m.faulty for m in held_out) >= 15 and sum(not m.faulty for m in held_out) >= 15
+
+
+@pytest.mark.parametrize("message_id", [m.id for m in MESSAGES if m.faulty and not m.miss])
+def test_each_faulty_message_shows_exactly_its_kinds(message_id: str) -> None:
+    scored: Scored = SCORED[message_id]
+    assert scored.found == scored.message.kinds
+
+
+@pytest.mark.parametrize("message_id", [m.id for m in MESSAGES if not m.faulty and not m.miss])
+def test_each_good_message_passes(message_id: str) -> None:
+    assert SCORED[message_id].found == frozenset()
+
+
+def test_messages_marked_as_misses_are_still_missed() -> None:
+    fixed = [s.message.id for s in SCORED.values() if s.message.miss and s.exact]
+    assert fixed == [], "these now score right: remove their `miss: true`"
+
+
+def test_the_messages_the_rules_were_written_with_meet_the_targets() -> None:
+    seen = rates([s for s in SCORED.values() if s.message.set != "held_out"])
+    assert seen.recall >= RECALL_TARGET
+    assert seen.false_alarm_rate <= FALSE_ALARM_TARGET
+
+
+HELD_OUT_FLAGGED = 5
+"""Faulty held-out messages flagged at commit 2da2130 (of 20): the rules may only do better."""
+HELD_OUT_FALSE_ALARMS = 4
+"""Good held-out messages flagged at commit 2da2130 (of 20): the rules may only do better."""
+
+
+def test_the_held_out_messages_do_no_worse_than_measured() -> None:
+    held_out = rates([s for s in SCORED.values() if s.message.set == "held_out"])
+    assert held_out.flagged >= HELD_OUT_FLAGGED
+    assert held_out.false_alarms <= HELD_OUT_FALSE_ALARMS
+
+
+def test_every_kind_of_fault_is_in_the_corpus() -> None:
+    assert all(k.expected >= 2 for k in per_kind(list(SCORED.values())))
