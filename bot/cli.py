@@ -151,16 +151,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     from bot.qualification.console import format_verdict
 
     checklist = _checklist(load_settings())
-    deal, answers = read_answers_file(args.answers, checklist)
-    result = evaluate(deal, answers, checklist=checklist, today=args.today or date.today())
+    given = read_answers_file(args.answers, checklist)
+    result = evaluate(
+        given.deal,
+        given.answers,
+        checklist=checklist,
+        today=args.today or date.today(),
+        recipient=given.recipient,
+        signature=given.signature,
+    )
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
-    print(format_verdict(Verdict.from_dict(result), deal_name=deal), end="")
+    print(format_verdict(Verdict.from_dict(result), deal_name=given.deal), end="")
     if result["ignored"]:
         print(f"\nIgnored (their question does not apply): {', '.join(result['ignored'])}")
     if result["draft"]:
-        print("\nDraft message to the buyer:\n\n" + result["draft"])
+        print(f"\nDraft email to the buyer\nSubject: {result['subject']}\n\n{result['draft']}")
+        print(f"\nShort note (chat or LinkedIn):\n\n{result['draft_short']}")
     return 0
 
 

@@ -181,8 +181,8 @@ def _inline(text: str) -> str:
 
 
 def _one_inline(reasons: list[str]) -> list[str]:
-    """A lone reason follows "Here is why:" in the same sentence; a list keeps its capitals."""
-    return [_inline(reasons[0])] if len(reasons) == 1 else reasons
+    """A lone reason follows "Here is why:" in the same sentence; each item of a list is one."""
+    return [_inline(reasons[0])] if len(reasons) == 1 else [_first_upper(r) for r in reasons]
 
 
 @dataclass(frozen=True)
