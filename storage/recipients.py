@@ -14,7 +14,7 @@ from storage import search
 from storage.base import Repo
 from storage.columns import utcnow
 from storage.errors import InvalidValueError
-from storage.models import Deal, QualificationSession, WalkawayRecord
+from storage.models import Deal, QualificationSession, User, WalkawayRecord
 
 LENGTHS = ("email", "short")
 
@@ -71,3 +71,8 @@ class Recipients(Repo):
     def deal_of_session(self, *, session_id: int) -> int:
         with self._reads() as s:
             return s.get_one(QualificationSession, session_id).deal_id
+
+    def slack_id_of(self, *, user_id: int) -> str:
+        """The Slack user id of a person the store knows (a check's rep, to sign its draft)."""
+        with self._reads() as s:
+            return s.get_one(User, user_id).slack_user_id

@@ -120,7 +120,7 @@ class Draft:
         return self.short if Length(length) is Length.SHORT else self.email
 
 
-_WORD = re.compile(r"[^\W_][\w'’-]*")
+_WORD = re.compile("[^\\W_][\\w'\u2019-]*")
 
 
 def word_count(text: str) -> int:
@@ -235,9 +235,7 @@ def write_draft(
         "outcome": verdict.outcome.value,
     }
     email_template = environment().get_template(draft_template_name(verdict.outcome))
-    short_template = environment().get_template(
-        draft_template_name(verdict.outcome, Length.SHORT)
-    )
+    short_template = environment().get_template(draft_template_name(verdict.outcome, Length.SHORT))
     # Each fit is tried in turn until the text is within its word limit: the full wording,
     # then each point in brief, then without the sentences that only soften the frame.
     # A very long organisation name is, at the last, left to the greeting and the subject.

@@ -315,7 +315,9 @@ def test_long_names_still_fit_the_word_limits() -> None:
     every = UNWORKABLE | GUARANTEE | VALUES | NO_MUTUAL | FRESH | ADJACENT
     _, draft = write(
         every | {"deal.stage": "renewal"},
-        recipient=Recipient.of("The Northern Regional Freight and Logistics Cooperative", "Alexandra"),
+        recipient=Recipient.of(
+            "The Northern Regional Freight and Logistics Cooperative", "Alexandra"
+        ),
         signature=Signature.of("Samantha Ortiz-Whitfield", "Senior Enterprise Account Executive"),
     )
     assert word_count(draft.email) <= EMAIL_WORDS
