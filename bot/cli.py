@@ -57,7 +57,17 @@ def _parser() -> argparse.ArgumentParser:
 
     console = commands.add_parser("console", help="run the qualification in this terminal")
     console.add_argument("deal", nargs="*", help="the deal's name (asked for when left out)")
-    console.add_argument("--as", dest="user", default=None, help="your name (default: login)")
+    console.add_argument(
+        "--as",
+        dest="user",
+        default=None,
+        help="who you are, to resume your checks (default: login)",
+    )
+    console.add_argument(
+        "--rep",
+        default=None,
+        help='how drafts are signed: "Name, Title" (asked once and remembered when left out)',
+    )
     console.set_defaults(run=_console)
 
     ev = commands.add_parser("evaluate", help="print the verdict for an answers file")
@@ -126,6 +136,7 @@ def _store(settings: Settings) -> Store:
 
 
 def _console(args: argparse.Namespace) -> int:
+    from bot.domain.drafts import Signature
     from bot.domain.model import Actor
     from bot.qualification.console import run_console
     from bot.qualification.service import Qualifications
@@ -140,10 +151,12 @@ def _console(args: argparse.Namespace) -> int:
         print()
         return 130
     store = _store(settings)
-    name = args.user or getpass.getuser()
     service = Qualifications(store=store, checklist=checklist)
-    actor = Actor(team_id=LOCAL_TEAM, user_id=name, display_name=name)
-    return run_console(service, actor=actor, deal_name=deal, read=input, out=sys.stdout)
+    # The login only tells this person's checks apart; drafts are signed with --rep or the
+    # name the console asks for (display_name None keeps the one remembered).
+    actor = Actor(team_id=LOCAL_TEAM, user_id=args.user or getpass.getuser(), display_name=None)
+    rep = Signature.parse(args.rep) if args.rep else None
+    return run_console(service, actor=actor, deal_name=deal, read=input, out=sys.stdout, rep=rep)
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ rep has said who it is for or skipped the question, so a thread repaired later s
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from storage import queries as q
 from storage import search
@@ -76,3 +76,20 @@ class Recipients(Repo):
         """The Slack user id of a person the store knows (a check's rep, to sign its draft)."""
         with self._reads() as s:
             return s.get_one(User, user_id).slack_user_id
+
+    def remember_recipient(
+        self, *, deal_id: int, organisation: str | None, contact: str | None
+    ) -> None:
+        """Keep who the deal's buyer messages are for, before any record exists (the console)."""
+        with self._write() as s:
+            deal = s.get_one(Deal, deal_id)
+            deal.buyer_organisation, deal.buyer_contact = organisation, contact
+
+    def display_name_of(self, *, workspace_id: int, slack_user_id: str) -> str | None:
+        """The name a person goes by here (the console keeps the rep's signature line in it)."""
+        with self._reads() as s:
+            return s.scalar(
+                select(User.display_name).where(
+                    User.workspace_id == workspace_id, User.slack_user_id == slack_user_id
+                )
+            )
