@@ -225,7 +225,18 @@ def _records_show(args: argparse.Namespace) -> int:
         print(f"  {change.changed_at:%Y-%m-%d %H:%M} {change.status}{note}")
     text = record.sent_text or record.draft_text
     if text:
-        print("\nMessage " + ("as sent:" if record.sent_text else "drafted:") + "\n\n" + text)
+        subject = (
+            f"Subject: {record.subject}\n\n" if record.subject and not record.sent_text else ""
+        )
+        print(
+            "\nMessage "
+            + ("as sent:" if record.sent_text else "drafted:")
+            + "\n\n"
+            + subject
+            + text
+        )
+    if record.draft_short and not record.sent_text:
+        print("\nShort note drafted:\n\n" + record.draft_short)
     return 0
 
 
