@@ -248,3 +248,40 @@ def test_someone_else_cannot_address_or_skip_the_reps_draft(walked: World) -> No
     texts = [c.args.get("text", "") for c in walked.calls_since(before)]
     assert sum("Only the rep" in t for t in texts) == 2, texts
     assert record_of(walked).addressed_at is None
+
+
+@pytest.mark.parametrize("choice", ["add", "skip"])
+def test_the_draft_appears_once_however_often_slack_fails_after_the_click(
+    walked: World, choice: str
+) -> None:
+    """The work behind *Write the draft* and *Skip* is a job: when users.info and chat.update
+    fail it is tried again, and the draft shows in its one message, nothing posted twice."""
+    question = walked.recipient_question()
+    before = walked.mark()
+    walked.fake.fail_next("chat.update", "internal_error")
+    if choice == "add":
+        view = walked.open_view(question, "add_recipient")
+        walked.fake.fail_next("users.info", "service_unavailable")
+        assert walked.submit_view(view, recipient_values("Globex", "Dana")).status == 200
+        greeting = "Hi Dana,"
+    else:
+        assert walked.click(question, action_id="skip_recipient").status == 200
+        greeting = "Hello,"
+
+    draft = wait_until(
+        lambda: next(
+            (
+                m
+                for m in walked.thread()
+                if m["ts"] == question["ts"] and greeting in text_of(m) and actions_of(m)
+            ),
+            None,
+        ),
+        timeout=15,
+        what="the draft shown despite the failures",
+    )
+    failed = [c.method for c in walked.calls_since(before) if c.error is not None]
+    assert "chat.update" in failed and ("users.info" in failed) == (choice == "add")
+    assert "Sam Ortiz" in text_of(draft)
+    drafts = [m for m in walked.thread() if "draft:" in str(m.get("metadata"))]
+    assert len(drafts) == 1, "one draft message, updated in place"
