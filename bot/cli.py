@@ -58,7 +58,17 @@ def _parser() -> argparse.ArgumentParser:
 
     console = commands.add_parser("console", help="run the qualification in this terminal")
     console.add_argument("deal", nargs="*", help="the deal's name (asked for when left out)")
-    console.add_argument("--as", dest="user", default=None, help="your name (default: login)")
+    console.add_argument(
+        "--as",
+        dest="user",
+        default=None,
+        help="who you are, to resume your checks (default: login)",
+    )
+    console.add_argument(
+        "--rep",
+        default=None,
+        help='how drafts are signed: "Name, Title" (asked once and remembered when left out)',
+    )
     console.set_defaults(run=_console)
 
     ev = commands.add_parser("evaluate", help="print the verdict for an answers file")
@@ -144,6 +154,7 @@ def _store(settings: Settings) -> Store:
 
 
 def _console(args: argparse.Namespace) -> int:
+    from bot.domain.drafts import Signature
     from bot.domain.model import Actor
     from bot.qualification.console import run_console
     from bot.qualification.service import Qualifications
@@ -158,10 +169,12 @@ def _console(args: argparse.Namespace) -> int:
         print()
         return 130
     store = _store(settings)
-    name = args.user or getpass.getuser()
     service = Qualifications(store=store, checklist=checklist)
-    actor = Actor(team_id=LOCAL_TEAM, user_id=name, display_name=name)
-    return run_console(service, actor=actor, deal_name=deal, read=input, out=sys.stdout)
+    # The login only tells this person's checks apart; drafts are signed with --rep or the
+    # name the console asks for (display_name None keeps the one remembered).
+    actor = Actor(team_id=LOCAL_TEAM, user_id=args.user or getpass.getuser(), display_name=None)
+    rep = Signature.parse(args.rep) if args.rep else None
+    return run_console(service, actor=actor, deal_name=deal, read=input, out=sys.stdout, rep=rep)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -169,16 +182,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     from bot.qualification.console import format_verdict
 
     checklist = _checklist(load_settings())
-    deal, answers = read_answers_file(args.answers, checklist)
-    result = evaluate(deal, answers, checklist=checklist, today=args.today or date.today())
+    given = read_answers_file(args.answers, checklist)
+    result = evaluate(
+        given.deal,
+        given.answers,
+        checklist=checklist,
+        today=args.today or date.today(),
+        recipient=given.recipient,
+        signature=given.signature,
+    )
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
-    print(format_verdict(Verdict.from_dict(result), deal_name=deal), end="")
+    print(format_verdict(Verdict.from_dict(result), deal_name=given.deal), end="")
     if result["ignored"]:
         print(f"\nIgnored (their question does not apply): {', '.join(result['ignored'])}")
     if result["draft"]:
-        print("\nDraft message to the buyer:\n\n" + result["draft"])
+        print(f"\nDraft email to the buyer\nSubject: {result['subject']}\n\n{result['draft']}")
+        print(f"\nShort note (chat or LinkedIn):\n\n{result['draft_short']}")
     return 0
 
 
@@ -233,7 +254,18 @@ def _records_show(args: argparse.Namespace) -> int:
         print(f"  {change.changed_at:%Y-%m-%d %H:%M} {change.status}{note}")
     text = record.sent_text or record.draft_text
     if text:
-        print("\nMessage " + ("as sent:" if record.sent_text else "drafted:") + "\n\n" + text)
+        subject = (
+            f"Subject: {record.subject}\n\n" if record.subject and not record.sent_text else ""
+        )
+        print(
+            "\nMessage "
+            + ("as sent:" if record.sent_text else "drafted:")
+            + "\n\n"
+            + subject
+            + text
+        )
+    if record.draft_short and not record.sent_text:
+        print("\nShort note drafted:\n\n" + record.draft_short)
     return 0
 
 

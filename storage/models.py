@@ -84,6 +84,8 @@ class Deal(Base):
     name: Mapped[str] = mapped_column(Text)
     name_key: Mapped[str] = mapped_column(Text)
     """Casefolded and whitespace-collapsed, so 'Acme  Corp' and 'acme corp' are one deal."""
+    buyer_organisation: Mapped[str | None] = mapped_column(Text)
+    buyer_contact: Mapped[str | None] = mapped_column(Text)  # the first name (migration 0008)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -197,7 +199,11 @@ class WalkawayRecord(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=RecordStatus.OPEN.value)
     recheck_on: Mapped[date | None]
-    draft_text: Mapped[str | None] = mapped_column(Text)
+    draft_text: Mapped[str | None] = mapped_column(Text)  # the email; see migration 0008
+    draft_short: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    draft_length: Mapped[str | None] = mapped_column(String(8))  # shown: 'short' or the email
+    addressed_at: Mapped[datetime | None]  # None: the draft waits to learn who it is for
     sent_text: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     sent_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

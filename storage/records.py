@@ -104,3 +104,19 @@ class RecordDetail(RecordSummary):
     channel_id: str | None
     thread_ts: str | None
     updated_at: datetime
+    subject: str | None = None
+    draft_short: str | None = None
+    draft_length: str = "email"
+    """Which draft the card shows and sends: 'email' (draft_text) or 'short' (draft_short)."""
+    addressed_at: datetime | None = None
+    """When the rep said who the draft is for (or skipped that); None: still to ask."""
+    organisation: str | None = None
+    contact: str | None = None
+    """The deal's buyer as last given: organisation and the contact's first name."""
+
+    @property
+    def shown_draft(self) -> str | None:
+        """The draft in the length the card shows."""
+        if self.draft_length == "short" and self.draft_short:
+            return self.draft_short
+        return self.draft_text

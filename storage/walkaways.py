@@ -14,6 +14,7 @@ from storage.base import Repo
 from storage.columns import utcnow
 from storage.errors import InvalidValueError
 from storage.models import (
+    Deal,
     IdempotencyKey,
     QualificationSession,
     RecordStatusChange,
@@ -32,11 +33,21 @@ _QS = QualificationSession
 
 
 class Records(Repo):
-    def complete_session(self, *, session_id: int, verdict: Verdict, draft_text: str | None) -> int:
+    def complete_session(
+        self,
+        *,
+        session_id: int,
+        verdict: Verdict,
+        draft_text: str | None,
+        subject: str | None = None,
+        draft_short: str | None = None,
+        addressed: bool = True,
+    ) -> int:
         """Store the verdict and open a walk-away record, atomically; returns the record id.
 
-        Calling it again for a completed session returns the same record and writes nothing,
-        so a retried 'Finish' cannot produce a second record.
+        `addressed=False` leaves the draft waiting for the rep to say who it is for
+        (`address_record`). Calling it again for a completed session returns the same record
+        and writes nothing, so a retried 'Finish' cannot produce a second record.
         """
         with self._write() as s:
             row = q.session_row(s, session_id, lock=True)
@@ -66,6 +77,9 @@ class Records(Repo):
                 status=RecordStatus.OPEN,
                 recheck_on=verdict.recheck_on,
                 draft_text=draft_text,
+                draft_short=draft_short,
+                subject=subject,
+                addressed_at=now if addressed else None,
                 created_at=now,
                 updated_at=now,
             )
@@ -115,6 +129,7 @@ class Records(Repo):
             record = found[0]
             session = s.get_one(_QS, record.session_id)
             verdict = s.get_one(VerdictRow, record.verdict_id)
+            deal = s.get_one(Deal, record.deal_id)
             sender = s.get(User, record.sent_by_user_id) if record.sent_by_user_id else None
             answers = q.answer_history(s, session.id)
             summary = q.summary(*found)
@@ -135,6 +150,12 @@ class Records(Repo):
                 channel_id=session.channel_id,
                 thread_ts=session.thread_ts,
                 updated_at=record.updated_at,
+                subject=record.subject,
+                draft_short=record.draft_short,
+                draft_length=record.draft_length or "email",
+                addressed_at=record.addressed_at,
+                organisation=deal.buyer_organisation,
+                contact=deal.buyer_contact,
             )
 
     def mark_sent(
@@ -165,11 +186,15 @@ class Records(Repo):
             search.refresh(s, record_id)
             return True
 
-    def update_draft(self, *, record_id: int, text: str) -> None:
-        """Keep the rep's edited draft; the bot's original stays in the verdict's history."""
+    def update_draft(self, *, record_id: int, text: str, length: str = "email") -> None:
+        """Keep the rep's edited draft (the email, or the short note)."""
         with self._write() as s:
             record = q.record_row(s, record_id, lock=True)
-            record.draft_text, record.updated_at = text, utcnow()
+            if length == "short":
+                record.draft_short = text
+            else:
+                record.draft_text = text
+            record.updated_at = utcnow()
             search.refresh(s, record_id)
 
     def set_status(

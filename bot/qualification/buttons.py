@@ -19,6 +19,7 @@ from bot.qualification.payloads import (
     AnswerRef,
     DealRef,
     DraftModalMeta,
+    LengthRef,
     RecordRef,
     SessionRef,
 )
@@ -29,7 +30,7 @@ from bot.qualification.steps import (
     record_for,
     take_answer,
 )
-from bot.qualification.thread import ask_again
+from bot.qualification.thread import ask_again, redraw_draft
 from bot.slack.deps import Deps, actor_from
 from bot.slack.effects import owner
 from bot.slack.errors import Duplicate, Refusal, tell
@@ -160,11 +161,67 @@ def register(app: App, deps: Deps) -> None:
             ref = RecordRef.load(_action(body).get("value"))
             channel, ts = _message_location(body)
             record = record_for(deps, actor=actor_from(body), record_id=ref.record)
-            meta = DraftModalMeta(record=ref.record, channel=channel, ts=ts)
-            view = modals.edit_draft_modal(draft=record.draft_text or "", meta=meta)
+            meta = DraftModalMeta(
+                record=ref.record, channel=channel, ts=ts, length=record.draft_length
+            )
+            view = modals.edit_draft_modal(draft=record.shown_draft or "", meta=meta)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
         tell(body, client, respond, open_editor)
+
+    @app.action(Action.ADD_RECIPIENT)
+    def add_recipient_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+
+        def open_form() -> None:
+            ref = RecordRef.load(_action(body).get("value"))
+            channel, ts = _message_location(body)
+            record = record_for(deps, actor=actor_from(body), record_id=ref.record)
+            if record.sent_at is not None:
+                raise Refusal(ALREADY_SENT)
+            view = modals.recipient_modal(
+                meta=DraftModalMeta(record=ref.record, channel=channel, ts=ts),
+                organisation=record.organisation,
+                contact=record.contact,
+                changing=record.addressed_at is not None,
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        tell(body, client, respond, open_form)
+
+    @deferred(deps, "actions.skip_recipient")
+    def skip(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = RecordRef.load(_action(body).get("value"))
+        channel, ts = _message_location(body)
+        record_for(deps, actor=actor_from(body), record_id=ref.record)
+        deps.store.address_record(
+            record_id=ref.record, organisation=None, contact=None, remember=False
+        )
+        redraw_draft(client, deps, record_id=ref.record, channel=channel, ts=ts, redraft=False)
+
+    @app.action(Action.SKIP_RECIPIENT, middleware=[skip.first])
+    def skip_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+
+    @deferred(deps, "actions.draft_length")
+    def switch_length(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = LengthRef.load(_action(body).get("value"))
+        channel, ts = _message_location(body)
+        record = record_for(deps, actor=actor_from(body), record_id=ref.record)
+        if record.sent_at is None:
+            deps.store.set_draft_length(record_id=ref.record, length=ref.length)
+        redraw_draft(client, deps, record_id=ref.record, channel=channel, ts=ts, redraft=False)
+
+    @app.action(Action.DRAFT_LENGTH, middleware=[switch_length.first])
+    def length_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+
+    @app.action(Action.OPEN_EMAIL)
+    def open_email_clicked(ack: Ack) -> None:
+        """The link opens the mail client by itself; Slack only wants the click acknowledged."""
+        ack()
 
     @deferred(deps, "actions.mark_sent")
     def mark(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -178,21 +235,13 @@ def register(app: App, deps: Deps) -> None:
         me = owner()
         marked = record.sent_at is None and deps.store.mark_sent(
             record_id=ref.record,
-            text=record.draft_text or "",
+            text=record.shown_draft or "",
             by_user_id=deps.user_id(actor),
             owner=me,
         )
         if not marked and (me is None or deps.store.claim_owner(key=f"sent:{ref.record}") != me):
             raise Refusal(ALREADY_SENT)  # (this job's own re-run goes on to show it sent)
-        sent = deps.store.get_record(record_id=ref.record)
-        assert sent is not None
-        text, blocks = verdict_blocks.draft_message(
-            record_id=ref.record,
-            draft=sent.sent_text or "",
-            sent_at=sent.sent_at,
-            sent_by=actor.user_id,
-        )
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        redraw_draft(client, deps, record_id=ref.record, channel=channel, ts=ts, redraft=False)
 
     @app.action(Action.MARK_SENT, middleware=[mark.first])
     def mark_sent_clicked(
@@ -204,7 +253,12 @@ def register(app: App, deps: Deps) -> None:
     def copy(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ref = RecordRef.load(_action(body).get("value"))
         record = record_for(deps, actor=actor_from(body), record_id=ref.record)
-        text, blocks = verdict_blocks.copy_text_message(record.sent_text or record.draft_text or "")
+        subject = (
+            record.subject if record.sent_at is None and record.draft_length != "short" else None
+        )
+        text, blocks = verdict_blocks.copy_text_message(
+            record.sent_text or record.shown_draft or "", subject=subject
+        )
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     @app.action(Action.COPY_TEXT, middleware=[copy.first])

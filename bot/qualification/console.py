@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.domain.checklist import Question
 from bot.domain.conversation import InvalidAnswer
+from bot.domain.drafts import Recipient, Signature
 from bot.domain.model import Actor, Verdict
 from bot.qualification.service import Progress, Qualifications
 
@@ -30,8 +31,12 @@ def run_console(
     deal_name: str,
     read: Callable[[str], str],
     out: TextIO,
+    rep: Signature | None = None,
 ) -> int:
-    """Run (or resume) a qualification for one deal. Returns the process exit code."""
+    """Run (or resume) a qualification for one deal. Returns the process exit code.
+
+    `rep` signs the draft (and is remembered for this console user); without it, the one
+    remembered is used, or the rep is asked once, before the first draft."""
     progress = service.start(actor, deal_name)
     _say_hello(progress, out)
     try:
@@ -46,16 +51,83 @@ def run_console(
     except _Quit:
         out.write(f'Saved. Run `walkaway console "{deal_name}"` to pick up where you stopped.\n')
         return 0
-    finished = service.finish(progress.session.id, rep_name=actor.display_name)
+    signature, recipient = None, None
+    if service.verdict(progress).outcome.has_buyer_draft:  # a proceed asks nothing more
+        signature = _signature(service, actor, rep=rep, read=read, out=out)
+        recipient = _recipient(service, progress, read=read, out=out)
+    finished = service.finish(progress.session.id, signature=signature, recipient=recipient)
     out.write(format_verdict(finished.verdict, deal_name=progress.session.deal_name))
-    if finished.draft:
-        out.write("\nDraft message to the buyer (edit before sending):\n")
-        out.write(_indent(finished.draft) + "\n")
+    if finished.full:
+        out.write("\nDraft email to the buyer (edit before sending):\n")
+        out.write(f"    Subject: {finished.full.subject}\n\n")
+        out.write(_indent(finished.full.email) + "\n")
+        out.write("\nShort note, for chat or LinkedIn:\n")
+        out.write(_indent(finished.full.short) + "\n")
     out.write(
         f"\nStored as record #{finished.record_id} "
         f"(`walkaway records show {finished.record_id}`).\n"
     )
     return 0
+
+
+def _line(read: Callable[[str], str], prompt: str) -> str | None:
+    """One line, or None when input has ended (a script piping the answers)."""
+    try:
+        return read(prompt).strip()
+    except EOFError:
+        return None
+
+
+def _signature(
+    service: Qualifications,
+    actor: Actor,
+    *,
+    rep: Signature | None,
+    read: Callable[[str], str],
+    out: TextIO,
+) -> Signature:
+    """--rep, else the signature this console user gave before, else asked (once)."""
+    store = service.store
+    workspace_id = store.ensure_workspace(team_id=actor.team_id)
+    if rep is None:
+        stored = store.display_name_of(workspace_id=workspace_id, slack_user_id=actor.user_id)
+        if stored:
+            return Signature.parse(stored)
+        out.write(
+            "\nHow should the draft be signed? Your name, and your title after a comma "
+            "(e.g. Sam Ortiz, Account Executive). I'll remember it. Enter leaves it unsigned.\n"
+        )
+        rep = Signature.parse(_line(read, "> "))
+    if rep.name:
+        line = f"{rep.name}, {rep.title}" if rep.title else rep.name
+        store.ensure_user(workspace_id=workspace_id, slack_user_id=actor.user_id, display_name=line)
+    return rep
+
+
+def _recipient(
+    service: Qualifications, progress: Progress, *, read: Callable[[str], str], out: TextIO
+) -> Recipient:
+    """Who the draft is for, offered as the deal last had it: Enter keeps, '-' clears."""
+    known = service.recipient_of(progress.session.deal_id)
+    out.write(
+        "\nWho is this message for? Enter keeps what is shown in brackets, '-' leaves it out.\n"
+    )
+
+    def ask(label: str, current: str | None) -> str | None:
+        given = _line(read, f"  {label}{f' [{current}]' if current else ''}: ")
+        if given is None or given == "":
+            return current
+        return None if given == "-" else given
+
+    recipient = Recipient.of(
+        ask("Buyer's organisation", known.organisation), ask("Contact's first name", known.contact)
+    )
+    service.store.remember_recipient(
+        deal_id=progress.session.deal_id,
+        organisation=recipient.organisation,
+        contact=recipient.contact,
+    )
+    return recipient
 
 
 class _Quit(Exception):

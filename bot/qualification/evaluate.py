@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,14 @@ from pydantic import (
 
 from bot.domain.checklist import Checklist
 from bot.domain.conversation import InvalidAnswer, parse_answer, split_applicable
-from bot.domain.drafts import render_draft
+from bot.domain.drafts import (
+    CONTACT_LIMIT,
+    NAME_LIMIT,
+    ORGANISATION_LIMIT,
+    Recipient,
+    Signature,
+    write_draft,
+)
 from bot.domain.model import AnswerValue
 from bot.domain.verdict import decide
 
@@ -45,9 +53,22 @@ class AnswersFile(BaseModel):
 
     deal: StrictStr = Field(default="this deal", min_length=1, max_length=200)
     answers: dict[str, StrictStr | StrictInt | StrictFloat]
+    contact: StrictStr | None = Field(default=None, max_length=CONTACT_LIMIT)
+    """The buyer contact's first name, for the greeting."""
+    organisation: StrictStr | None = Field(default=None, max_length=ORGANISATION_LIMIT)
+    rep: StrictStr | None = Field(default=None, max_length=2 * NAME_LIMIT)
+    """The signature: 'Sam Ortiz, Account Executive' (name, then title after a comma)."""
 
 
-def read_answers_file(path: Path, checklist: Checklist) -> tuple[str, dict[str, AnswerValue]]:
+@dataclass(frozen=True)
+class AnswersInput:
+    deal: str
+    answers: dict[str, AnswerValue]
+    recipient: Recipient
+    signature: Signature
+
+
+def read_answers_file(path: Path, checklist: Checklist) -> AnswersInput:
     """Parse and validate: unknown ids and invalid values are errors, not silently dropped."""
     try:
         with path.open("rb") as file:
@@ -81,7 +102,12 @@ def read_answers_file(path: Path, checklist: Checklist) -> tuple[str, dict[str, 
             answers[qid] = parse_answer(question, value)
         except InvalidAnswer as exc:
             raise AnswersFileError(f"{path}: {exc}") from None
-    return parsed.deal, answers
+    return AnswersInput(
+        deal=parsed.deal,
+        answers=answers,
+        recipient=Recipient.of(parsed.organisation, parsed.contact),
+        signature=Signature.parse(parsed.rep),
+    )
 
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -102,13 +128,28 @@ def _nesting(document: str) -> int:
 
 
 def evaluate(
-    deal: str, answers: dict[str, AnswerValue], *, checklist: Checklist, today: date
+    deal: str,
+    answers: dict[str, AnswerValue],
+    *,
+    checklist: Checklist,
+    today: date,
+    recipient: Recipient | None = None,
+    signature: Signature | None = None,
 ) -> dict[str, Any]:
-    """The verdict as the JSON document scripts consume."""
+    """The verdict as the JSON document scripts consume.
+
+    `draft` is the email, `draft_short` the note for chat or LinkedIn, `subject` the email's
+    subject line; all three are null when the deal goes ahead.
+    """
     kept, ignored = split_applicable(checklist, answers)
     verdict = decide(kept, today=today, checklist=checklist)
+    draft = write_draft(
+        verdict, deal_name=deal, answers=kept, recipient=recipient, signature=signature
+    )
     result = verdict.to_dict()
     result["deal"] = deal
-    result["draft"] = render_draft(verdict, deal_name=deal, answers=kept)
+    result["subject"] = draft.subject if draft else None
+    result["draft"] = draft.email if draft else None
+    result["draft_short"] = draft.short if draft else None
     result["ignored"] = sorted(ignored)
     return result

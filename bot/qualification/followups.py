@@ -2,8 +2,9 @@
 
 A modal submission must be answered within 3 s, inline: the answer is stored there and the modal
 closes, and what the rep then sees (the answer shown, the next question, the saved draft) is
-queued here. `repair` makes a thread show what its check has stored; a click on an old message
-queues it when the thread may be missing a step.
+queued here, and so is writing the draft afresh for a new recipient. `repair` makes a thread
+show what its check has stored; a click on an old message queues it when the thread may be
+missing a step.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification.steps import carry_on
-from bot.qualification.thread import finish, post_next, service
+from bot.qualification.thread import finish, post_next, redraw_draft, service
 from bot.slack.deps import Deps
 from bot.slack.jobs import deferred
 from storage.records import SessionStatus
@@ -23,6 +23,7 @@ from storage.records import SessionStatus
 CARRY_ON = "qualification.carry_on"
 REPAIR = "qualification.repair"
 DRAFT_SAVED = "qualification.draft_saved"
+RECIPIENT_SET = "qualification.recipient_set"
 
 
 def register(app: App, deps: Deps) -> None:
@@ -50,14 +51,24 @@ def register(app: App, deps: Deps) -> None:
 
     @deferred(deps, DRAFT_SAVED)
     def draft_saved(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        record = deps.store.get_record(record_id=int(body["record"]))
-        if record is None or record.sent_at is not None:
-            return
-        text, blocks = verdict_blocks.draft_message(
-            record_id=record.id, draft=record.draft_text or ""
+        redraw_draft(
+            client,
+            deps,
+            record_id=int(body["record"]),
+            channel=str(body["channel"]),
+            ts=str(body["ts"]),
+            redraft=False,
         )
-        client.chat_update(
-            channel=str(body["channel"]), ts=str(body["ts"]), text=text, blocks=blocks
+
+    @deferred(deps, RECIPIENT_SET)
+    def recipient_set(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        redraw_draft(
+            client,
+            deps,
+            record_id=int(body["record"]),
+            channel=str(body["channel"]),
+            ts=str(body["ts"]),
+            redraft=True,
         )
 
 

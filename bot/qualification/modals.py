@@ -1,4 +1,4 @@
-"""Modals: answering with a number, free text or a note, and editing the buyer draft."""
+"""Modals: answering with a number, free text or a note, who the draft is for, editing it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.checklist import Question, QuestionKind
 from bot.domain.conversation import TEXT_ANSWER_LIMIT
+from bot.domain.drafts import CONTACT_LIMIT, ORGANISATION_LIMIT
 from bot.domain.model import AnswerValue
 from bot.domain.tone_report import ToneIssue, fault_line
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
@@ -153,6 +154,54 @@ def edit_draft_modal(*, draft: str, meta: DraftModalMeta, issues: Sequence[ToneI
         submit=plain_text("Save draft", LIMITS.MODAL_SUBMIT),
         close=plain_text("Cancel", LIMITS.MODAL_CLOSE),
         blocks=list(blocks),
+    )
+
+
+def recipient_modal(
+    *, meta: DraftModalMeta, organisation: str | None, contact: str | None, changing: bool
+) -> View:
+    """Who the draft is for: two short fields, filled in with what the deal last had."""
+    why = (
+        "The draft is written afresh for them, so edits you made to it are replaced."
+        if changing
+        else "The draft greets your contact by name and speaks of their organisation."
+    )
+    return View(
+        type="modal",
+        callback_id=ViewId.RECIPIENT,
+        private_metadata=meta.dump(),
+        title=plain_text("Who is this for?", LIMITS.MODAL_TITLE),
+        submit=plain_text("Write the draft", LIMITS.MODAL_SUBMIT),
+        close=plain_text("Cancel", LIMITS.MODAL_CLOSE),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"{why} I'll remember them for this deal's next checks."
+                )
+            ),
+            InputBlock(
+                block_id=Block.ORGANISATION_INPUT,
+                label=plain_text("Buyer's organisation", 2000),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=Field.ORGANISATION,
+                    max_length=ORGANISATION_LIMIT,
+                    initial_value=organisation or None,
+                    placeholder=plain_text("e.g. Globex Logistics", 150),
+                ),
+            ),
+            InputBlock(
+                block_id=Block.CONTACT_INPUT,
+                label=plain_text("Contact's first name", 2000),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=Field.CONTACT,
+                    max_length=CONTACT_LIMIT,
+                    initial_value=contact or None,
+                    placeholder=plain_text("e.g. Dana", 150),
+                ),
+            ),
+        ],
     )
 
 

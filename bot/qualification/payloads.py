@@ -54,9 +54,19 @@ class AnswerModalMeta(Ref):
 
 
 class DraftModalMeta(Ref):
+    """Where the draft message lives; `length`, which of its two drafts the modal edits."""
+
     record: int
     channel: str
     ts: str
+    length: str = "email"
+
+
+class LengthRef(Ref):
+    """*Show short note* / *Show email* on the draft."""
+
+    record: int
+    length: str = Field(pattern="^(email|short)$")
 
 
 class DealRef(Ref):

@@ -13,10 +13,10 @@ from typing import Any
 
 from bot.domain.checklist import Checklist, Question
 from bot.domain.conversation import Conversation
-from bot.domain.drafts import render_draft
+from bot.domain.drafts import Draft, Recipient, Signature, write_draft
 from bot.domain.model import Actor, AnswerValue, Verdict
 from bot.domain.verdict import decide
-from storage.records import SessionInfo
+from storage.records import RecordDetail, SessionInfo
 from storage.repository import Store
 
 
@@ -40,6 +40,8 @@ class Finished:
     record_id: int
     verdict: Verdict
     draft: str | None
+    """The email; `full` has the subject and the short note too."""
+    full: Draft | None = None
 
 
 def checklist_from_snapshot(snapshot: dict[str, Any]) -> Checklist:
@@ -140,20 +142,56 @@ class Qualifications:
             progress.conversation.answers, today=self._today(), checklist=progress.checklist
         )
 
-    def finish(self, session_id: int, *, rep_name: str | None = None) -> Finished:
-        """Decide, draft and store the record; safe to call twice (the record is reused)."""
+    def finish(
+        self,
+        session_id: int,
+        *,
+        rep_name: str | None = None,
+        signature: Signature | None = None,
+        recipient: Recipient | None = None,
+    ) -> Finished:
+        """Decide, draft and store the record; safe to call twice (the record is reused).
+
+        The draft is addressed to `recipient`, else to whom the deal's last check was for;
+        when nobody is known the record's draft waits for the rep to say (or skip saying).
+        """
         current = self._require(session_id)
         verdict = self.verdict(current)
-        draft = render_draft(
+        recipient = recipient or self.recipient_of(current.session.deal_id)
+        draft = write_draft(
             verdict,
             deal_name=current.session.deal_name,
             answers=current.conversation.answers,
-            rep_name=rep_name,
+            recipient=recipient,
+            signature=signature or Signature.of(rep_name),
         )
         record_id = self._store.complete_session(
-            session_id=session_id, verdict=verdict, draft_text=draft
+            session_id=session_id,
+            verdict=verdict,
+            draft_text=draft.email if draft else None,
+            subject=draft.subject if draft else None,
+            draft_short=draft.short if draft else None,
+            addressed=draft is None or recipient.known,
         )
-        return Finished(record_id=record_id, verdict=verdict, draft=draft)
+        return Finished(
+            record_id=record_id, verdict=verdict, draft=draft.email if draft else None, full=draft
+        )
+
+    def recipient_of(self, deal_id: int) -> Recipient:
+        """Who the deal's buyer messages were last for (empty when never said)."""
+        organisation, contact = self._store.deal_recipient(deal_id=deal_id)
+        return Recipient.of(organisation, contact)
+
+    def redraft(self, record: RecordDetail, *, signature: Signature | None) -> Draft | None:
+        """The record's drafts written afresh for the deal's recipient as now stored."""
+        answers = self._store.current_answers(session_id=record.session_id)
+        return write_draft(
+            record.verdict,
+            deal_name=record.deal_name,
+            answers=answers,
+            recipient=Recipient.of(record.organisation, record.contact),
+            signature=signature,
+        )
 
     def _require(self, session_id: int) -> Progress:
         progress = self.progress(session_id)

@@ -8,9 +8,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.conversation import InvalidAnswer
+from bot.domain.drafts import Recipient
 from bot.domain.tone_report import tone_issues
 from bot.qualification import modals
-from bot.qualification.followups import CARRY_ON, DRAFT_SAVED, queue_repair
+from bot.qualification.followups import CARRY_ON, DRAFT_SAVED, RECIPIENT_SET, queue_repair
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
 from bot.qualification.steps import record_for, take_answer
 from bot.slack.deps import Deps, actor_from
@@ -115,9 +116,45 @@ def register(app: App, deps: Deps) -> None:
             view = modals.edit_draft_modal(draft=text, meta=meta, issues=issues)
             ack(response_action="update", view=view)
             return
-        deps.store.update_draft(record_id=meta.record, text=text)
+        deps.store.update_draft(record_id=meta.record, text=text, length=meta.length)
         deps.jobs.later(
             DRAFT_SAVED, {"record": meta.record, "channel": meta.channel, "ts": meta.ts}
+        )
+        ack()
+
+    @app.view(View.RECIPIENT)
+    def recipient_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Kept on the deal at once; the draft is written for them and shown by a job."""
+        view = body["view"]
+        try:
+            meta = DraftModalMeta.load(view.get("private_metadata"))
+        except BadPayload:
+            ack(response_action="errors", errors={Block.ORGANISATION_INPUT: STALE_MODAL})
+            return
+        values = view["state"]["values"]
+        recipient = Recipient.of(
+            _input_value(values, Block.ORGANISATION_INPUT, Field.ORGANISATION),
+            _input_value(values, Block.CONTACT_INPUT, Field.CONTACT),
+        )
+        try:
+            record = record_for(deps, actor=actor_from(body), record_id=meta.record)
+        except Refusal as problem:
+            ack(response_action="errors", errors={Block.ORGANISATION_INPUT: str(problem)})
+            return
+        if record.sent_at is not None:
+            ack(
+                response_action="errors",
+                errors={Block.ORGANISATION_INPUT: "This draft is already marked as sent."},
+            )
+            return
+        deps.store.address_record(
+            record_id=meta.record,
+            organisation=recipient.organisation,
+            contact=recipient.contact,
+            remember=True,
+        )
+        deps.jobs.later(
+            RECIPIENT_SET, {"record": meta.record, "channel": meta.channel, "ts": meta.ts}
         )
         ack()
 

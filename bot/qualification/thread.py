@@ -20,11 +20,12 @@ from bot.domain.model import AnswerValue
 from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification import question_blocks as convo_blocks
 from bot.qualification.service import Progress, Qualifications
+from bot.qualification.signature import rep_signature
 from bot.slack import card
 from bot.slack.deps import Deps, VerdictPosted
 from bot.slack.effects import owner, post_once
 from bot.slack.errors import is_transient
-from storage.records import RecordDetail, SessionInfo
+from storage.records import RecordDetail, SessionInfo, SessionStatus
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,10 @@ def finish(client: WebClient, deps: Deps, progress: Progress) -> None:
     """
     session = progress.session
     assert session.channel_id and session.thread_ts
-    finished = service(deps).finish(session.id)
+    signature = None
+    if session.status != SessionStatus.COMPLETE:  # drafted now: signed as Slack knows the rep
+        signature = rep_signature(client, deps.store.slack_id_of(user_id=session.rep_user_id))
+    finished = service(deps).finish(session.id, signature=signature)
     record = deps.store.get_record(record_id=finished.record_id)
     assert record is not None, "finish stores the record it returns"
     show_verdict(client, deps, record, channel=session.channel_id, thread_ts=session.thread_ts)
@@ -208,17 +212,40 @@ def show_verdict(
         text=text,
         blocks=blocks,
     )
-    draft = record.sent_text or record.draft_text
-    if draft:
-        text, blocks = verdict_blocks.draft_message(
-            record_id=record.id, draft=draft, sent_at=record.sent_at, sent_by=record.sent_by
-        )
+    if record.sent_text or record.draft_text:
+        text, blocks = verdict_blocks.draft_card(record)
         post_once(
             client,
             deps.store,
-            key=f"draft:{record.id}",
+            key=draft_key(record.id),
             channel=channel,
             thread_ts=thread_ts,
             text=text,
             blocks=blocks,
         )
+
+
+def draft_key(record_id: int) -> str:
+    """The one message that asks who the draft is for, then shows it."""
+    return f"draft:{record_id}"
+
+
+def redraw_draft(
+    client: WebClient, deps: Deps, *, record_id: int, channel: str, ts: str, redraft: bool
+) -> None:
+    """Make the draft message show the record as stored; `redraft` writes it afresh first
+    (a new recipient), signed as the rep's Slack profile says. Repeatable: a re-run writes the
+    same drafts and makes the same update."""
+    record = deps.store.get_record(record_id=record_id)
+    if record is None:
+        return
+    if redraft and record.sent_at is None:
+        signature = rep_signature(client, record.rep_slack_user_id)
+        draft = service(deps).redraft(record, signature=signature)
+        if draft is not None:
+            deps.store.replace_drafts(
+                record_id=record.id, subject=draft.subject, email=draft.email, short=draft.short
+            )
+        record = deps.store.get_record(record_id=record_id) or record
+    text, blocks = verdict_blocks.draft_card(record)
+    update_old(client, channel=channel, ts=ts, text=text, blocks=blocks)

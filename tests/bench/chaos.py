@@ -207,7 +207,8 @@ class Reps:
             ]
             fresh = [m for m in open_ if _qid(m) not in seen]
             done = any("verdict" in block_ids(m) for m in thread) and (
-                check.outcome == "proceed" or any("draft_actions" in block_ids(m) for m in thread)
+                check.outcome == "proceed"
+                or any({"draft_actions", "recipient_actions"} & set(block_ids(m)) for m in thread)
             )
             if fresh or done:
                 check.moved_at.append(time.monotonic())

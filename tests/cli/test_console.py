@@ -31,9 +31,11 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _console(tmp_path: Path, deal: str, lines: list[str]) -> subprocess.CompletedProcess[str]:
+def _console(
+    tmp_path: Path, deal: str, lines: list[str], *options: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "console", deal, "--as", "sam"],
+        [sys.executable, "-m", "bot", "console", deal, "--as", "sam", *options],
         input="".join(f"{line}\n" for line in lines),
         capture_output=True,
         text=True,
@@ -51,7 +53,8 @@ def test_console_runs_the_checklist_to_a_verdict_and_draft(tmp_path: Path) -> No
     assert "(1/" in out and "1. Prospecting" in out
     assert "Verdict for Acme renewal: WALK AWAY" in out
     assert "measured pilot" in out
-    assert "Draft message to the buyer" in out
+    assert "Draft email to the buyer" in out and "Subject: " in out
+    assert "Short note, for chat or LinkedIn" in out
     assert "Stored as record #1" in out
     listing = subprocess.run(
         [sys.executable, "-m", "bot", "records", "list"],
@@ -72,6 +75,46 @@ def test_console_runs_the_checklist_to_a_verdict_and_draft(tmp_path: Path) -> No
     )
     assert "terms.accepts_measured_pilot: no" in shown.stdout
     assert "Message drafted:" in shown.stdout
+
+
+WALK_PATH = ["1", "1", "no", "no", "yes", "yes", "no", "no", "yes", "no", "no", "no"]
+
+
+def test_the_draft_is_signed_as_the_rep_says_once_and_addressed_as_the_deal_remembers(
+    tmp_path: Path,
+) -> None:
+    first = _console(
+        tmp_path, "Acme renewal", [*WALK_PATH, "Sam Ortiz, Account Executive", "Globex", "Dana"]
+    )
+    assert first.returncode == 0, first.stderr
+    assert "How should the draft be signed?" in first.stdout
+    assert "Who is this message for?" in first.stdout
+    assert "Subject: Globex: an honest view on the plan as it stands" in first.stdout
+    assert "    Hi Dana," in first.stdout and "your team at Globex" in first.stdout
+    assert "    Sam Ortiz\n    Account Executive" in first.stdout
+    email = first.stdout.split("Draft email to the buyer", 1)[1]
+    assert "Acme renewal" not in email, "the internal deal name stays internal"
+    assert "sam\n" not in email, "never signed with the login"
+
+    # The next check of the same deal: the signature is not asked again, the buyer is offered.
+    second = _console(tmp_path, "Acme renewal", [*WALK_PATH, "", ""])
+    assert second.returncode == 0, second.stderr
+    assert "How should the draft be signed?" not in second.stdout
+    assert "Buyer's organisation [Globex]:" in second.stdout
+    assert "Contact's first name [Dana]:" in second.stdout
+    assert "    Hi Dana," in second.stdout and "    Sam Ortiz" in second.stdout
+
+
+def test_rep_option_signs_without_asking_and_a_proceed_asks_nothing_more(tmp_path: Path) -> None:
+    walked = _console(tmp_path, "Initech", [*WALK_PATH, "-", "Priya"], "--rep", "Lee Park")
+    assert walked.returncode == 0, walked.stderr
+    assert "How should the draft be signed?" not in walked.stdout
+    assert "    Hi Priya," in walked.stdout and "    Lee Park" in walked.stdout
+
+    proceed = _console(tmp_path, "Hooli", PROCEED_PATH)
+    assert proceed.returncode == 0, proceed.stderr
+    assert "Who is this message for?" not in proceed.stdout
+    assert "How should the draft be signed?" not in proceed.stdout
 
 
 def test_bad_input_is_explained_and_back_changes_the_last_answer(tmp_path: Path) -> None:

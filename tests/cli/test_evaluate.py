@@ -12,11 +12,24 @@ from typing import Any
 import pytest
 
 from bot.domain.checklist import load_checklist
+from bot.domain.drafts import Draft, Length
+from bot.domain.model import Outcome
+from bot.domain.verdict import decide
 from bot.qualification.evaluate import (
     MAX_FILE_BYTES,
     MAX_NESTING,
     AnswersFileError,
+    evaluate,
     read_answers_file,
+)
+from tests.unit.test_drafts import (
+    CASES,
+    DANA,
+    DEAL,
+    SAM,
+    TODAY,
+    assert_five_qualities,
+    assert_sendable,
 )
 
 WALK = {
@@ -69,7 +82,10 @@ def test_evaluate_prints_the_verdict_as_json_for_scripts(tmp_path: Path) -> None
     assert any("owner" in c["text"] for c in result["conditions"])
     assert result["recheck_on"] is None
     assert "unclear ownership" in result["record_line"]
-    assert result["draft"] and "Acme renewal" in result["draft"]
+    assert result["draft"] and "Acme renewal" not in result["draft"], "the internal name"
+    assert "the project we've been shaping" in result["draft"]
+    assert result["subject"] == "An honest view on the plan as it stands"
+    assert result["draft_short"] and "operational owner" in result["draft_short"]
     assert result["ignored"] == []
     assert set(result) >= {
         "outcome",
@@ -79,7 +95,49 @@ def test_evaluate_prints_the_verdict_as_json_for_scripts(tmp_path: Path) -> None
         "recheck_on",
         "record_line",
         "draft",
+        "draft_short",
+        "subject",
     }
+
+
+def test_contact_organisation_and_rep_address_and_sign_both_lengths(tmp_path: Path) -> None:
+    named = {**WALK, "contact": "Dana", "organisation": "Globex", "rep": "Sam Ortiz, AE"}
+    done = _run(tmp_path, "evaluate", "--answers", str(_answers_file(tmp_path, named)), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["subject"] == "Globex: an honest view on the plan as it stands"
+    assert result["draft"].startswith("Hi Dana,\n") and "your team at Globex" in result["draft"]
+    assert result["draft"].endswith("Sam Ortiz\nAE\n")
+    assert result["draft_short"].startswith("Hi Dana,\n")
+    assert result["draft_short"].endswith("Sam Ortiz\n")
+
+
+@pytest.mark.parametrize(("outcome", "answers"), CASES.values(), ids=CASES.keys())
+def test_every_outcome_with_a_draft_gives_two_good_sendable_lengths(
+    outcome: Outcome, answers: dict[str, Any]
+) -> None:
+    checklist = load_checklist()
+    result = evaluate(
+        DEAL,
+        answers,
+        checklist=checklist,
+        today=TODAY,
+        recipient=DANA,
+        signature=SAM,
+    )
+    verdict = decide(answers, today=TODAY, checklist=checklist)
+    assert result["outcome"] == outcome.value == verdict.outcome.value
+    draft = Draft(subject=result["subject"], email=result["draft"], short=result["draft_short"])
+    assert_five_qualities(verdict, draft.email, answers, length=Length.EMAIL)
+    assert_five_qualities(verdict, draft.short, answers, length=Length.SHORT)
+    assert_sendable(draft)
+
+
+def test_a_contact_that_is_not_a_string_is_one_line(tmp_path: Path) -> None:
+    path = _answers_file(tmp_path, {**WALK, "contact": 7})
+    done = _run(tmp_path, "evaluate", "--answers", str(path), "--json")
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "contact" in done.stderr
 
 
 def test_partial_answers_are_valid_and_off_branch_answers_are_ignored(tmp_path: Path) -> None:
@@ -100,7 +158,8 @@ def test_evaluate_without_json_prints_a_readable_verdict(tmp_path: Path) -> None
     done = _run(tmp_path, "evaluate", "--answers", str(_answers_file(tmp_path, WALK)))
     assert done.returncode == 0, done.stderr
     assert "Verdict for Acme renewal: WALK AWAY" in done.stdout
-    assert "Draft message to the buyer" in done.stdout
+    assert "Draft email to the buyer\nSubject: " in done.stdout
+    assert "Short note (chat or LinkedIn)" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -180,7 +239,7 @@ def _padded(size: int) -> str:
 def test_the_size_limit_is_exactly_1_mb(tmp_path: Path) -> None:
     checklist = load_checklist()
     at_limit = _answers_file(tmp_path, _padded(MAX_FILE_BYTES))
-    assert read_answers_file(at_limit, checklist)[0] == "Acme renewal"
+    assert read_answers_file(at_limit, checklist).deal == "Acme renewal"
 
     over = _answers_file(tmp_path, _padded(MAX_FILE_BYTES + 1))
     with pytest.raises(AnswersFileError, match="larger than 1 MB"):
@@ -203,5 +262,5 @@ def test_the_nesting_limit_counts_arrays_and_objects_but_not_brackets_in_strings
         read_answers_file(_answers_file(tmp_path, _nested(MAX_NESTING + 1)), checklist)
 
     bracketed = {**WALK, "deal": 'Acme "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" {{{{{{{{{{{{{{{{{{{{{{{{'}
-    deal, _ = read_answers_file(_answers_file(tmp_path, bracketed), checklist)
-    assert deal == bracketed["deal"]
+    given = read_answers_file(_answers_file(tmp_path, bracketed), checklist)
+    assert given.deal == bracketed["deal"]

@@ -152,6 +152,7 @@ class _User:
     is_bot: bool = False
     deleted: bool = False
     tz: str = "Europe/London"
+    title: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -270,9 +271,12 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         tz: str = "Europe/London",
+        title: str = "",
         **extra: Any,
     ) -> None:
-        """Describe a workspace member; unknown ids still resolve to an ordinary non-admin."""
+        """Describe a workspace member; unknown ids still resolve to an ordinary non-admin.
+
+        `real_name` and `title` come back in users.info's profile, as Slack's own do."""
         handle = name or user_id.lower()
         with self._lock:
             self._users[user_id] = _User(
@@ -284,6 +288,7 @@ class FakeSlack:
                 is_bot=is_bot,
                 deleted=deleted,
                 tz=tz,
+                title=title,
                 extra=dict(extra),
             )
 
@@ -709,7 +714,11 @@ class FakeSlack:
                 "is_primary_owner": False,
                 "is_bot": user.is_bot,
                 "tz": user.tz,
-                "profile": {"real_name": user.real_name, "display_name": user.name},
+                "profile": {
+                    "real_name": user.real_name,
+                    "display_name": user.name,
+                    "title": user.title,
+                },
                 **user.extra,
             },
         }

@@ -6,7 +6,7 @@ a team's checklist edits, a verbose template or a rep's editing could produce.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -28,7 +28,10 @@ from bot.qualification.question_blocks import MAX_CHOICE_BUTTONS
 from bot.slack import card
 from bot.slack.ids import Action
 from bot.slack.text import ELLIPSIS
+from storage.records import RecordDetail, RecordStatus
 from tests.slack.limits import assert_message_within_limits
+
+LIMITS_URL = 3000
 
 NASTY = "<!channel> & <@U1> " * 200
 
@@ -64,6 +67,56 @@ def test_draft_and_copy_text_fit_even_a_huge_draft(line_length: int) -> None:
         verdict_blocks.copy_text_message(draft),
     ):
         assert_message_within_limits(blocks, text)
+
+
+@pytest.mark.parametrize("length", ["email", "short"])
+def test_the_draft_card_fits_and_its_mail_link_stays_within_a_button_url(length: str) -> None:
+    """An edited draft may hold 3000 characters of the worst text; *Open in email* still
+    opens, with the short note or as much as fits, and Slack accepts the card."""
+    huge = "\n".join(("<b> & naïve " * 400)[:2900] for _ in range(2))
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    record = RecordDetail(
+        id=1,
+        deal_name=NASTY,
+        rep_slack_user_id="U1",
+        outcome=Outcome.WALK,
+        status=RecordStatus.OPEN,
+        created_at=now,
+        recheck_on=None,
+        record_line="x",
+        workspace_id=1,
+        session_id=1,
+        verdict=crowded_verdict(1, 10),
+        answers=(),
+        notes={},
+        checklist_hash="",
+        checklist_snapshot={},
+        draft_text=huge,
+        sent_text=None,
+        sent_at=None,
+        sent_by=None,
+        status_history=(),
+        channel_id="D1",
+        thread_ts="1",
+        updated_at=now,
+        subject=NASTY[:300],
+        draft_short=huge if length == "short" else "Hi.",
+        draft_length=length,
+        addressed_at=now,
+        organisation=NASTY[:80],
+        contact=NASTY[:40],
+    )
+
+    text, blocks = verdict_blocks.draft_card(record)
+
+    assert_message_within_limits(blocks, text)
+    rendered = [b.to_dict() for b in blocks]
+    urls = [
+        e["url"] for b in rendered if b["type"] == "actions" for e in b["elements"] if "url" in e
+    ]
+    assert len(urls) == 1 and urls[0].startswith("mailto:?subject=")
+    assert len(urls[0]) <= LIMITS_URL
+    assert "<!channel>" not in str(rendered).replace(urls[0], "")
 
 
 def test_every_question_message_fits() -> None:

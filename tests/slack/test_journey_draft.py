@@ -105,7 +105,14 @@ def test_rep_whose_edit_blames_the_buyer_sees_a_list_of_faults_then_fixes_them(
         lambda: "one-page checklist" in text_of(walked.draft()) and walked.draft(),
         what="the draft message updated",
     )
-    assert {e["action_id"] for e in actions_of(shown)} == {"edit_draft", "mark_sent", "copy_text"}
+    assert {e["action_id"] for e in actions_of(shown)} == {
+        "open_email",
+        "copy_text",
+        "edit_draft",
+        "mark_sent",
+        "draft_length",
+        "add_recipient",
+    }
 
 
 def test_rep_can_save_a_flagged_draft_anyway(walked: World) -> None:

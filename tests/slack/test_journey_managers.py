@@ -214,7 +214,8 @@ def rep_notices(world: World) -> list[dict[str, Any]]:
     """Messages in the rep's thread after the verdict card and draft."""
     thread = world.thread()
     card_at = next(i for i, m in enumerate(thread) if "verdict" in block_ids(m))
-    return [m for m in thread[card_at + 1 :] if "draft_actions" not in block_ids(m)]
+    drafts = {"draft_actions", "recipient_actions"}  # the draft, or its question before it
+    return [m for m in thread[card_at + 1 :] if not drafts & set(block_ids(m))]
 
 
 def decision_text(world: World) -> str:
@@ -312,7 +313,7 @@ def test_a_walk_verdict_pings_the_manager_with_the_whole_story(world: World) -> 
     assert "The terms on the table would compromise our values." in seen  # reason
     assert "honour every one of them in good conscience" in seen  # condition and record line
     assert "Walked away: the terms would compromise our values." in seen
-    assert "The draft to the buyer begins" in seen and ">Hi," in seen
+    assert "The draft to the buyer begins" in seen and ">Hello," in seen
     assert [a["action_id"] for a in actions_of(ping)] == [
         "approval_agree",
         "approval_discuss",

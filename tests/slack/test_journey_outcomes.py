@@ -128,15 +128,22 @@ def test_rep_who_answers_every_question_gets_the_verdict_card_and_a_transcript(
 
     if outcome == "proceed":
         assert not any("draft_actions" in _blocks(m) for m in world.thread())
+        assert not any("recipient_actions" in _blocks(m) for m in world.thread()), (
+            "a check that ends in proceed asks nothing more"
+        )
         assert record.draft_text is None
         assert verdict.cautions, "an unsure answer is a caution"
     else:
+        assert "Who is this message for?" in shown(world.recipient_question())
         draft = world.draft()
         buttons = {e["action_id"]: e["text"]["text"] for e in actions_of(draft)}
         assert buttons == {
+            "open_email": "Open in email",
+            "copy_text": "Copy text",
             "edit_draft": "Edit draft",
             "mark_sent": "Mark as sent",
-            "copy_text": "Copy text",
+            "draft_length": "Show short note",
+            "add_recipient": "Add recipient",
         }
         assert record.draft_text
         first_line = record.draft_text.strip().splitlines()[0]

@@ -520,8 +520,25 @@ class World:
     def verdict(self) -> dict[str, Any]:
         return self.message_with("verdict", what="the verdict card")
 
-    def draft(self) -> dict[str, Any]:
-        return self.message_with("draft_actions", what="the draft with its buttons")
+    def draft(self, *, skip_recipient: bool = True) -> dict[str, Any]:
+        """The draft with its buttons; a draft still asking who it is for is answered *Skip*
+        first (unless told not to), as a rep in a hurry would."""
+
+        def find() -> dict[str, Any] | None:
+            for message in reversed(self.thread()):
+                ids = block_ids(message)
+                if "draft_actions" in ids or "recipient_actions" in ids:
+                    return message
+            return None
+
+        found: dict[str, Any] = wait_until(find, what="the draft or its recipient question")
+        if "recipient_actions" in block_ids(found) and skip_recipient:
+            self.click(found, action_id="skip_recipient")
+            return self.message_with("draft_actions", what="the draft with its buttons")
+        return found
+
+    def recipient_question(self) -> dict[str, Any]:
+        return self.message_with("recipient_actions", what="who the draft is for")
 
     def open_view(self, message: dict[str, Any], action_id: str, **click: Any) -> dict[str, Any]:
         """Click a button that opens a modal; return the modal as the app sent it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,21 @@ from jinja2 import UndefinedError
 
 from bot.domain.checklist import QuestionKind, load_checklist
 from bot.domain.dates import day_words
-from bot.domain.drafts import DraftError, buyer_terms, environment, render_draft, render_record
+from bot.domain.drafts import (
+    EMAIL_WORDS,
+    SHORT_WORDS,
+    Draft,
+    DraftError,
+    Length,
+    Recipient,
+    Signature,
+    buyer_terms,
+    environment,
+    render_draft,
+    render_record,
+    word_count,
+    write_draft,
+)
 from bot.domain.model import AnswerValue, Condition, Outcome, Reason, Verdict
 from bot.domain.signals import SIGNAL_IDS
 from bot.domain.tone import check_tone
@@ -87,16 +102,17 @@ CASES: dict[str, tuple[Outcome, Answers]] = {
     ),
 }
 
-# What the buyer reads for each signal: words from the buyer-side phrasing, never the rep's.
-BUYER_REASON = {
-    "kill_criteria_met": "results that would tell us to stop",
-    "unworkable_use_case": "the rare miss is the one nobody can take back",
-    "guarantee_refused_pilot": "a promise no honest vendor can make",
-    "scar_not_removable": "that same gap is still part of this plan",
-    "values_compromised": "commitments I couldn't honour in good conscience",
-    "no_mutual_benefit": "works well for both sides",
-    "fresh_scar": "want time before trusting a new attempt",
-    "adjacent_use_case": "builds the track record",
+# What the buyer reads for each signal: words from the buyer-side phrasing, never the rep's
+# (the email's full wording, or the brief one the short note and a crowded email use).
+BUYER_REASON: dict[str, tuple[str, ...]] = {
+    "kill_criteria_met": ("tell us to stop",),
+    "unworkable_use_case": ("the one nobody can take back",),
+    "guarantee_refused_pilot": ("a promise no honest vendor can make",),
+    "scar_not_removable": ("still part of this plan",),
+    "values_compromised": ("commitments i couldn't honour in good conscience",),
+    "no_mutual_benefit": ("well for both sides",),
+    "fresh_scar": ("want time before trusting a new attempt", "trust takes time to rebuild"),
+    "adjacent_use_case": ("builds the track record",),
 }
 
 # The substance each condition must carry, in the rep's condition and in the buyer's draft alike.
@@ -136,17 +152,27 @@ SELLER_LIMITS = (
 OFFERS = ("diagnostic", "what to look for in any vendor", "read-out", "introduction")
 
 
-def draft_for(answers: Answers, **names: str | None) -> tuple[Verdict, str]:
+DEAL = "Acme renewal"
+DANA = Recipient.of("Globex Logistics", "Dana")
+SAM = Signature.of("Sam Ortiz", "Account Executive")
+
+
+def write(answers: Answers, **names: Any) -> tuple[Verdict, Draft]:
     v = decide(answers, today=TODAY, checklist=CHECKLIST)
-    text = render_draft(
+    draft = write_draft(
         v,
-        deal_name="the claims triage rollout",
+        deal_name=names.get("deal_name", DEAL),
         answers=answers,
-        rep_name=names.get("rep_name", "Sam Ortiz"),
-        buyer_name=names.get("buyer_name", "Dana"),
+        recipient=names.get("recipient", DANA),
+        signature=names.get("signature", SAM),
     )
-    assert text is not None
-    return v, text
+    assert draft is not None
+    return v, draft
+
+
+def draft_for(answers: Answers, **names: Any) -> tuple[Verdict, str]:
+    v, draft = write(answers, **names)
+    return v, draft.email
 
 
 def first_sentence(draft: str) -> str:
@@ -161,22 +187,28 @@ def substance(signal: str, answers: Answers) -> list[str]:
     return CONDITION_SUBSTANCE[signal]
 
 
-def assert_five_qualities(v: Verdict, draft: str, answers: Answers) -> None:
+def assert_five_qualities(
+    v: Verdict, draft: str, answers: Answers, *, length: Length = Length.EMAIL
+) -> None:
+    """The five qualities; the short note carries the lead reason and its condition only."""
     lowered = draft.lower()
     opening = first_sentence(draft).lower()
     # 1. the buyer's success first, the seller's limits nowhere in the opening
     assert any(word in opening for word in SUCCESS_WORDS), opening
     assert not any(limit in opening for limit in SELLER_LIMITS), opening
-    # 2. every fired signal, in the buyer's words rather than the rep's
+    # 2. every fired signal (the lead one in a short note), in the buyer's words
+    reasons = v.reasons if length is Length.EMAIL else v.reasons[:1]
+    for reason in reasons:
+        assert any(words in lowered for words in BUYER_REASON[reason.signal]), reason.signal
     for reason in v.reasons:
-        assert BUYER_REASON[reason.signal].lower() in lowered, reason.signal
         assert reason.text not in draft, "the rep's sentence must not reach the buyer"
-    # 3. what would change the decision, for every fired signal
-    for condition in v.conditions:
+    # 3. what would change the decision, for every fired signal (the lead one in a short note)
+    conditions = v.conditions if length is Length.EMAIL else v.conditions[:1]
+    for condition in conditions:
         for words in substance(condition.signal, answers):
             assert words in condition.text, (condition.signal, words)
             assert words in lowered, (condition.signal, words)
-    if v.recheck_on is not None:
+    if v.recheck_on is not None and any(c.signal == "fresh_scar" for c in conditions):
         assert day_words(v.recheck_on) in draft
     # 4. something useful on the way out
     assert any(offer in lowered for offer in OFFERS)
@@ -184,11 +216,28 @@ def assert_five_qualities(v: Verdict, draft: str, answers: Answers) -> None:
     assert check_tone(draft) == []
 
 
+def assert_sendable(draft: Draft) -> None:
+    """Within the word limits, addressed, signed, and free of the internal deal name."""
+    assert word_count(draft.email) <= EMAIL_WORDS, (word_count(draft.email), draft.email)
+    assert word_count(draft.short) <= SHORT_WORDS, (word_count(draft.short), draft.short)
+    for text in (draft.subject, draft.email, draft.short):
+        assert DEAL.lower() not in text.lower(), text
+        assert "None" not in text
+    assert draft.email.startswith("Hi Dana,\n") and draft.short.startswith("Hi Dana,\n")
+    assert draft.email.endswith("Sam Ortiz\nAccount Executive\n")
+    assert draft.short.endswith("Sam Ortiz\n")
+    assert draft.subject.startswith("Globex Logistics: ")
+
+
 @pytest.mark.parametrize(("outcome", "answers"), CASES.values(), ids=CASES.keys())
-def test_every_draft_has_the_five_qualities(outcome: Outcome, answers: Answers) -> None:
-    v, draft = draft_for(answers)
+@pytest.mark.parametrize("length", list(Length))
+def test_every_draft_has_the_five_qualities(
+    outcome: Outcome, answers: Answers, length: Length
+) -> None:
+    v, draft = write(answers)
     assert v.outcome is outcome
-    assert_five_qualities(v, draft, answers)
+    assert_five_qualities(v, draft.text(length), answers, length=length)
+    assert_sendable(draft)
 
 
 @pytest.mark.parametrize("mode", [*MODE_SUBSTANCE])
@@ -214,27 +263,65 @@ def test_deferral_draft_gives_the_recheck_date_and_the_way_back_sooner() -> None
 def test_fresh_scar_under_a_walk_offers_evidence_without_a_date() -> None:
     v, draft = draft_for(SCAR | {"buyer.evidence_receptive": "no"})
     assert v.outcome is Outcome.WALK and v.recheck_on is None
-    assert "look at evidence together" in draft
+    assert "evidence" in draft
     assert "check back" not in draft
 
 
 def test_several_conditions_are_listed_one_per_line() -> None:
     _, draft = draft_for(UNWORKABLE | GUARANTEE)
-    assert "I'd be glad to pick this back up if:\n- you'd like to start" in draft
-    assert "\n- you're open to a measured pilot" in draft
+    assert "I'd be glad to pick this back up if:\n- we start with the adjacent" in draft
+    assert "\n- a measured pilot with agreed targets" in draft
+    assert "Here is why:\n- On irreversible decisions" in draft
 
 
 def test_greeting_and_sign_off_use_the_names_given() -> None:
-    _, draft = draft_for(VALUES)
-    assert draft.startswith("Hi Dana,\n\n")
-    assert draft.endswith("Wishing you every success,\nSam Ortiz\n")
+    _, draft = write(VALUES | {"deal.stage": "negotiation"})
+    assert draft.email.startswith("Hi Dana,\n\n")
+    assert draft.email.endswith("Wishing you every success,\nSam Ortiz\nAccount Executive\n")
+    assert "the project we've been shaping" in draft.email
+    assert "your team at Globex Logistics" in draft.email
+    assert draft.subject == "Globex Logistics: an honest view on the plan as it stands"
 
 
 def test_without_names_the_draft_stays_neutral() -> None:
-    _, draft = draft_for(VALUES, rep_name=None, buyer_name=None)
-    assert draft.startswith("Hi,\n\n")
-    assert draft.endswith("Wishing you every success.\n")
-    assert "None" not in draft
+    _, draft = write(
+        VALUES | {"deal.stage": "renewal"}, recipient=Recipient(), signature=Signature()
+    )
+    assert draft.email.startswith("Hello,\n\n")
+    assert draft.email.endswith("Wishing you every success.\n")
+    assert draft.short.startswith("Hello,\n") and draft.short.endswith("All the best.\n")
+    assert draft.subject == "An honest view on the plan as it stands"
+    for text in (draft.email, draft.short):
+        assert "None" not in text and DEAL not in text
+        assert "our next term together" in text
+
+
+def test_the_deal_name_is_used_only_when_nothing_else_is_known() -> None:
+    _, unknown = write(VALUES, recipient=Recipient(), deal_name="the Q3 claims rollout")
+    assert "the Q3 claims rollout" in unknown.email
+    _, with_org = write(VALUES, recipient=Recipient.of("Globex", None))
+    assert DEAL not in with_org.email and "your project" in with_org.email
+
+
+def test_a_rep_line_gives_the_name_and_the_title() -> None:
+    assert Signature.parse("Sam Ortiz, Account Executive, EMEA") == Signature(
+        "Sam Ortiz", "Account Executive, EMEA"
+    )
+    assert Signature.parse("  Sam   Ortiz ") == Signature("Sam Ortiz", None)
+    assert Signature.parse("") == Signature(None, None)
+
+
+def test_long_names_still_fit_the_word_limits() -> None:
+    every = UNWORKABLE | GUARANTEE | VALUES | NO_MUTUAL | FRESH | ADJACENT
+    _, draft = write(
+        every | {"deal.stage": "renewal"},
+        recipient=Recipient.of(
+            "The Northern Regional Freight and Logistics Cooperative", "Alexandra"
+        ),
+        signature=Signature.of("Samantha Ortiz-Whitfield", "Senior Enterprise Account Executive"),
+    )
+    assert word_count(draft.email) <= EMAIL_WORDS
+    assert word_count(draft.short) <= SHORT_WORDS
 
 
 def test_proceed_has_no_buyer_draft() -> None:
@@ -250,14 +337,14 @@ def test_draft_is_plain_text_not_html_escaped() -> None:
 
 def test_stored_verdict_drafts_the_same_message() -> None:
     v, draft = draft_for(FRESH | ADJACENT)
-    again = render_draft(
+    again = write_draft(
         Verdict.from_dict(v.to_dict()),
-        deal_name="the claims triage rollout",
+        deal_name=DEAL,
         answers=FRESH | ADJACENT,
-        rep_name="Sam Ortiz",
-        buyer_name="Dana",
+        recipient=DANA,
+        signature=SAM,
     )
-    assert again == draft
+    assert again is not None and again.email == draft
 
 
 def test_every_signal_has_buyer_wording_and_a_test_oracle() -> None:
@@ -356,9 +443,11 @@ def conversations(draw: st.DrawFn) -> Answers:
 @given(answers=conversations())
 def test_any_decision_to_change_course_drafts_a_cordial_message(answers: Answers) -> None:
     v = decide(answers, today=TODAY, checklist=CHECKLIST)
-    draft = render_draft(v, deal_name="the rollout", answers=answers, buyer_name="Dana")
+    draft = write_draft(v, deal_name=DEAL, answers=answers, recipient=DANA, signature=SAM)
     if v.outcome is Outcome.PROCEED:
         assert draft is None
         return
     assert draft is not None
-    assert_five_qualities(v, draft, answers)
+    for length in Length:
+        assert_five_qualities(v, draft.text(length), answers, length=length)
+    assert_sendable(draft)
