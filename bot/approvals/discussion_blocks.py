@@ -91,7 +91,9 @@ def discuss_opener(
         opening = (
             f"{rep}, {talker} would like to talk about *{deal}*{before}. The verdict was *{label}*."
         )
-    parts = [opening, f":memo: {safe_mrkdwn(verdict.record_line, 900)}"]
+    parts = [opening]
+    if not verdict.reasons:  # else the reasons and conditions below say what it says
+        parts.append(f":memo: {safe_mrkdwn(verdict.record_line, 900)}")
     if approval.decision is not None:
         parts.insert(0, decided_line(approval, who))
     if verdict.reasons:
@@ -99,7 +101,7 @@ def discuss_opener(
     if verdict.conditions:
         parts.append(
             truncate(
-                bullets("What would change the decision", [c.text for c in verdict.conditions]),
+                bullets("What would change it", [c.text for c in verdict.conditions]),
                 900,
             )
         )
