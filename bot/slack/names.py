@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.errors import is_transient
-from bot.slack.text import name_without_ping
+from bot.slack.text import escape, name_without_ping
 from storage.people import People
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class Naming:
         if not slack_id:
             return nobody
         if self.names is None or slack_id in self.acting:
-            return f"<@{slack_id}>"
+            return f"<@{escape(slack_id)}>"  # an id from a payload must not close the mention
         name = self.names.get(slack_id)
         return name_without_ping(name) if name else UNNAMED
 

@@ -421,6 +421,7 @@ def test_sharing_a_search_names_every_rep_and_manager_without_pinging_them(
         assert f"rep {name}" in seen
     assert "Manager agreed — Lee Chan" in seen and "(started by Ana Lima)" in seen
 
+    looked_up = len(world.fake.calls("users.info"))
     before = len(replies(world))
     world.fake.fail_next("chat.postMessage", "not_in_channel")  # the response_url fallback
     click(world, button(found, "search_share_one", nth=1))
@@ -428,6 +429,7 @@ def test_sharing_a_search_names_every_rep_and_manager_without_pinging_them(
     assert shared["response_type"] == "in_channel"
     _no_mention_of_anyone(shared)
     assert "Rae Quinn shared a walk-away record" in text_of(shared)
+    assert len(world.fake.calls("users.info")) == looked_up, "names learnt once are stored"
 
 
 def test_a_person_slack_will_not_name_is_a_teammate_not_a_mention(
