@@ -9,13 +9,18 @@ the whole of it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
+from bot.approvals.reminders import send_due_reminders
 from storage.approval_info import Decision
 from tests.slack.fake_slack import RESPONSE_URL_METHOD
 from tests.slack.test_journey_managers import (
+    DESK,
+    DESK_MEMBER,
     GROUP,
     MGR,
     approval_of,
@@ -30,7 +35,7 @@ from tests.slack.test_journey_managers import (
     save_settings,
     set_manager,
 )
-from tests.slack.world import REP, World, text_of
+from tests.slack.world import REP, TOKEN, World, text_of
 
 
 def top_line(message: dict[str, Any]) -> str:
@@ -233,3 +238,19 @@ def test_the_request_fits_a_phone_screen(world: World) -> None:
     kinds = [b["type"] for b in ping["blocks"]]
     assert kinds == ["header", "section", "section", "section", "context", "actions"], kinds
     assert len(text_of(ping)) < 1100
+
+
+def test_the_deal_desk_reminder_names_the_rep_without_pinging_them(world: World) -> None:
+    save_settings(world, deal_desk_channel_id=DESK)
+    world.fake.set_members(DESK, [DESK_MEMBER])
+    world.fake.set_user(REP, name="Dana Reyes", real_name="Dana Reyes")
+    reach_verdict(world)
+    ping = ping_in(world.fake, DESK)
+    due = approval_of(world).remind_after
+    assert due is not None
+    client = WebClient(token=TOKEN, base_url=world.fake.base_url)
+    assert send_due_reminders(client, world.store(), now=due + timedelta(minutes=1)) == 1
+    (reminder,) = world.fake.messages(DESK, thread_ts=ping["ts"])
+    said = text_of(reminder)
+    assert "Reminder: Dana Reyes's *Walk away* on *Acme renewal*" in said
+    assert "<@" not in said, "the reminder is broadcast to the channel"
