@@ -263,17 +263,18 @@ def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Bloc
             )
         )
     if approval.hold_until_agreed:
+        asked = "the deal desk" if approval.approver_channel_id else "your manager"
         if approval.decision is Decision.AGREE:
-            hold = ":unlock: Your manager agreed, so the draft can go to the buyer."
+            hold = f":unlock: {asked.capitalize()} agreed, so the draft can go to the buyer."
         elif approval.discussing:
             hold = (
-                ":lock: *The draft is on hold until your manager agrees.* Talking it over is "
+                f":lock: *The draft is on hold until {asked} agrees.* Talking it over is "
                 "not an answer yet: once they *Agree*, *Mark as sent* unlocks."
             )
         else:
             hold = (
-                ":lock: *The draft is on hold until your manager agrees.* This workspace asks "
-                "for a manager's Agree before a walk-away message goes out, so *Mark as sent* "
+                f":lock: *The draft is on hold until {asked} agrees.* This workspace asks "
+                "for an Agree before a walk-away message goes out, so *Mark as sent* "
                 "stays locked until then."
             )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=hold)))

@@ -254,3 +254,19 @@ def test_the_deal_desk_reminder_names_the_rep_without_pinging_them(world: World)
     said = text_of(reminder)
     assert "Reminder: Dana Reyes's *Walk away* on *Acme renewal*" in said
     assert "<@" not in said, "the reminder is broadcast to the channel"
+
+
+def test_a_held_draft_asked_of_the_deal_desk_says_the_desk_not_a_manager(world: World) -> None:
+    save_settings(world, deal_desk_channel_id=DESK, hold_until_agreed=True)
+    world.fake.set_members(DESK, [DESK_MEMBER])
+    reach_verdict(world)
+    top = top_line(ping_in(world.fake, DESK))
+    assert "The draft waits for the deal desk's position: it stays locked until the desk" in top
+    card = card_text(world)
+    assert "on hold until the deal desk agrees" in card
+    assert "until your manager agrees" not in card
+    mark = world.mark()
+    world.click(world.draft(), action_id="mark_sent")
+    world.settle()
+    assert any("on hold until the deal desk agrees" in t for t in replies_since(world, mark))
+    assert not sent(world)
