@@ -56,22 +56,22 @@ EXCERPT_CHARS = 300
 
 
 def draft_excerpt(draft: str | None, *, chars: int = EXCERPT_CHARS) -> str | None:
-    """The draft's opening as one paragraph of at most `chars` characters, cut after a whole
-    word and ending with an ellipsis when anything was left out.
+    """The draft's opening in at most `chars` characters, cut after a whole word and ending
+    with an ellipsis when anything was left out.
 
-    Line breaks become spaces: a greeting alone on its line and blank lines between paragraphs
-    would take most of a phone's screen for a few words.
+    Blank lines go (on a phone they take more room than the words between them); each
+    remaining line keeps its own line, so "Hi Dana," still reads as a greeting.
     """
     if not draft or not draft.strip():
         return None
-    text = " ".join(draft.split())
+    text = "\n".join(" ".join(line.split()) for line in draft.splitlines() if line.strip())
     if len(text) <= chars:
         return text
     cut = text[: chars - 1]
     if not text[chars - 1].isspace():
-        space = cut.rfind(" ")
+        space = max(cut.rfind(" "), cut.rfind("\n"))
         cut = cut[:space] if space > chars // 2 else cut
-    return cut.rstrip(" ,;:-") + "…"
+    return cut.rstrip(" ,;:-\n") + "…"
 
 
 def override_choices(current: Outcome) -> list[Outcome]:

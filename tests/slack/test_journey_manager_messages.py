@@ -208,9 +208,11 @@ def test_the_request_shows_the_draft_s_start_and_opens_the_whole_draft(world: Wo
     (excerpt_block,) = [
         b for b in ping["blocks"] if b["type"] == "section" and "The draft begins" in str(b)
     ]
-    excerpt = excerpt_block["text"]["text"].split("\n", 1)[1].removeprefix(">")
+    quoted = excerpt_block["text"]["text"].split("\n")[1:]
+    excerpt = "\n".join(line.removeprefix(">") for line in quoted)
     assert len(excerpt) <= 300 and excerpt.endswith("…")
-    assert " ".join(draft.split()).startswith(excerpt[:-1]), "a cut on a word, nothing changed"
+    words = excerpt.removesuffix("…").split()
+    assert draft.split()[: len(words)] == words, "the draft's own words, cut after a whole one"
     assert [a["action_id"] for a in ping["blocks"][-1]["elements"]][-1] == "approval_read_draft"
 
     view = as_manager(world).open_view(ping, "approval_read_draft")

@@ -184,10 +184,10 @@ def test_the_draft_excerpt_is_at_most_300_characters_cut_on_a_word_with_an_ellip
     draft = "Hi Dana,\n\n" + " ".join(f"word{n}" for n in range(200))
     excerpt = draft_excerpt(draft)
     assert excerpt is not None and len(excerpt) <= 300 and excerpt.endswith("…")
-    assert excerpt.startswith("Hi Dana, word0 word1"), "line breaks become spaces"
+    assert excerpt.startswith("Hi Dana,\nword0 word1"), "the greeting keeps its line, no gap"
     last = excerpt[:-1].split()[-1]
     assert last in draft.split(), f"cut inside a word: {last!r}"
-    assert draft_excerpt("Short.\n\nThanks.") == "Short. Thanks."
+    assert draft_excerpt("Short.\n\n  Thanks.  ") == "Short.\nThanks."
     assert draft_excerpt("   ") is None
     unbroken = draft_excerpt("x" * 2000)
     assert unbroken is not None and len(unbroken) == 300 and unbroken.endswith("…")
@@ -200,7 +200,9 @@ def test_any_draft_excerpt_fits_and_only_ends_in_an_ellipsis_when_cut(draft: str
         assert not draft.strip()
         return
     assert len(excerpt) <= 300
-    assert excerpt.endswith("…") == (len(" ".join(draft.split())) > 300)
+    kept = "\n".join(" ".join(line.split()) for line in draft.splitlines() if line.strip())
+    assert excerpt.endswith("…") == (len(kept) > 300)
+    assert kept.startswith(excerpt.removesuffix("…"))
 
 
 def test_the_picker_block_id_round_trips_the_record() -> None:
