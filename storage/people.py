@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -69,6 +71,20 @@ class People(Repo):
         )
         with self._reads() as s:
             return list(s.scalars(query.order_by(User.id).limit(10)))
+
+    def display_names(self, *, workspace_id: int, slack_user_ids: Iterable[str]) -> dict[str, str]:
+        """The names this workspace's people are known by, for those that have one: what a
+        message shows instead of a mention where a mention would notify them."""
+        wanted = sorted(set(slack_user_ids))
+        if not wanted:
+            return {}
+        query = select(User.slack_user_id, User.display_name).where(
+            User.workspace_id == workspace_id,
+            User.slack_user_id.in_(wanted),
+            User.display_name.is_not(None),
+        )
+        with self._reads() as s:
+            return {slack_id: name for slack_id, name in s.execute(query) if name and name.strip()}
 
     def claim_once(self, *, key: str, owner: str | None = None) -> bool:
         """True for the first claim of `key` in any process, False for every repeat.

@@ -1,9 +1,11 @@
-"""Block Kit for manager approval: the ping, its discussed and decided forms, the card's approval
-section, the discussion's opener, the notices to the rep, the Override modal and the workspace
-settings modal.
+"""Block Kit for manager approval shared by every message about it: who and when, the card's
+approval section, the rep's notices and the reminder (the ping itself: ping_blocks.py; the
+discussion: discussion_blocks.py).
 
 Everything a person typed (deal names, drafts, override reasons) and everything derived from it
 goes through safe_mrkdwn / plain_text; Slack ids we produced ourselves are put in mentions as-is.
+People are written through a `Naming` (bot/slack/names.py): mentions in DMs and the rep's
+thread, plain names in a channel such as the deal desk, where a mention would ping them.
 """
 
 from __future__ import annotations
@@ -14,19 +16,17 @@ from datetime import datetime
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    ButtonElement,
     ContextBlock,
-    HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
     UserSelectElement,
 )
 
-from bot.approvals.payloads import ApprovalRef, pick_block_id
-from bot.domain.model import Verdict
+from bot.approvals.payloads import pick_block_id
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
+from bot.slack.names import MENTIONS, Naming
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn, truncate
 from storage.approval_info import ApprovalInfo, Decision
 
@@ -52,9 +52,9 @@ def when_plain(moment: datetime) -> str:
     return f"{moment:%d %b %Y %H:%M} UTC"
 
 
-def approver_words(approval: ApprovalInfo) -> str:
+def approver_words(approval: ApprovalInfo, who: Naming = MENTIONS) -> str:
     if approval.approver_slack_id:
-        return f"<@{approval.approver_slack_id}>"
+        return who(approval.approver_slack_id)
     if approval.approver_channel_id:
         return f"the deal desk (<#{approval.approver_channel_id}>)"
     return "your manager"
@@ -82,37 +82,37 @@ def link_to(url: str | None, label: str) -> str | None:
     return f"<{url}|{label}>" if url else None
 
 
-def discusser(approval: ApprovalInfo) -> str:
-    return f"<@{approval.discussion_by}>" if approval.discussion_by else "Someone"
+def discusser(approval: ApprovalInfo, who: Naming = MENTIONS) -> str:
+    return who(approval.discussion_by, nobody="Someone")
 
 
-def discussion_line(approval: ApprovalInfo) -> str:
+def discussion_line(approval: ApprovalInfo, who: Naming = MENTIONS) -> str:
     """Since when, and by whom, the verdict is being talked over, with the way to the talk."""
     started = approval.discussion_started_at
     since = f" since {when(started)}" if started else ""
-    line = f":speech_balloon: *Under discussion*{since}, started by {discusser(approval)}."
+    line = f":speech_balloon: *Under discussion*{since}, started by {discusser(approval, who)}."
     link = link_to(approval.discussion_link, "Open the conversation")
     return f"{line} {link}" if link else line
 
 
-def decided_line(approval: ApprovalInfo) -> str:
-    """Who answered what, and when: the line that replaces the buttons everywhere."""
+def decided_line(approval: ApprovalInfo, who: Naming = MENTIONS) -> str:
+    """Who answered what, and when: the line that replaces the request everywhere."""
     decision = approval.decision
     if decision is None or approval.decided_at is None:
         if approval.discussing:
-            return discussion_line(approval)
+            return discussion_line(approval, who)
         return ":hourglass_flowing_sand: Waiting for an answer."
-    who = f"<@{approval.decided_by}>" if approval.decided_by else "Someone"
+    by = who(approval.decided_by, nobody="Someone")
     stamp = when(approval.decided_at)
     if decision is Decision.AGREE:
-        text = f"{who} *agreed* with {approval.outcome.label} · {stamp}"
+        text = f"{by} *agreed* with {approval.outcome.label} · {stamp}"
     else:
         wanted = approval.override_outcome.label if approval.override_outcome else "another outcome"
-        text = f"{who} *overrode* {approval.outcome.label}: wants *{wanted}* instead · {stamp}"
+        text = f"{by} *overrode* {approval.outcome.label}: wants *{wanted}* instead · {stamp}"
     line = f"{DECISION_EMOJI[decision]} {text}"
     if approval.discussion_started_at is not None:
         line += (
-            f"\n:speech_balloon: After a discussion started by {discusser(approval)} "
+            f"\n:speech_balloon: After a discussion started by {discusser(approval, who)} "
             f"on {when(approval.discussion_started_at)}."
         )
     if approval.reason:
@@ -157,96 +157,11 @@ def already_decided_plain(approval: ApprovalInfo) -> str:
     )
 
 
-def ping_message(approval: ApprovalInfo, *, verdict: Verdict, draft: str | None) -> Message:
-    """What the manager (or deal desk) reads: enough to take a position without opening Slack
-    threads elsewhere. Once answered, the buttons give way to who answered and when."""
-    outcome = approval.outcome
-    deal = deal_words(approval)
-    rep = f"<@{approval.rep_slack_id}>"
-    if approval.approver_channel_id:
-        ask = (
-            f"{rep} has no manager set, so the deal desk is asked. Any member of this channel "
-            "can answer; the first answer counts."
-        )
-    else:
-        ask = "Your position is needed before anything goes to the buyer."
-    blocks: list[Block] = [
-        HeaderBlock(text=plain_text(f"{outcome.label}: {approval.deal_name}", LIMITS.HEADER)),
-        SectionBlock(
-            text=MarkdownTextObject(text=f"{rep} reached *{outcome.label}* on *{deal}*. {ask}")
-        ),
-        SectionBlock(
-            text=MarkdownTextObject(text=f":memo: {safe_mrkdwn(verdict.record_line, 2900)}")
-        ),
-    ]
-    if verdict.reasons:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text=bullets("Why", [r.text for r in verdict.reasons]))
-            )
-        )
-    if verdict.conditions:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=bullets(
-                        "What would change the decision", [c.text for c in verdict.conditions]
-                    )
-                )
-            )
-        )
-    if draft:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*The draft to the buyer begins*\n{quote(draft, 2000)}"
-                )
-            )
-        )
-    context = f"Record #{approval.record_id}"
-    if approval.hold_until_agreed:
-        context += " · The draft is held: it cannot be marked as sent until you agree."
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context)]))
-    if approval.decision is not None or approval.discussing:
-        blocks.append(
-            SectionBlock(
-                block_id=BlockId.APPROVAL_STATUS,
-                text=MarkdownTextObject(text=decided_line(approval)),
-            )
-        )
-    if approval.decision is None:
-        blocks.append(_answer_buttons(approval))
-    if approval.decision is not None:
-        state = approval.decision.label
-    elif approval.discussing:
-        state = "under discussion, your position is still needed"
-    else:
-        state = "your position is needed"
-    text = f"{outcome.label} on {approval.deal_name}: {state}"
-    return plain_text(text, 3000), blocks
-
-
-def _answer_buttons(approval: ApprovalInfo) -> ActionsBlock:
-    """Agree, Discuss, Override; once a discussion is open, Discuss has done its job."""
-    ref = ApprovalRef(record=approval.record_id).dump()
-    buttons = [
-        ButtonElement(text="Agree", action_id=Action.APPROVAL_AGREE, value=ref, style="primary")
-    ]
-    if not approval.discussing:
-        buttons.append(ButtonElement(text="Discuss", action_id=Action.APPROVAL_DISCUSS, value=ref))
-    buttons.append(
-        ButtonElement(
-            text="Override", action_id=Action.APPROVAL_OVERRIDE, value=ref, style="danger"
-        )
-    )
-    return ActionsBlock(block_id=BlockId.APPROVAL_ACTIONS, elements=buttons)
-
-
-def reminder_message(approval: ApprovalInfo) -> Message:
+def reminder_message(approval: ApprovalInfo, who: Naming = MENTIONS) -> Message:
     """The one nudge for a request nobody has answered, under the request itself."""
     whose = "the deal desk's" if approval.approver_channel_id else "your"
     text = (
-        f":alarm_clock: Reminder: <@{approval.rep_slack_id}>'s *{approval.outcome.label}* on "
+        f":alarm_clock: Reminder: {who(approval.rep_slack_id)}'s *{approval.outcome.label}* on "
         f"*{deal_words(approval)}* has been waiting for {whose} position since "
         f"{when(approval.requested_at)}. Agree, Discuss or Override on the message above."
     )
@@ -281,6 +196,20 @@ def rep_notice(approval: ApprovalInfo) -> Message:
     )
 
 
+def _rep_mode(approval: ApprovalInfo) -> str:
+    """What the position means for the rep's draft, in this approval's mode."""
+    if approval.hold_until_agreed:
+        return "The draft waits for it: *Mark as sent* stays locked until they agree."
+    return "You may send the draft when you're ready; their position is recorded for the team."
+
+
+def _unheld(approval: ApprovalInfo) -> str:
+    """Said beside 'waiting' when nothing is held, so the rep knows they are not blocked."""
+    if approval.hold_until_agreed:
+        return ""
+    return " You may send the draft when you're ready; their position is recorded for the team."
+
+
 def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Block]:
     """The approval section under the verdict card: pick a manager, waiting, or the answer."""
     blocks: list[Block] = []
@@ -289,7 +218,7 @@ def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Bloc
             SectionBlock(
                 text=MarkdownTextObject(
                     text="*Who is your manager?* A walk-away is a team decision: pick your "
-                    "manager and I'll ask for their position before anything goes to the buyer."
+                    f"manager and I'll ask for their position. {_rep_mode(approval)}"
                 )
             )
         )
@@ -310,7 +239,7 @@ def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Bloc
                 block_id=BlockId.APPROVAL_STATUS,
                 text=MarkdownTextObject(
                     text=f"{discussion_line(approval)} Once you've talked, "
-                    f"{approver_words(approval)} can still agree or override."
+                    f"{approver_words(approval)} can still agree or override.{_unheld(approval)}"
                 ),
             )
         )
@@ -321,7 +250,7 @@ def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Bloc
                 elements=[
                     MarkdownTextObject(
                         text=f":hourglass_flowing_sand: Waiting for {approver_words(approval)} "
-                        f"to agree, discuss or override (asked {asked})."
+                        f"to agree, discuss or override (asked {asked}).{_unheld(approval)}"
                     )
                 ]
             )
@@ -334,17 +263,18 @@ def card_blocks(approval: ApprovalInfo, *, note: str | None = None) -> list[Bloc
             )
         )
     if approval.hold_until_agreed:
+        asked = "the deal desk" if approval.approver_channel_id else "your manager"
         if approval.decision is Decision.AGREE:
-            hold = ":unlock: Your manager agreed, so the draft can go to the buyer."
+            hold = f":unlock: {asked.capitalize()} agreed, so the draft can go to the buyer."
         elif approval.discussing:
             hold = (
-                ":lock: *The draft is on hold until your manager agrees.* Talking it over is "
+                f":lock: *The draft is on hold until {asked} agrees.* Talking it over is "
                 "not an answer yet: once they *Agree*, *Mark as sent* unlocks."
             )
         else:
             hold = (
-                ":lock: *The draft is on hold until your manager agrees.* This workspace asks "
-                "for a manager's Agree before a walk-away message goes out, so *Mark as sent* "
+                f":lock: *The draft is on hold until {asked} agrees.* This workspace asks "
+                "for an Agree before a walk-away message goes out, so *Mark as sent* "
                 "stays locked until then."
             )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=hold)))

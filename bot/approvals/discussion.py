@@ -10,11 +10,19 @@ from slack_sdk.errors import SlackApiError
 from bot.approvals import blocks as approval_blocks
 from bot.approvals import discussion_blocks
 from bot.approvals.access import ApprovalRefusal, authorize
-from bot.approvals.ping import permalink, record_of, refresh_card, remind_after, update_ping
+from bot.approvals.ping import (
+    naming,
+    permalink,
+    record_of,
+    refresh_card,
+    remind_after,
+    update_ping,
+)
 from bot.domain.model import Actor, Verdict
 from bot.slack.deps import Deps
 from bot.slack.effects import owner, post_once
 from bot.slack.errors import is_transient
+from bot.slack.names import Naming
 from storage.approval_info import ApprovalInfo
 from storage.approvals import discussing_key
 from storage.columns import utcnow
@@ -63,9 +71,11 @@ def _open_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> N
     Repeatable: each message is posted once, and the group DM opens to the same conversation.
     """
     record = record_of(deps, approval.record_id)
-    no_group = _post_opener(client, deps, approval, verdict=record.verdict)
+    no_group = _post_opener(
+        client, deps, approval, verdict=record.verdict, has_draft=bool(record.draft_text)
+    )
     current = deps.store.approvals.get(record_id=approval.record_id) or approval
-    update_ping(client, current, record)
+    update_ping(client, deps.store, current, record)
     if current.decision is not None:  # an answer raced in while the talk was being set up
         close_discussion(client, deps, current)
     elif current.rep_channel_id and current.rep_thread_ts:
@@ -83,7 +93,7 @@ def _open_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> N
 
 
 def _post_opener(
-    client: WebClient, deps: Deps, approval: ApprovalInfo, *, verdict: Verdict
+    client: WebClient, deps: Deps, approval: ApprovalInfo, *, verdict: Verdict, has_draft: bool
 ) -> str | None:
     """Post the discussion's first message and remember where it is; returns Slack's error
     when a group DM was wanted and could not be had (the caller tells the rep so).
@@ -99,7 +109,7 @@ def _post_opener(
     if approval.approver_slack_id:
         request = permalink(client, ping_channel, ping_ts) if ping_channel and ping_ts else None
         text, blocks = discussion_blocks.discuss_opener(
-            approval, verdict=verdict, request_link=request
+            approval, verdict=verdict, request_link=request, has_draft=has_draft
         )
         try:
             users = f"{approval.rep_slack_id},{approval.approver_slack_id}"
@@ -127,7 +137,13 @@ def _post_opener(
             return None
     if not ping_channel or not ping_ts:
         return no_group
-    text, blocks = discussion_blocks.discuss_opener(approval, verdict=verdict, no_group=no_group)
+    text, blocks = discussion_blocks.discuss_opener(
+        approval,
+        verdict=verdict,
+        no_group=no_group,
+        who=naming(client, deps.store, approval),
+        has_draft=has_draft,
+    )
     try:
         in_thread = post_once(
             client,
@@ -172,7 +188,9 @@ def close_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> N
     in_thread = approval.discussion_in_thread
     if in_thread and approval.approver_channel_id is None:
         return
-    text, blocks = discussion_blocks.discussion_closed(approval)
+    who = naming(client, deps.store, approval)
+    _show_answer_in_opener(client, deps, approval, who)
+    text, blocks = discussion_blocks.discussion_closed(approval, who)
     try:
         post_once(
             client,
@@ -191,3 +209,32 @@ def close_discussion(client: WebClient, deps: Deps, approval: ApprovalInfo) -> N
             approval.record_id,
             error.response.get("error"),
         )
+
+
+OPENER_KEYS = ("discuss:{}", "discuss-thread:{}")
+"""Where _post_opener posted the discussion's first message: the group DM, or a thread."""
+
+
+def _show_answer_in_opener(
+    client: WebClient, deps: Deps, approval: ApprovalInfo, who: Naming
+) -> None:
+    """Put the answer in place of the opener's buttons, wherever the answer was given: the
+    ping and the discussion show the same state. Best effort, like the closing message."""
+    record = deps.store.get_record(record_id=approval.record_id)
+    for key in OPENER_KEYS:
+        opener = deps.store.post_info(key=key.format(approval.record_id))
+        if record is None or opener is None or not opener.ts or not opener.channel_id:
+            continue
+        text, blocks = discussion_blocks.discuss_opener(
+            approval, verdict=record.verdict, who=who, has_draft=bool(record.draft_text)
+        )
+        try:
+            client.chat_update(channel=opener.channel_id, ts=opener.ts, text=text, blocks=blocks)
+        except SlackApiError as error:
+            if is_transient(error):
+                raise
+            log.warning(
+                "the opener of record %s's discussion kept its buttons: %s",
+                approval.record_id,
+                error.response.get("error"),
+            )

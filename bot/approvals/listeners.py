@@ -111,6 +111,25 @@ def register(app: App, deps: Deps) -> None:
 
         tell(body, client, respond, open_modal, stale=STALE)
 
+    @app.action(Action.APPROVAL_READ_DRAFT)
+    def read_draft_clicked(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """The whole draft in a modal: opened inline, as a trigger_id lasts 3 s."""
+        ack()
+
+        def open_modal() -> None:
+            ref = ApprovalRef.load(body["actions"][0].get("value"))
+            positions.open_draft(
+                client,
+                deps,
+                actor=actor_from(body),
+                record_id=ref.record,
+                trigger_id=body["trigger_id"],
+            )
+
+        tell(body, client, respond, open_modal, stale=STALE)
+
     @deferred(deps, "approvals.pick_manager", stale=STALE)
     def pick_manager(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         action = body["actions"][0]

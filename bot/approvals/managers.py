@@ -69,9 +69,15 @@ def set_manager(client: WebClient, deps: Deps, *, actor: Actor, text: str) -> st
     workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
     manager_id = deps.store.ensure_user(workspace_id=workspace_id, slack_user_id=candidate)
     approvals.set_manager(rep_user_id=rep_id, manager_user_id=manager_id)
+    held = approvals.settings(workspace_id=workspace_id).hold_until_agreed
+    after = (
+        " Your draft waits for their Agree before you can mark it as sent."
+        if held
+        else " You can send the draft meanwhile; their position is recorded for the team."
+    )
     return (
         f"Done: <@{candidate}> is your manager. I'll ask them for a position on your walk, "
-        "stop-pilot and defer verdicts before anything goes to the buyer."
+        f"stop-pilot and defer verdicts.{after}"
     )
 
 

@@ -16,14 +16,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot.approvals import blocks as approval_blocks
+from bot.approvals import ping_blocks
 from bot.approvals.rules import draft_excerpt, needs_position, reminder_days
 from bot.domain.dates import add_business_days
 from bot.slack import card
 from bot.slack.deps import Deps, VerdictPosted
 from bot.slack.effects import post_once
 from bot.slack.errors import Refusal, is_transient
+from bot.slack.names import MENTIONS, Naming, names_for
 from storage.approval_info import ApprovalInfo, Decision
 from storage.columns import utcnow
+from storage.people import People
 from storage.records import RecordDetail
 
 log = logging.getLogger(__name__)
@@ -63,8 +66,11 @@ def send_ping(client: WebClient, deps: Deps, approval: ApprovalInfo) -> str | No
     record = deps.store.get_record(record_id=approval.record_id)
     if record is None:
         raise LookupError(f"record {approval.record_id} vanished")
-    text, blocks = approval_blocks.ping_message(
-        approval, verdict=record.verdict, draft=draft_excerpt(record.draft_text)
+    text, blocks = ping_blocks.ping_message(
+        approval,
+        verdict=record.verdict,
+        draft=draft_excerpt(record.draft_text),
+        who=naming(client, deps.store, approval),
     )
     try:
         channel = approval.approver_channel_id or _dm(client, approval.approver_slack_id)
@@ -136,12 +142,31 @@ def record_of(deps: Deps, record_id: int) -> RecordDetail:
     return record
 
 
-def update_ping(client: WebClient, approval: ApprovalInfo, record: RecordDetail) -> None:
+def naming(client: WebClient, store: People, approval: ApprovalInfo) -> Naming:
+    """How messages about this approval name people where the answerers read them: by name in
+    the deal-desk channel, where a mention would ping the rep (and whoever answered) each time
+    the request is posted or updated; as mentions in the manager's own DM and group DM."""
+    if approval.approver_channel_id is None:
+        return MENTIONS
+    return names_for(
+        client,
+        store,
+        workspace_id=approval.workspace_id,
+        slack_ids=(approval.rep_slack_id, approval.decided_by, approval.discussion_by),
+    )
+
+
+def update_ping(
+    client: WebClient, store: People, approval: ApprovalInfo, record: RecordDetail
+) -> None:
     """Re-render the manager's (or desk's) message from the approval's current state."""
     if not approval.ping_channel_id or not approval.ping_ts:
         return
-    text, blocks = approval_blocks.ping_message(
-        approval, verdict=record.verdict, draft=draft_excerpt(record.draft_text)
+    text, blocks = ping_blocks.ping_message(
+        approval,
+        verdict=record.verdict,
+        draft=draft_excerpt(record.draft_text),
+        who=naming(client, store, approval),
     )
     client.chat_update(
         channel=approval.ping_channel_id, ts=approval.ping_ts, text=text, blocks=blocks

@@ -8,7 +8,8 @@ from slack_sdk import WebClient
 
 from bot.approvals import blocks as approval_blocks
 from bot.approvals import modals as approval_modals
-from bot.approvals.access import ApprovalRefusal, authorize
+from bot.approvals import ping_blocks
+from bot.approvals.access import ApprovalRefusal, authorize, in_workspace
 from bot.approvals.discussion import close_discussion
 from bot.approvals.payloads import OverrideMeta
 from bot.approvals.ping import refresh_card, update_ping
@@ -30,6 +31,18 @@ def open_override(
         raise ApprovalRefusal(approval_blocks.already_decided(approval))
     view = approval_modals.override_modal(approval, meta=OverrideMeta(record=record_id))
     client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_draft(
+    client: WebClient, deps: Deps, *, actor: Actor, record_id: int, trigger_id: str
+) -> None:
+    """Read the draft: the whole text as it stands now, for anyone in the record's workspace
+    (search shows drafts to the whole team too); the ping and the discussion show its start."""
+    approval = in_workspace(deps, actor=actor, record_id=record_id)
+    record = deps.store.get_record(record_id=record_id)
+    if record is None:
+        raise ApprovalRefusal("I can't find that walk-away record in this workspace.")
+    client.views_open(trigger_id=trigger_id, view=ping_blocks.draft_modal(approval, record))
 
 
 def record_decision(
@@ -86,7 +99,7 @@ def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
     record = deps.store.get_record(record_id=approval.record_id)
     if record is None:
         return
-    update_ping(client, approval, record)
+    update_ping(client, deps.store, approval, record)
     close_discussion(client, deps, approval)
     if approval.rep_channel_id and approval.rep_thread_ts:
         text, blocks = approval_blocks.rep_notice(approval)

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.approvals import blocks as approval_blocks
 from bot.approvals import discussion_blocks
-from bot.approvals.ping import permalink, update_ping
+from bot.approvals.ping import naming, permalink, update_ping
 from bot.slack.effects import post_once
 from bot.slack.errors import describe
 from bot.slack.scheduler import TimedTask
@@ -57,7 +57,7 @@ def send_due_reminders(client: WebClient, store: Store, *, now: datetime) -> int
 
 def _remind_request(client: WebClient, store: Store, approval: ApprovalInfo) -> int | None:
     assert approval.ping_channel_id and approval.ping_ts
-    text, blocks = approval_blocks.reminder_message(approval)
+    text, blocks = approval_blocks.reminder_message(approval, naming(client, store, approval))
     posted = post_once(
         client,
         store,
@@ -81,7 +81,7 @@ def _remind_discussion(client: WebClient, store: Store, approval: ApprovalInfo) 
     record = store.get_record(record_id=approval.record_id)
     if record is not None:
         try:
-            update_ping(client, approval, record)
+            update_ping(client, store, approval, record)
         except SlackApiError as error:  # best effort: the nudge itself matters more
             log.warning(
                 "could not refresh ping %s: %s", approval.ping_ts, error.response.get("error")
@@ -89,7 +89,9 @@ def _remind_discussion(client: WebClient, store: Store, approval: ApprovalInfo) 
     channel = approval.discussion_channel_id or approval.ping_channel_id
     in_thread = channel == approval.ping_channel_id
     request = None if in_thread else permalink(client, approval.ping_channel_id, approval.ping_ts)
-    text, blocks = discussion_blocks.discussion_reminder(approval, request_link=request)
+    text, blocks = discussion_blocks.discussion_reminder(
+        approval, request_link=request, who=naming(client, store, approval)
+    )
     posted = post_once(
         client,
         store,

@@ -51,15 +51,27 @@ def parse_mention(text: str) -> str:
     )
 
 
-def draft_excerpt(draft: str | None, *, lines: int = 6, chars: int = 600) -> str | None:
-    """The first lines of the buyer draft: enough for a manager to judge its tone."""
+EXCERPT_CHARS = 300
+"""A ping shows this much of the draft: its opening, to judge the tone; the rest is a click away."""
+
+
+def draft_excerpt(draft: str | None, *, chars: int = EXCERPT_CHARS) -> str | None:
+    """The draft's opening in at most `chars` characters, cut after a whole word and ending
+    with an ellipsis when anything was left out.
+
+    Blank lines go (on a phone they take more room than the words between them); each
+    remaining line keeps its own line, so "Hi Dana," still reads as a greeting.
+    """
     if not draft or not draft.strip():
         return None
-    every = draft.strip().splitlines()
-    text = "\n".join(every[:lines])
-    cut = len(text) > chars or len(every) > lines
-    text = text[:chars].rstrip()
-    return text + ("\n…" if cut else "")
+    text = "\n".join(" ".join(line.split()) for line in draft.splitlines() if line.strip())
+    if len(text) <= chars:
+        return text
+    cut = text[: chars - 1]
+    if not text[chars - 1].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"))
+        cut = cut[:space] if space > chars // 2 else cut
+    return cut.rstrip(" ,;:-\n") + "…"
 
 
 def override_choices(current: Outcome) -> list[Outcome]:

@@ -22,6 +22,7 @@ from bot.domain.model import Outcome
 from bot.domain.search_query import SearchQuery
 from bot.search.payloads import SearchRecordRef, SearchRef
 from bot.slack.ids import COMMAND, Action
+from bot.slack.names import MENTIONS, Naming
 from bot.slack.text import LIMITS, escape, safe_mrkdwn, truncate
 from storage.records import RecordStatus
 from storage.search import WINDOW, ManagerDecision, ManagerDiscussion, SearchHit, SearchPage
@@ -207,12 +208,12 @@ def _query_notes(query: SearchQuery, page: SearchPage) -> str:
     return " ".join(notes)
 
 
-def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
+def _hit_blocks(hit: SearchHit, link: str | None, who: Naming = MENTIONS) -> list[Block]:
     title = (
         f"*{safe_mrkdwn(hit.deal_name, 300)}*  ·  {EMOJI[hit.outcome]} {hit.outcome.label}"
         f"  ·  {STATUS_LABELS[hit.status]}"
     )
-    where = f"{hit.created_at:%d %b %Y} · rep {mention(hit.rep_slack_user_id)}"
+    where = f"{hit.created_at:%d %b %Y} · rep {who(hit.rep_slack_user_id)}"
     if hit.recheck_on:
         where += f" · re-check {hit.recheck_on:%d %b %Y}"
     if link:
@@ -223,23 +224,25 @@ def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
     return [
         section(f"{title}\n{where}"),
         section(body),
-        context(decision_line(hit.decision, hit.discussion)),
+        context(decision_line(hit.decision, hit.discussion, who)),
     ]
 
 
 def decision_line(
-    decision: ManagerDecision | None, discussion: ManagerDiscussion | None = None
+    decision: ManagerDecision | None,
+    discussion: ManagerDiscussion | None = None,
+    person: Naming = MENTIONS,
 ) -> str:
     """The manager's final position; else the discussion that is open; else that none is yet."""
     if decision is None and discussion is not None:
-        who = f" (started by {mention(discussion.started_by)})" if discussion.started_by else ""
+        who = f" (started by {person(discussion.started_by)})" if discussion.started_by else ""
         return f":speech_balloon: Under discussion since {discussion.started_at:%d %b %Y}{who}"
     if decision is None:
         return "No manager decision yet."
     words = _DECISION_WORDS.get(decision.decision, f"Manager: {escape(decision.decision)}")
     if decision.decision == "override" and decision.override_outcome is not None:
         words += f" to *{decision.override_outcome.label}*"
-    who = f" — {mention(decision.decided_by)}" if decision.decided_by else ""
+    who = f" — {person(decision.decided_by)}" if decision.decided_by else ""
     when = f", {decision.decided_at:%d %b %Y}" if decision.decided_at else ""
     why = f": “{safe_mrkdwn(decision.reason, 600)}”" if decision.reason else ""
     return f"{words}{who}{when}{why}"
@@ -274,28 +277,35 @@ def shared(
     *,
     shared_by: str,
     channel: str | None,
+    who: Naming,
 ) -> Message:
-    """The same page, visible to the channel, saying who shared it; only Details to click."""
+    """The same page, visible to the channel, saying who shared it; only Details to click.
+
+    Everyone in it (the sharer, the reps, their managers) is shown by name through `who`: a
+    mention would ping each rep, in public, about their walk-aways."""
     shown = _query_words(query)
     total = f"{page.total:,}{'+' if page.capped else ''}"
-    head = f"{mention(shared_by)} shared {len(page.hits)} of {total} walk-away records for {shown}:"
+    head = f"{who(shared_by)} shared {len(page.hits)} of {total} walk-away records for {shown}:"
     blocks: list[Block] = [section(head)]
     for hit in page.hits:
         blocks.append(DividerBlock())
-        blocks += _hit_blocks(hit, links.get(hit.id))
+        blocks += _hit_blocks(hit, links.get(hit.id), who)
         blocks.append(_details_button(hit.id, channel))
-    text = f"<@{shared_by}> shared walk-away records for {_plain(shown)}"
+    text = f"{who(shared_by)} shared walk-away records for {_plain(shown)}"
     return truncate(text, LIMITS.MESSAGE_TEXT), blocks[: LIMITS.BLOCKS_PER_MESSAGE]
 
 
-def shared_one(hit: SearchHit, link: str | None, *, shared_by: str, channel: str | None) -> Message:
-    head = f"{mention(shared_by)} shared a walk-away record:"
+def shared_one(
+    hit: SearchHit, link: str | None, *, shared_by: str, channel: str | None, who: Naming
+) -> Message:
+    """One record, visible to the channel; people by name, as in `shared`."""
+    head = f"{who(shared_by)} shared a walk-away record:"
     blocks: list[Block] = [
         section(head),
-        *_hit_blocks(hit, link),
+        *_hit_blocks(hit, link, who),
         _details_button(hit.id, channel),
     ]
-    text = f"<@{shared_by}> shared the walk-away record for {escape(hit.deal_name)}"
+    text = f"{who(shared_by)} shared the walk-away record for {escape(hit.deal_name)}"
     return truncate(text, LIMITS.MESSAGE_TEXT), blocks
 
 

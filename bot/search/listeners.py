@@ -10,6 +10,7 @@ a button or a modal is looked up within the clicker's workspace: another workspa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -28,6 +29,7 @@ from bot.slack.errors import Refusal, tell
 from bot.slack.ids import Action, Block, Field
 from bot.slack.ids import View as ViewId
 from bot.slack.jobs import deferred
+from bot.slack.names import Naming, names_for
 from bot.slack.payloads import BadPayload
 from bot.slack.text import escape
 from storage.search import SearchCriteria, SearchHit, SearchPage
@@ -68,7 +70,12 @@ def register(app: App, deps: Deps) -> None:
             raise Refusal("Nothing to share: that search finds no records now.")
         channel = _channel(body, ref.channel)
         text, blocks = search_blocks.shared(
-            query, page, _links(client, page.hits), shared_by=actor.user_id, channel=channel
+            query,
+            page,
+            _links(client, page.hits),
+            shared_by=actor.user_id,
+            channel=channel,
+            who=_names(client, deps, actor, page.hits),
         )
         _post_in_channel(client, deps, respond, channel, text, blocks)
 
@@ -83,7 +90,11 @@ def register(app: App, deps: Deps) -> None:
         hit = _hit(deps, actor, ref.record)
         channel = _channel(body, ref.channel)
         text, blocks = search_blocks.shared_one(
-            hit, _links(client, [hit]).get(hit.id), shared_by=actor.user_id, channel=channel
+            hit,
+            _links(client, [hit]).get(hit.id),
+            shared_by=actor.user_id,
+            channel=channel,
+            who=_names(client, deps, actor, [hit]),
         )
         _post_in_channel(client, deps, respond, channel, text, blocks)
 
@@ -259,6 +270,22 @@ def _links(client: WebClient, hits: tuple[SearchHit, ...] | list[SearchHit]) -> 
         if search_blocks.permalink_ok(url):
             links[hit.id] = str(url)
     return links
+
+
+def _names(client: WebClient, deps: Deps, actor: Actor, hits: Sequence[SearchHit]) -> Naming:
+    """Names for everyone a shared post shows: the sharer, each rep, whoever answered or
+    started a discussion. Shared results are for the channel to read, not to ping people."""
+    people: list[str | None] = [actor.user_id]
+    for hit in hits:
+        people.append(hit.rep_slack_user_id)
+        people.append(hit.decision.decided_by if hit.decision else None)
+        people.append(hit.discussion.started_by if hit.discussion else None)
+    return names_for(
+        client,
+        deps.store,
+        workspace_id=deps.store.ensure_workspace(team_id=actor.team_id),
+        slack_ids=people,
+    )
 
 
 def _channel(body: dict[str, Any], carried: str | None) -> str | None:

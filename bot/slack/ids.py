@@ -36,6 +36,8 @@ class Action(StrEnum):
     APPROVAL_AGREE = "approval_agree"
     APPROVAL_DISCUSS = "approval_discuss"
     APPROVAL_OVERRIDE = "approval_override"
+    APPROVAL_READ_DRAFT = "approval_read_draft"
+    """On a ping and in a discussion: the whole draft in a modal (the ping shows its start)."""
     PICK_MANAGER = "pick_manager"
     """The user select on a verdict card whose rep has neither a manager nor a deal desk."""
     # bot/search/listeners.py
@@ -53,6 +55,7 @@ class View(StrEnum):
     # bot/approvals/listeners.py
     OVERRIDE = "override_view"
     APPROVAL_SETTINGS = "approval_settings_view"
+    DRAFT_READ = "approval_draft_view"
     # bot/search/listeners.py
     RECORD_DETAILS = "record_details_view"
 
@@ -71,6 +74,8 @@ class Block(StrEnum):
     VERDICT = "verdict"
     APPROVAL_ACTIONS = "approval_actions"
     APPROVAL_STATUS = "approval_status"
+    DRAFT_READ = "approval_draft"
+    """The actions block left on an answered ping: only Read the draft."""
     OVERRIDE_OUTCOME = "override_outcome"
     OVERRIDE_REASON = "override_reason"
     DESK_CHANNEL = "desk_channel"

@@ -27,7 +27,16 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["ELLIPSIS", "LIMITS", "escape", "plain_text", "safe_mrkdwn", "truncate", "unescape"]
+__all__ = [
+    "ELLIPSIS",
+    "LIMITS",
+    "escape",
+    "name_without_ping",
+    "plain_text",
+    "safe_mrkdwn",
+    "truncate",
+    "unescape",
+]
 
 ELLIPSIS: Final = "…"
 """One character, so a cut costs a single character of the budget."""
@@ -190,3 +199,18 @@ def plain_text(text: str, limit: int = LIMITS.TEXT_OBJECT) -> str:
     as typed, so nothing visible changes.
     """
     return truncate(escape(text), limit)
+
+
+NAME_LIMIT: Final = 80
+"""Slack caps display and real names well below this; a longer one is not a name we show."""
+
+
+def name_without_ping(name: str) -> str:
+    """A person's name as plain text in mrkdwn: readable, and notifying nobody.
+
+    A `<@U…>` mention notifies the person it names; where others read a message (a channel, a
+    shared search) people are shown by name instead. The name is escaped like any text a
+    person chose (a display name can be ``<!here>``), and Slack never links a bare ``@name``
+    since we send neither ``parse=full`` nor ``link_names``.
+    """
+    return safe_mrkdwn(" ".join(name.split()), NAME_LIMIT)

@@ -8,6 +8,7 @@ the check, the manager's DM (or the deal-desk channel) gets the ping, and clicks
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -193,6 +194,11 @@ def click_in(
     return reply
 
 
+def positions_offered(message: dict[str, Any]) -> list[str]:
+    """The position buttons on a message (Read the draft stays after an answer)."""
+    return [a["action_id"] for a in actions_of(message) if a["action_id"] != "approval_read_draft"]
+
+
 def replies_since(world: World, mark: int) -> list[str]:
     return [
         str(c.args.get("text", ""))
@@ -311,10 +317,9 @@ def test_a_walk_verdict_pings_the_manager_with_the_whole_story(world: World) -> 
     assert "<@U0REP>" in seen and "Walk away" in seen
     assert "Acme &lt;!channel&gt; &amp; co" in seen and "<!channel>" not in seen
     assert "The terms on the table would compromise our values." in seen  # reason
-    assert "honour every one of them in good conscience" in seen  # condition and record line
-    assert "Walked away: the terms would compromise our values." in seen
-    assert "The draft to the buyer begins" in seen and ">Hello," in seen
-    assert [a["action_id"] for a in actions_of(ping)] == [
+    assert "honour every one of them in good conscience" in seen  # condition
+    assert "The draft begins" in seen and ">Hello," in seen
+    assert positions_offered(ping) == [
         "approval_agree",
         "approval_discuss",
         "approval_override",
@@ -360,7 +365,7 @@ def test_agree_is_stored_shown_in_the_dm_and_told_to_the_rep(world: World) -> No
     assert approval.decision is Decision.AGREE
     assert approval.decided_by == MGR and approval.decided_at is not None
     updated = ping_in(world.fake, manager_dm())
-    assert actions_of(updated) == []
+    assert positions_offered(updated) == []
     assert "<@U0MGR> *agreed* with Walk away" in text_of(updated)
     (notice,) = rep_notices(world)
     assert "<@U0MGR> agrees with *Walk away* on *Acme renewal*" in text_of(notice)
@@ -380,9 +385,8 @@ def test_discuss_opens_a_group_dm_of_rep_and_manager_with_the_context(world: Wor
     said = text_of(opener)
     assert "<@U0REP>, <@U0MGR> would like to talk about *Acme renewal*" in said
     assert "The verdict was *Walk away*" in said
-    assert "Walked away: the terms would compromise our values." in said  # record line
     assert "The terms on the table would compromise our values." in said  # reason
-    assert "What would change the decision" in said
+    assert "What would change it" in said
     assert f"<https://fake-workspace.slack.com/archives/{manager_dm()}/p" in said  # the request
     assert "Discuss is not a position" in said
     assert world.fake.messages(manager_dm(), thread_ts=ping["ts"]) == []
@@ -398,7 +402,7 @@ def test_discuss_opens_a_group_dm_of_rep_and_manager_with_the_context(world: Wor
     shown = text_of(updated)
     assert "*Under discussion* since <!date^" in shown and "started by <@U0MGR>" in shown
     assert f"<{approval.discussion_link}|Open the conversation>" in shown
-    assert [a["action_id"] for a in actions_of(updated)] == ["approval_agree", "approval_override"]
+    assert positions_offered(updated) == ["approval_agree", "approval_override"]
 
     (notice,) = rep_notices(world)
     told = text_of(notice)
@@ -443,7 +447,7 @@ def test_when_no_group_dm_can_be_opened_the_thread_on_the_ping_takes_its_place(
     said = text_of(opener)
     assert "I couldn't start a group conversation with <@U0REP>" in said
     assert "`missing_scope`" in said and "they can't see this thread" in said
-    assert "Walked away: the terms would compromise our values." in said
+    assert "The terms on the table would compromise our values." in said  # reason
     (notice,) = rep_notices(world)
     told = text_of(notice)
     assert "I couldn't open a group conversation for you both" in told
@@ -480,7 +484,7 @@ def test_override_after_a_discussion_is_taken_and_closes_it(world: World) -> Non
     notice = rep_notices(world)[-1]
     assert "they want *Defer* instead" in text_of(notice)
     shown = text_of(ping_in(world.fake, manager_dm()))
-    assert actions_of(ping_in(world.fake, manager_dm())) == []
+    assert positions_offered(ping_in(world.fake, manager_dm())) == []
     assert "After a discussion started by <@U0MGR>" in shown
 
 
@@ -597,7 +601,10 @@ def test_two_simultaneous_clicks_record_one_decision(world: World) -> None:
     assert sum("agrees with *Walk away*" in t for t in told) == 1
     assert sum("wants to talk" in t for t in told) <= discussed  # not if the Agree overtook it
     assert len(world.fake.messages(GROUP)) in ((0,) if not discussed else (1, 2))
-    assert sum("*agreed*" in text_of(m) for m in world.fake.messages(GROUP)) <= 1
+    closings = world.fake.messages(GROUP)[1:]  # after the opener, which shows the answer too
+    assert sum("*agreed*" in text_of(m) for m in closings) <= 1
+    if discussed:
+        assert positions_offered(world.fake.messages(GROUP)[0]) == []
     ping_updates = [
         c
         for c in world.calls_since(mark)
@@ -606,7 +613,7 @@ def test_two_simultaneous_clicks_record_one_decision(world: World) -> None:
     assert len(ping_updates) == 1 + discussed
     losers = [t for t in replies_since(world, mark) if "Already answered" in t]
     assert len(losers) == 2 - discussed
-    assert actions_of(ping_in(world.fake, manager_dm())) == []
+    assert positions_offered(ping_in(world.fake, manager_dm())) == []
 
 
 def test_clicks_racing_through_two_app_processes_record_one_decision(
@@ -828,9 +835,13 @@ def test_a_rep_without_a_manager_goes_to_the_deal_desk_where_only_members_answer
 ) -> None:
     save_settings(world, deal_desk_channel_id=DESK)
     world.fake.set_members(DESK, [DESK_MEMBER, "U0LEAD"])
+    for person, name in ((REP, "Dana Reyes"), (DESK_MEMBER, "Priya Nair"), ("U0LEAD", "Lee")):
+        world.fake.set_user(person, name=name, real_name=name)
     reach_verdict(world)
     ping = ping_in(world.fake, DESK)
     assert "Any member of this channel can answer" in text_of(ping)
+    assert "Dana Reyes reached *Walk away*" in text_of(ping), "named in the channel"
+    assert "<@" not in text_of(ping), "nobody is pinged by the request"
     assert "Waiting for the deal desk (<#C0DESK>)" in decision_text(world)
 
     mark = world.mark()
@@ -848,21 +859,32 @@ def test_a_rep_without_a_manager_goes_to_the_deal_desk_where_only_members_answer
     assert approval.discussion_in_thread
     assert not world.fake.calls("conversations.open")[1:], "a desk thread needs no group DM"
     (opener,) = world.fake.messages(DESK, thread_ts=ping["ts"])
-    assert "<@U0REP>, <@U0DESK> would like to talk" in text_of(opener)
+    assert "<@U0REP>, Priya Nair would like to talk" in text_of(opener), "the rep is asked"
     assert "Reply in this thread" in text_of(opener)
     (notice,) = rep_notices(world)
     told = text_of(notice)
     assert "a thread in <#C0DESK>: <https://fake-workspace.slack.com/archives/C0DESK/" in told
     assert "If you're not in that channel, join it to reply" in told
     updated = ping_in(world.fake, DESK)
-    assert [a["action_id"] for a in actions_of(updated)] == ["approval_agree", "approval_override"]
+    assert positions_offered(updated) == ["approval_agree", "approval_override"]
 
     click_in(world, DESK, updated, "approval_agree", user="U0LEAD")
     world.settle()
     approval = approval_of(world)
     assert approval.decision is Decision.AGREE and approval.decided_by == "U0LEAD"
     _, closing = world.fake.messages(DESK, thread_ts=ping["ts"])
-    assert "<@U0LEAD> *agreed* with Walk away" in text_of(closing)
+    assert "Lee *agreed* with Walk away" in text_of(closing)
+    answered = text_of(ping_in(world.fake, DESK))
+    assert answered.index("Lee *agreed* with Walk away") < answered.index("Dana Reyes reached")
+    in_desk = [
+        json.dumps([c.args.get("text"), c.args.get("blocks")])
+        for c in world.fake.calls()
+        if c.method in ("chat.postMessage", "chat.update") and c.args.get("channel") == DESK
+    ]
+    assert len(in_desk) >= 5  # request, opener, its update, closing, request updates
+    mentions = sorted({m for text in in_desk for m in re.findall(r"<@\w+>", text)})
+    assert mentions == ["<@U0REP>"], "only the opener, which asks the rep to talk, mentions"
+    assert all("<@U0REP>" not in t for t in in_desk if "would like to talk" not in t)
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -1016,7 +1038,7 @@ def test_a_discussion_is_reminded_once_where_both_talk_not_as_if_nobody_looked(
     assert "waiting for your position" not in said
     assert len(world.fake.messages(manager_dm(), thread_ts=ping["ts"])) == 1, "not re-asked"
     refreshed = ping_in(world.fake, manager_dm())
-    assert [a["action_id"] for a in actions_of(refreshed)] == [
+    assert positions_offered(refreshed) == [
         "approval_agree",
         "approval_override",
     ]

@@ -9,11 +9,14 @@ and every view it returns, is checked against Slack's limits.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from storage.approval_info import Decision
+from storage.columns import utcnow
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD
 from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
@@ -334,7 +337,7 @@ def test_share_posts_the_page_visibly_in_the_channel_naming_the_sharer(
     world.fake.wait_for("chat.postMessage", count=posted + 1)
     world.settle()
     [message] = world.fake.messages(CHANNEL)
-    assert f"<@{REP}> shared 2 of 2 walk-away records for *acme*" in text_of(message)
+    assert "u0rep shared 2 of 2 walk-away records for *acme*" in text_of(message)
     assert deals_in(message) == ["Acme Pilot", "Acme Scar"]
     assert {e["action_id"] for e in actions_of(message)} == {"search_details"}
 
@@ -350,8 +353,97 @@ def test_share_one_record_and_fall_back_to_the_response_url_outside_the_bot_s_ch
     click(world, button(found, "search_share_one", nth=1))
     shared = next_reply(world, before)
     assert shared["response_type"] == "in_channel" and shared.get("replace_original") is False
-    assert f"<@{REP}> shared a walk-away record" in text_of(shared)
+    assert "u0rep shared a walk-away record" in text_of(shared)
     assert deals_in(shared) == ["Acme Scar"]
+
+
+REPS = {"U0DANA": "Dana Reyes", "U0SAM": "Sam Ortiz", "U0KIM": "Kim Park"}
+"""Reps whose walk-aways a shared search shows: none of them may be pinged by it."""
+LEAD, STARTER = "U0LEAD", "U0STARTER"
+
+
+def _several_reps_records(world: World, store: Store, workspace: int) -> list[str]:
+    """A record per rep in REPS; one agreed by LEAD, one under a discussion STARTER began."""
+    for person, name in {**REPS, LEAD: "Lee Chan", STARTER: "Ana Lima", REP: "Rae Quinn"}.items():
+        world.fake.set_user(person, name=name, real_name=name)
+    lead = store.ensure_user(workspace_id=workspace, slack_user_id=LEAD)
+    starter = store.ensure_user(workspace_id=workspace, slack_user_id=STARTER)
+    deals = []
+    for n, person in enumerate(REPS):
+        rep_id = store.ensure_user(workspace_id=workspace, slack_user_id=person)
+        deal = f"Acme {REPS[person].split()[0]}"
+        record = make_record(
+            store, workspace_id=workspace, rep_id=rep_id, deal=deal, answers=SCAR_WALK
+        )
+        store.approvals.open(
+            record_id=record,
+            approver_user_id=lead,
+            approver_channel_id=None,
+            hold_until_agreed=False,
+            card_ts=None,
+        )
+        if n == 0:
+            store.approvals.decide(record_id=record, decision=Decision.AGREE, by_user_id=lead)
+        elif n == 1:
+            store.approvals.start_discussion(
+                record_id=record, by_user_id=starter, at=utcnow(), remind_after=None
+            )
+        deals.append(deal)
+    return deals
+
+
+def _no_mention_of_anyone(posted: dict[str, Any]) -> str:
+    seen = json.dumps([posted.get("text"), posted.get("blocks")], ensure_ascii=False)
+    for person in [*REPS, LEAD, STARTER, REP]:
+        assert f"<@{person}" not in seen, f"{person} would be pinged by the shared post"
+    assert "<@" not in seen and "<!" not in seen
+    return seen
+
+
+def test_sharing_a_search_names_every_rep_and_manager_without_pinging_them(
+    world: World, store: Store, workspace: int
+) -> None:
+    deals = _several_reps_records(world, store, workspace)
+    found = search(world, "acme")
+    assert {f"<@{person}>" for person in REPS} <= set(
+        re.findall(r"<@\w+>", json.dumps(found["blocks"]))
+    ), "the private page may mention: nobody else sees it"
+    posted = len(world.fake.calls("chat.postMessage"))
+    click(world, button(found, "search_share"))
+    world.fake.wait_for("chat.postMessage", count=posted + 1)
+    world.settle()
+    [message] = world.fake.messages(CHANNEL)
+    assert sorted(deals_in(message)) == sorted(deals)
+    call = world.fake.calls("chat.postMessage")[-1].args
+    seen = _no_mention_of_anyone(call)
+    assert "Rae Quinn shared 3 of 3 walk-away records" in text_of(message)
+    for name in REPS.values():
+        assert f"rep {name}" in seen
+    assert "Manager agreed — Lee Chan" in seen and "(started by Ana Lima)" in seen
+
+    looked_up = len(world.fake.calls("users.info"))
+    before = len(replies(world))
+    world.fake.fail_next("chat.postMessage", "not_in_channel")  # the response_url fallback
+    click(world, button(found, "search_share_one", nth=1))
+    shared = next_reply(world, before)
+    assert shared["response_type"] == "in_channel"
+    _no_mention_of_anyone(shared)
+    assert "Rae Quinn shared a walk-away record" in text_of(shared)
+    assert len(world.fake.calls("users.info")) == looked_up, "names learnt once are stored"
+
+
+def test_a_person_slack_will_not_name_is_a_teammate_not_a_mention(
+    world: World, store: Store, workspace: int, rep: int
+) -> None:
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Acme Scar", answers=SCAR_WALK)
+    found = search(world, "acme")
+    world.fake.fail_next("users.info", "user_not_found")
+    posted = len(world.fake.calls("chat.postMessage"))
+    click(world, button(found, "search_share"))
+    world.fake.wait_for("chat.postMessage", count=posted + 1)
+    world.settle()
+    [message] = world.fake.messages(CHANNEL)
+    assert "a teammate shared 1 of 1" in text_of(message) and "<@" not in text_of(message)
 
 
 # -- details and status ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.approvals import blocks as approval_blocks
-from bot.approvals import discussion_blocks
+from bot.approvals import discussion_blocks, ping_blocks
 from bot.approvals.payloads import pick_block_id, record_from_pick_block
 from bot.approvals.rules import (
     BadMention,
@@ -28,8 +29,9 @@ from bot.approvals.rules import (
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.dates import add_business_days
 from bot.domain.model import Condition, Outcome, Reason, Verdict
+from bot.slack.names import Naming
 from storage.approval_info import ApprovalInfo, Decision
-from tests.slack.limits import assert_message_within_limits
+from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -178,14 +180,29 @@ def test_settings_input_is_checked_again_on_the_server() -> None:
             parse_settings(channel=None, hold=False, days=bad)
 
 
-def test_the_draft_excerpt_is_the_first_lines_and_says_when_it_was_cut() -> None:
-    draft = "\n".join(f"Line {n}" for n in range(1, 11))
-    excerpt = draft_excerpt(draft, lines=3)
-    assert excerpt == "Line 1\nLine 2\nLine 3\n…"
-    assert draft_excerpt("Short.") == "Short."
+def test_the_draft_excerpt_is_at_most_300_characters_cut_on_a_word_with_an_ellipsis() -> None:
+    draft = "Hi Dana,\n\n" + " ".join(f"word{n}" for n in range(200))
+    excerpt = draft_excerpt(draft)
+    assert excerpt is not None and len(excerpt) <= 300 and excerpt.endswith("…")
+    assert excerpt.startswith("Hi Dana,\nword0 word1"), "the greeting keeps its line, no gap"
+    last = excerpt[:-1].split()[-1]
+    assert last in draft.split(), f"cut inside a word: {last!r}"
+    assert draft_excerpt("Short.\n\n  Thanks.  ") == "Short.\nThanks."
     assert draft_excerpt("   ") is None
-    long_line = draft_excerpt("x" * 2000, chars=100)
-    assert long_line is not None and len(long_line) <= 102
+    unbroken = draft_excerpt("x" * 2000)
+    assert unbroken is not None and len(unbroken) == 300 and unbroken.endswith("…")
+
+
+@given(st.text(alphabet=st.sampled_from("ab cd\n,."), max_size=700))
+def test_any_draft_excerpt_fits_and_only_ends_in_an_ellipsis_when_cut(draft: str) -> None:
+    excerpt = draft_excerpt(draft)
+    if excerpt is None:
+        assert not draft.strip()
+        return
+    assert len(excerpt) <= 300
+    kept = "\n".join(" ".join(line.split()) for line in draft.splitlines() if line.strip())
+    assert excerpt.endswith("…") == (len(kept) > 300)
+    assert kept.startswith(excerpt.removesuffix("…"))
 
 
 def test_the_picker_block_id_round_trips_the_record() -> None:
@@ -266,7 +283,8 @@ def test_discussion_messages_stay_within_slack_limits_and_inert(approval: Approv
     verdict = _worst_verdict()
     link = "https://example.slack.com/archives/DU0MGR/p1700000000000001"
     messages = [
-        approval_blocks.ping_message(approval, verdict=verdict, draft=WORST),
+        ping_blocks.ping_message(approval, verdict=verdict, draft=WORST),
+        ping_blocks.ping_message(approval, verdict=verdict, draft=WORST, who=Naming({})),
         discussion_blocks.discuss_opener(approval, verdict=verdict, request_link=link),
         discussion_blocks.discuss_opener(approval, verdict=verdict, no_group="<!here>" * 50),
         discussion_blocks.discussion_notice(approval),
@@ -284,4 +302,13 @@ def test_discussion_messages_stay_within_slack_limits_and_inert(approval: Approv
     assert_message_within_limits(
         [b.to_dict() for b in approval_blocks.card_blocks(approval)], "card"
     )
+    record = SimpleNamespace(
+        sent_text=None, draft_text=WORST * 10, verdict=verdict
+    )  # the fields draft_modal reads
+    modal = ping_blocks.draft_modal(approval, record).to_dict()  # type: ignore[arg-type]
+    assert_view_within_limits(modal)
+    assert "<!channel>" not in json.dumps(modal)
+    assert "".join(b["text"]["text"] for b in modal["blocks"] if b["type"] == "section").count(
+        "&lt;!channel&gt;"
+    ) == 10 * WORST.count("<!channel>"), "the whole draft, nothing cut"
     assert len(approval_blocks.already_discussing(approval)) < 1000

@@ -10,6 +10,7 @@ from bot.domain.model import Outcome
 from bot.domain.search_query import SearchQuery
 from bot.search import blocks, details
 from bot.search.payloads import SearchRecordRef
+from bot.slack.names import Naming
 from storage.records import RecordDetail, RecordStatus
 from storage.search import ManagerDecision, ManagerDiscussion, SearchHit, SearchPage
 from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
@@ -85,9 +86,11 @@ def test_the_result_page_and_a_shared_result_show_the_discussion_within_limits()
     shown = _texts(found)
     assert "Under discussion since 23 Nov 2026 (started by <@U0MGR>)" in shown
     assert "No manager decision yet." in shown  # the other hit, never looked at
-    text, one = blocks.shared_one(_hit(), None, shared_by="U0SHARER", channel="C0SEARCH")
+    names = Naming({"U0MGR": "Sam <Ortiz>", "U0REP": "Dana", "U0SHARER": "Lee"})
+    text, one = blocks.shared_one(_hit(), None, shared_by="U0SHARER", channel="C0SEARCH", who=names)
     assert_message_within_limits(one, text)
-    assert "Under discussion since 23 Nov 2026" in _texts(one)
+    assert "Under discussion since 23 Nov 2026 (started by Sam &lt;Ortiz&gt;)" in _texts(one)
+    assert "<@" not in _texts(one) + text and text.startswith("Lee shared")
 
 
 def test_the_details_modal_shows_the_discussion_as_the_managers_line() -> None:
