@@ -63,12 +63,14 @@ class _Quit(Exception):
 
 
 def _say_hello(progress: Progress, out: TextIO) -> None:
-    answered, total = progress.conversation.progress()
+    steps = progress.conversation.progress()
     deal = progress.session.deal_name
-    if progress.session.resumed and answered:
-        out.write(f"Resuming '{deal}': {answered} answer(s) already saved.\n")
+    if progress.session.resumed and steps.answered:
+        out.write(f"Resuming '{deal}': {steps.answered} answer(s) already saved.\n")
+    elif steps.exact:
+        out.write(f"Qualifying '{deal}'. {steps.most} short questions.\n")
     else:
-        out.write(f"Qualifying '{deal}'. About {total} short questions.\n")
+        out.write(f"Qualifying '{deal}'. {steps.fewest} to {steps.most} short questions.\n")
     out.write(HELP + "\n")
 
 
@@ -81,8 +83,7 @@ def _ask(
     read: Callable[[str], str],
     out: TextIO,
 ) -> Progress:
-    answered, total = progress.conversation.progress()
-    out.write(f"\n({answered + 1}/{total}) {question.text}\n")
+    out.write(f"\n({progress.conversation.progress().shown()}) {question.text}\n")
     if question.help:
         out.write(f"    {question.help}\n")
     for number, choice in enumerate(question.choices, start=1):

@@ -25,6 +25,11 @@ class Action(StrEnum):
     EDIT_DRAFT = "edit_draft"
     MARK_SENT = "mark_sent"
     COPY_TEXT = "copy_text"
+    # bot/qualification/form.py
+    OPEN_FORM = "open_form"
+    """*Use a form instead*: the whole check as one modal."""
+    FORM_ANSWER = "form_answer"
+    """Every answer input in the form (its block_id names the question)."""
     # bot/approvals/listeners.py
     APPROVAL_AGREE = "approval_agree"
     APPROVAL_DISCUSS = "approval_discuss"
@@ -42,6 +47,8 @@ class View(StrEnum):
     # bot/qualification/submissions.py
     ANSWER = "answer_view"
     EDIT_DRAFT = "edit_draft_view"
+    # bot/qualification/form.py
+    FORM = "check_form_view"
     # bot/approvals/listeners.py
     OVERRIDE = "override_view"
     APPROVAL_SETTINGS = "approval_settings_view"
