@@ -19,6 +19,7 @@ from bot.domain.checklist import (
     QuestionKind,
     load_checklist,
 )
+from bot.domain.conversation import Steps
 from bot.domain.model import Caution, Condition, Outcome, Reason, Verdict
 from bot.qualification import command_blocks
 from bot.qualification import draft_blocks as verdict_blocks
@@ -70,13 +71,25 @@ def test_every_question_message_fits() -> None:
     checklist = load_checklist()
     for step, question in enumerate(checklist.questions, start=1):
         text, blocks = convo_blocks.question_message(
-            question, session_id=2**40, step=step, total=99, deal_name=NASTY
+            question,
+            session_id=2**40,
+            steps=Steps(answered=step - 1, fewest=1, most=99),
+            deal_name=NASTY,
+            before="x" * 3000,
         )
         assert_message_within_limits(blocks, text)
         text, blocks = convo_blocks.answered_message(
             question, step=step, value="x" * 3000, note=NASTY, by_user="U1"
         )
         assert_message_within_limits(blocks, text)
+        text, blocks = convo_blocks.replaced_message(
+            question, step=step, value="x" * 3000, note=NASTY, why="Changed: asked again below."
+        )
+        assert_message_within_limits(blocks, text)
+    text, blocks = convo_blocks.form_transcript(
+        [(q, "x" * 3000) for q in checklist.questions] * 5
+    )
+    assert_message_within_limits(blocks, text)
 
 
 def test_help_never_shows_a_bare_angle_bracket() -> None:
@@ -112,7 +125,10 @@ def test_a_question_at_every_checklist_limit_fits_and_each_answer_reads_back(
     assert len(question.choices[0].value) <= MAX_VALUE
 
     text, blocks = convo_blocks.question_message(
-        question, session_id=2**63 - 1, step=2, total=99, deal_name=NASTY
+        question,
+        session_id=2**63 - 1,
+        steps=Steps(answered=1, fewest=1, most=98),
+        deal_name=NASTY,
     )
 
     assert_message_within_limits(blocks, text)

@@ -75,6 +75,14 @@ def test_rep_who_clicks_back_changes_the_previous_answer(world: World) -> None:
     assert actions_of(greyed) == []
     assert "~" in text_of(greyed) and "Went back" in text_of(greyed)
     assert world.store().current_answers(session_id=world.session_id()) == {"deal.stage": "pilot"}
+    # The answer taken back is struck where it was given; the question asked again says it.
+    struck = world.message_with("use_case.autonomous_irreversible|replaced")
+    assert "~No~" in text_of(struck) and "asked again below" in text_of(struck)
+    assert ":white_check_mark:" not in text_of(struck)
+    assert "Before: *No*" in text_of(again)
+    # In the rep's own DM, no line says the rep answered: the only one who can.
+    stage = world.message_with("deal.stage|answered")
+    assert "Answered by" not in text_of(stage) and "<@" not in text_of(stage)
 
     world.answer("use_case.autonomous_irreversible", "partly")
     world.current_question("use_case.buyer_will_move")
