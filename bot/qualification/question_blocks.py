@@ -76,7 +76,8 @@ def question_message(
     if question.help:
         header += f"\n_{safe_mrkdwn(question.help, 400)}_"
     if before is not None:
-        header += f"\n:leftwards_arrow_with_hook: Before: *{safe_mrkdwn(question.label_for(before), 200)}*"
+        was = safe_mrkdwn(question.label_for(before), 200)
+        header += f"\n:leftwards_arrow_with_hook: Before: *{was}*"
     extra: list[ButtonElement] = (
         _navigation(question, session_id) if step > 1 else [form_button(session_id)]
     )

@@ -86,9 +86,7 @@ def test_every_question_message_fits() -> None:
             question, step=step, value="x" * 3000, note=NASTY, why="Changed: asked again below."
         )
         assert_message_within_limits(blocks, text)
-    text, blocks = convo_blocks.form_transcript(
-        [(q, "x" * 3000) for q in checklist.questions] * 5
-    )
+    text, blocks = convo_blocks.form_transcript([(q, "x" * 3000) for q in checklist.questions] * 5)
     assert_message_within_limits(blocks, text)
 
 

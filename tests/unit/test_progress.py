@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_on_every_path_of_prompts_the_step_rises_and_the_total_never_grows() -> 
         steps = [s for s, _ in shown]
         totals = [t for _, t in shown]
         assert steps == list(range(1, len(shown) + 1))
-        assert all(b <= a for a, b in zip(totals, totals[1:], strict=False)), totals
+        assert all(b <= a for a, b in pairwise(totals)), totals
         assert totals[-1] == len(shown), "the last question shows the true length"
         assert 10 <= len(shown) <= 19
 
