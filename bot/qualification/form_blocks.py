@@ -78,10 +78,9 @@ def form_view(
     rows, hidden = shown_questions(conversation)
     steps = conversation.progress()
     intro = (
-        f"*{safe_mrkdwn(deal_name, 200)}*: every question that applies, in one place. Each "
-        "choice is saved as you make it, so you can close this and carry on later, here or "
-        "in our thread.\nTick a box only when the answer is *yes*; a box left unticked counts "
-        "as *no* when you ask for the verdict."
+        f"*{safe_mrkdwn(deal_name, 200)}*: every question that applies. Each choice is saved "
+        "as you make it, so you can close this and carry on later.\nTick a box only for "
+        "*yes*; a box left unticked counts as *no* when you ask for the verdict."
     )
     to_go = (
         "nothing left to answer"
@@ -111,17 +110,29 @@ def form_view(
     )
 
 
-def _input(question: Question, value: AnswerValue | None) -> InputBlock:
+def _input(question: Question, value: AnswerValue | None) -> InputBlock | SectionBlock:
     """One question. Choices report each change at once (dispatch_action), so the answer is
-    stored and the branches redrawn; a number or text is read when the form is sent or closed."""
-    dispatches = question.kind is QuestionKind.CHOICE
+    stored and the branches redrawn; a number or text is read when the form is sent or closed.
+
+    A tick box sits beside its question in a section, not in an input block: Slack labels an
+    optional input "(optional)", which a yes/no question is not.
+    """
+    element = _element(question, value)
+    if isinstance(element, CheckboxesElement):
+        text = f"*{safe_mrkdwn(question.text, 2500)}*"
+        if question.help:
+            text += f"\n_{safe_mrkdwn(question.help, 400)}_"
+        return SectionBlock(
+            block_id=block_id(question.id)[: LIMITS.BLOCK_ID],
+            text=MarkdownTextObject(text=text),
+            accessory=element,
+        )
     return InputBlock(
         block_id=block_id(question.id)[: LIMITS.BLOCK_ID],
         label=plain_text(question.text, 2000),
         hint=plain_text(question.help, 2000) if question.help else None,
-        element=_element(question, value),
-        optional=is_tick_box(question),
-        dispatch_action=dispatches,
+        element=element,
+        dispatch_action=question.kind is QuestionKind.CHOICE,
     )
 
 

@@ -51,11 +51,17 @@ class Form:
         return [
             str(b["block_id"]).removeprefix("form|")
             for b in self.view["blocks"]
-            if b["type"] == "input" and str(b.get("block_id", "")).startswith("form|")
+            if str(b.get("block_id", "")).startswith("form|")
         ]
 
     def block(self, question_id: str) -> dict[str, Any]:
         return next(b for b in self.view["blocks"] if b.get("block_id") == f"form|{question_id}")
+
+    def element(self, question_id: str) -> dict[str, Any]:
+        """The question's control: an input's element, or a tick box beside its question."""
+        block = self.block(question_id)
+        found: dict[str, Any] = block.get("element") or block["accessory"]
+        return found
 
     def text(self) -> str:
         return json.dumps(self.view["blocks"], ensure_ascii=False)
@@ -65,9 +71,9 @@ class Form:
         values: dict[str, dict[str, Any]] = {}
         for block in self.view["blocks"]:
             block_id = str(block.get("block_id", ""))
-            if block["type"] != "input" or not block_id.startswith("form|"):
+            if not block_id.startswith("form|"):
                 continue
-            element = block["element"]
+            element = block.get("element") or block["accessory"]
             values[block_id] = {FIELD: self.entered.get(block_id) or _initial(element)}
         return values
 
@@ -76,7 +82,7 @@ class Form:
     def choose(self, question_id: str, value: str) -> Response:
         """Pick a radio button or menu option; for a tick box, "yes" ticks and "no" unticks."""
         block = self.block(question_id)
-        element = block["element"]
+        element = self.element(question_id)
         kind = element["type"]
         if kind == "checkboxes":
             picked = [o for o in element["options"] if o["value"] == value]
@@ -99,7 +105,7 @@ class Form:
     def type(self, question_id: str, text: str) -> None:
         """Type into a number or text input: no request until the form is sent or closed."""
         block = self.block(question_id)
-        kind = block["element"]["type"]
+        kind = self.element(question_id)["type"]
         self.entered[block["block_id"]] = {"type": kind, "value": text}
 
     def send(self) -> Response:

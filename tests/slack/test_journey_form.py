@@ -21,7 +21,7 @@ def fill(form: Form, answers: dict[str, str]) -> list[str]:
             return done
         qid = pending[0]
         done.append(qid)
-        element = form.block(qid)["element"]
+        element = form.element(qid)
         if qid in NUMBERS:
             form.type(qid, answers[qid])
         elif element["type"] == "checkboxes":
@@ -51,9 +51,15 @@ def test_form_opens_with_every_question_that_applies_and_redraws_its_branches(
     shown = form.questions()
     assert shown[:2] == ["deal.stage", "use_case.autonomous_irreversible"]
     assert "scar.failure_mode" not in shown and "pilot.in_flight" not in shown
-    assert form.block("scar.previous_attempt")["element"]["type"] == "checkboxes"
-    assert form.block("deal.stage")["element"]["type"] == "radio_buttons"
-    assert all(b.get("dispatch_action") for b in form.view["blocks"] if b["type"] == "input")
+    assert form.element("scar.previous_attempt")["type"] == "checkboxes"
+    assert form.element("deal.stage")["type"] == "radio_buttons"
+    inputs = [b for b in form.view["blocks"] if b["type"] == "input"]
+    assert inputs and all(
+        b.get("dispatch_action")
+        for b in inputs
+        if b["element"]["type"] in ("radio_buttons", "static_select")
+    )
+    assert not any(b.get("optional") for b in inputs), "no question reads '(optional)'"
     assert "0 answered · up to 19 to go" in form.text()
 
     form.choose("deal.stage", "pilot")
@@ -101,7 +107,7 @@ def test_a_redraw_from_an_old_hash_never_replaces_a_newer_form(world: World) -> 
     conflicts = [c for c in world.calls("views.update") if c.result.get("error")]
     assert [c.result["error"] for c in conflicts] == ["hash_conflict"]
     assert form.view["hash"] != newer["hash"], "the drawing with the newest answer is shown"
-    shown = form.block("use_case.autonomous_irreversible")["element"]["initial_option"]
+    shown = form.element("use_case.autonomous_irreversible")["initial_option"]
     assert shown["value"] == "no" and "pilot.in_flight" in form.questions()
 
 
