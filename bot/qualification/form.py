@@ -102,9 +102,8 @@ def register(app: App, deps: Deps) -> None:
             message = str(problem) if isinstance(problem, Refusal) else STALE_FORM
             ack(response_action="errors", errors={first: message.replace("*", "")})
             return
-        errors, progress = store_answers(
-            deps, progress, actor=actor, raws=form_raws(values, ticked_means_no=True)
-        )
+        raws = edits(form_raws(values, ticked_means_no=True), view, progress)
+        errors, progress = store_answers(deps, progress, actor=actor, raws=raws)
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -133,7 +132,7 @@ def register(app: App, deps: Deps) -> None:
         if progress.session.rep_user_id != deps.user_id(actor):
             return
         values = (view.get("state") or {}).get("values") or {}
-        raws = form_raws(values, ticked_means_no=False)
+        raws = edits(form_raws(values, ticked_means_no=False), view, progress)
         _, progress = store_answers(deps, progress, actor=actor, raws=raws, claim=f"form:{owner()}")
         catch_up(client, deps, progress)
 
@@ -210,6 +209,40 @@ def form_raws(values: dict[str, Any], *, ticked_means_no: bool) -> Raws:
         if question_id is not None and isinstance(state, dict):
             raws[question_id] = _raw(state, ticked_means_no=ticked_means_no)
     return raws
+
+
+def edits(raws: Raws, view: dict[str, Any], progress: Progress) -> Raws:
+    """What the rep changed in this form, and what it leaves to fill in.
+
+    A value still as the form drew it is not an edit: if the question was answered since (in
+    the thread, while the form stayed open), the stored answer stands. A question with no
+    stored answer takes what the form holds (an untouched tick box: no).
+    """
+    drawn = form_raws(
+        {
+            str(b.get("block_id", "")): {Action.FORM_ANSWER: _drawn_state(b)}
+            for b in view.get("blocks") or []
+            if isinstance(b, dict)
+        },
+        ticked_means_no=True,
+    )
+    answers = progress.conversation.answers
+    return {
+        qid: raw
+        for qid, raw in raws.items()
+        if qid not in answers or qid not in drawn or drawn[qid] != raw
+    }
+
+
+def _drawn_state(block: dict[str, Any]) -> dict[str, Any]:
+    """An input as drawn, in the shape Slack reports state (initial values as chosen ones)."""
+    element = block.get("element") or block.get("accessory") or {}
+    return {
+        "type": element.get("type"),
+        "selected_options": element.get("initial_options") or [],
+        "selected_option": element.get("initial_option"),
+        "value": element.get("initial_value"),
+    }
 
 
 def _raw(state: dict[str, Any], *, ticked_means_no: bool) -> object | None:

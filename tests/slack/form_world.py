@@ -118,6 +118,7 @@ class Form:
             view["private_metadata"],
             self.state(),
             view_id=self.view_id,
+            blocks=view["blocks"],
         )
         self.interactions += 1
         reply = self.world.slack.view_submission(payload)

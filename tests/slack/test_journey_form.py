@@ -190,3 +190,31 @@ def test_the_form_gives_the_same_verdict_card_as_the_conversation(world: World) 
     stored = world.store().current_answers(session_id=record.session_id)
     assert {k: str(v) for k, v in stored.items()} == {q: answers[q] for q in stored}
     assert set(PATHS["walk"]) <= set(stored)
+
+
+def test_answers_given_in_the_thread_while_the_form_is_open_are_not_undone_by_it(
+    world: World,
+) -> None:
+    world.start("Acme renewal")
+    form = Form.open_from(world, world.current_question("deal.stage"))
+    world.run_through(
+        {
+            "deal.stage": "negotiation",
+            "use_case.autonomous_irreversible": "no",
+            "scar.previous_attempt": "yes",
+        }
+    )
+    world.settle()
+    # The form still shows the drawing from before: nothing chosen, the box unticked.
+    assert form.state()["form|scar.previous_attempt"]["form_answer"]["selected_options"] == []
+
+    reply = form.send()
+
+    assert reply.status == 200
+    stored = world.store().current_answers(session_id=world.session_id())
+    assert stored["scar.previous_attempt"] == "yes", "an untouched box does not undo the thread"
+    assert stored["deal.stage"] == "negotiation"
+    assert json.loads(reply.body)["response_action"] == "update"
+    assert "scar.failure_mode" in form.questions(), "the form now shows the open branch"
+    ticked = form.state()["form|scar.previous_attempt"]["form_answer"]["selected_options"]
+    assert [o["value"] for o in ticked] == ["yes"]
