@@ -90,6 +90,8 @@ def form_view(
     status = f"{steps.answered} answered · {to_go}"
     if hidden:
         status += f" · {hidden} earlier answer(s) saved and not shown"
+    if len(conversation.pending()) > sum(q.id not in conversation.answers for q in rows):
+        status += " · more questions follow once these are answered"
     blocks: list[Block] = []
     if notice:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f":point_down: {notice}")))

@@ -14,14 +14,15 @@ from bot.domain.checklist import (
     MAX_CHOICES,
     MAX_ID,
     MAX_VALUE,
+    Checklist,
     Choice,
     Question,
     QuestionKind,
     load_checklist,
 )
-from bot.domain.conversation import Steps
+from bot.domain.conversation import Conversation, Steps
 from bot.domain.model import Caution, Condition, Outcome, Reason, Verdict
-from bot.qualification import command_blocks
+from bot.qualification import command_blocks, form_blocks
 from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification import question_blocks as convo_blocks
 from bot.qualification.payloads import AnswerRef
@@ -29,7 +30,7 @@ from bot.qualification.question_blocks import MAX_CHOICE_BUTTONS
 from bot.slack import card
 from bot.slack.ids import Action
 from bot.slack.text import ELLIPSIS
-from tests.slack.limits import assert_message_within_limits
+from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
 
 NASTY = "<!channel> & <@U1> " * 200
 
@@ -142,3 +143,30 @@ def test_a_question_at_every_checklist_limit_fits_and_each_answer_reads_back(
     ]
     answers = [AnswerRef.load(raw) for raw in raws]
     assert [ref.answer_to(question) for ref in answers] == list(question.values)
+
+
+def test_the_form_fits_a_modal_even_for_a_checklist_at_every_limit() -> None:
+    """Over a hundred questions, menus of a hundred values, long texts: the form still fits,
+    drops answered questions before open ones, and always shows what is left to answer."""
+    questions = [_at_every_limit(MAX_CHOICES).model_copy(update={"id": "deal.stage"})]
+    for n in range(120):
+        kind = [QuestionKind.CHOICE, QuestionKind.NUMBER, QuestionKind.TEXT][n % 3]
+        questions.append(
+            Question(
+                id=f"team.q{n}",
+                kind=kind,
+                text=NASTY[:1000],
+                help=NASTY[:500],
+                choices=(Choice(value="yes", label="Yes"), Choice(value="no", label="No"))
+                if kind is QuestionKind.CHOICE
+                else (),
+            )
+        )
+    checklist = Checklist(questions=tuple(questions))
+    answered = {f"team.q{n}": "yes" if n % 3 == 0 else "7" for n in range(0, 120, 2)}
+    conversation = Conversation.resume(checklist, answered)
+    view = form_blocks.form_view(conversation, session_id=2**63 - 1, deal_name=NASTY)
+    assert_view_within_limits(view.to_dict())
+    shown, hidden = form_blocks.shown_questions(conversation)
+    assert len(shown) == form_blocks.MAX_QUESTIONS and hidden == 121 - form_blocks.MAX_QUESTIONS
+    assert {q.id for q in conversation.pending()} <= {q.id for q in shown}
