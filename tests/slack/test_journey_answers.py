@@ -123,11 +123,19 @@ def test_rep_who_starts_over_is_asked_everything_again(world: World) -> None:
 
     world.click(on_screen, action_id="start_over")
 
-    world.current_question("deal.stage")
+    again = world.current_question("deal.stage")
     greyed = next(m for m in world.thread() if m["ts"] == on_screen["ts"])
     assert actions_of(greyed) == [] and "Started over" in text_of(greyed)
     assert world.store().current_answers(session_id=world.session_id()) == {}
     assert len(world.open_questions()) == 1
+    for qid, label in [
+        ("deal.stage", "Pilot"),
+        ("use_case.autonomous_irreversible", "No"),
+        ("scar.previous_attempt", "No"),
+    ]:
+        struck = world.message_with(f"{qid}|replaced")
+        assert f"~{label}~" in text_of(struck) and "started over" in text_of(struck)
+    assert "Before: *Pilot*" in text_of(again)
 
 
 def test_rep_who_changes_a_branch_loses_the_answers_that_no_longer_apply(world: World) -> None:

@@ -218,3 +218,15 @@ def test_answers_given_in_the_thread_while_the_form_is_open_are_not_undone_by_it
     assert "scar.failure_mode" in form.questions(), "the form now shows the open branch"
     ticked = form.state()["form|scar.previous_attempt"]["form_answer"]["selected_options"]
     assert [o["value"] for o in ticked] == ["yes"]
+
+
+def test_a_redraw_slack_fails_is_tried_again_until_the_form_shows_the_branch(
+    world: World,
+) -> None:
+    world.start("Acme renewal")
+    form = Form.open_from(world, world.current_question("deal.stage"))
+    world.fake.fail_next("views.update", error="internal_error")
+    form.choose("deal.stage", "pilot")
+    world.settle()
+    assert "pilot.in_flight" in form.questions()
+    assert [c.error for c in world.calls("views.update")][:1] == ["internal_error"]
