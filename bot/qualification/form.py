@@ -91,7 +91,7 @@ def register(app: App, deps: Deps) -> None:
         """
         view = body["view"]
         values = view.get("state", {}).get("values", {})
-        first = next(iter(values), form_blocks.BLOCK_PREFIX)
+        inputs = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
         try:
             meta = FormMeta.load(view.get("private_metadata"))
             actor = actor_from(body)
@@ -100,7 +100,10 @@ def register(app: App, deps: Deps) -> None:
             )
         except (BadPayload, Refusal) as problem:
             message = str(problem) if isinstance(problem, Refusal) else STALE_FORM
-            ack(response_action="errors", errors={first: message.replace("*", "")})
+            if inputs:  # errors can only sit under an input block
+                ack(response_action="errors", errors={inputs[0]: message.replace("*", "")})
+            else:
+                ack()
             return
         raws = edits(form_raws(values, ticked_means_no=True), view, progress)
         errors, progress = store_answers(deps, progress, actor=actor, raws=raws)

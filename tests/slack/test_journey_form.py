@@ -191,6 +191,11 @@ def test_the_form_gives_the_same_verdict_card_as_the_conversation(world: World) 
     assert {k: str(v) for k, v in stored.items()} == {q: answers[q] for q in stored}
     assert set(PATHS["walk"]) <= set(stored)
 
+    again = form.send()  # a second copy of the form, sent after the verdict
+    errors = json.loads(again.body)["errors"]
+    assert list(errors) == ["form|deal.stage"] and "finished" in errors["form|deal.stage"]
+    assert len([m for m in world.thread() if "verdict" in str(m["blocks"])]) >= 1
+
 
 def test_answers_given_in_the_thread_while_the_form_is_open_are_not_undone_by_it(
     world: World,
