@@ -38,8 +38,11 @@ def run_console(
         while (question := progress.next_question) is not None:
             progress = _ask(service, progress, question, actor=actor, read=read, out=out)
     except (KeyboardInterrupt, EOFError):
+        # Read back, not remembered: Ctrl-C can land after an answer is stored and before
+        # the loop has taken the progress that holds it.
+        stored = service.progress(progress.session.id) or progress
         out.write(
-            f"\n\nSaved {len(progress.conversation.answers)} answer(s). "
+            f"\n\nSaved {len(stored.conversation.answers)} answer(s). "
             f'Run `walkaway console "{deal_name}"` to pick up where you stopped.\n'
         )
         return 130

@@ -38,13 +38,14 @@ def thread_opening(deal_name: str, *, session_id: int | None = None) -> Message:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f":compass: {text}. I'll ask one question at a time in this thread; "
-                "every answer is saved as you go, so you can stop and come back."
-                + (" Rather see them all at once? Use the form." if session_id else "")
-            ),
-            accessory=None if session_id is None else form_button(session_id),
+                text=f":compass: {text}. One question at a time in this thread, each saved as "
+                "you go, so you can stop and come back."
+                + (" Or see every question at once in a form." if session_id else "")
+            )
         )
     ]
+    if session_id is not None:
+        blocks.append(ActionsBlock(elements=[form_button(session_id)]))
     return text, blocks
 
 
