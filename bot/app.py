@@ -39,7 +39,7 @@ from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
-from bot.qualification import buttons, followups, home_sections, submissions, typed_replies
+from bot.qualification import buttons, followups, form, home_sections, submissions, typed_replies
 from bot.qualification import command as check_command
 from bot.search import listeners as search
 from bot.slack import command
@@ -64,7 +64,7 @@ ROUTES = Routes(
     unfinished=check_command.list_unfinished,
     opening=check_command.opening,
 )
-SURFACES = (command, buttons, submissions, typed_replies, followups, home, approvals, search)
+SURFACES = (command, buttons, submissions, form, typed_replies, followups, home, approvals, search)
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
 

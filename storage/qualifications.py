@@ -170,6 +170,7 @@ class Qualifications(Repo):
         drop: Sequence[str] = (),
         claim_key: str | None = None,
         owner: str | None = None,
+        message_ts: str | None = None,
     ) -> bool:
         """Store an answer, superseding the previous one and any in `drop` that no longer apply.
 
@@ -196,6 +197,7 @@ class Qualifications(Repo):
                     drop=drop,
                     answered_by_user_id=answered_by_user_id,
                     question_text=question_text,
+                    message_ts=message_ts,
                 )
         except IntegrityError:
             if claim_key is None:
@@ -214,6 +216,7 @@ class Qualifications(Repo):
         question_text: str,
         note: str | None,
         drop: Sequence[str],
+        message_ts: str | None = None,
     ) -> None:
         now = utcnow()
         row.revision += 1
@@ -227,6 +230,7 @@ class Qualifications(Repo):
                 answered_by_user_id=answered_by_user_id,
                 answered_at=now,
                 question_text=question_text,
+                message_ts=message_ts,
             )
         )
         row.updated_at = now

@@ -141,6 +141,7 @@ def answer_history(s: Session, session_id: int) -> list[AnswerInfo]:
             answered_at=a.answered_at,
             question_text=a.question_text,
             superseded_at=a.superseded_at,
+            message_ts=a.message_ts,
         )
         for a, slack_id in s.execute(query)
     ]

@@ -62,6 +62,8 @@ class AnswerInfo:
     answered_at: datetime
     question_text: str
     superseded_at: datetime | None
+    message_ts: str | None = None
+    """The Slack message it was given on, when it was given on one (storage.models.Answer)."""
 
 
 @dataclass(frozen=True)

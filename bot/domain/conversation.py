@@ -109,6 +109,92 @@ def split_applicable(
     return ordered, ignored
 
 
+class Steps(NamedTuple):
+    """Where a check stands: answers given, and the fewest and most questions still to come."""
+
+    answered: int
+    fewest: int
+    most: int
+
+    @property
+    def step(self) -> int:
+        """The number of the question waiting now (one past the answers)."""
+        return self.answered + 1
+
+    @property
+    def total(self) -> int:
+        """The most questions the whole check can take, given the answers so far."""
+        return self.answered + self.most
+
+    @property
+    def exact(self) -> bool:
+        """Every way on asks as many questions: the total is what it will be."""
+        return self.fewest == self.most
+
+    def shown(self) -> str:
+        """What the rep reads on the waiting question: "3 of 12", or "3 of up to 19"."""
+        return f"{self.step} of {'' if self.exact else 'up to '}{self.total}"
+
+
+def remaining_span(checklist: Checklist, answers: Mapping[str, AnswerValue]) -> tuple[int, int]:
+    """(fewest, most) unanswered questions still to be asked, over every way of answering them.
+
+    Questions are walked in checklist order (ask_if only looks back), branching at each
+    unanswered choice question that a later ask_if reads. Values that satisfy the same later
+    clauses lead to the same questions, so each such class is walked once, and the walk is
+    memoised on what later questions can still read: a few dozen states for the shipped file.
+    """
+    questions = checklist.questions
+    last_read: dict[str, int] = {}
+    for index, question in enumerate(questions):
+        for qid in question.ask_if:
+            last_read[qid] = index
+    memo: dict[tuple[int, tuple[tuple[str, AnswerValue], ...]], tuple[int, int]] = {}
+
+    def carry(index: int, known: dict[str, AnswerValue]) -> tuple[tuple[str, AnswerValue], ...]:
+        return tuple(sorted((k, v) for k, v in known.items() if last_read.get(k, -1) > index))
+
+    def walk(index: int, state: tuple[tuple[str, AnswerValue], ...]) -> tuple[int, int]:
+        if index == len(questions):
+            return 0, 0
+        cached = memo.get((index, state))
+        if cached is not None:
+            return cached
+        question = questions[index]
+        known = dict(state)
+        applies = question.applies(known)
+        if not applies or question.id in answers:
+            if applies and question.id in last_read:
+                known[question.id] = answers[question.id]
+            result = walk(index + 1, carry(index, known))
+        else:
+            spans = [
+                walk(index + 1, carry(index, {**known, **branch}))
+                for branch in _branches(checklist, question, index)
+            ]
+            result = (1 + min(s[0] for s in spans), 1 + max(s[1] for s in spans))
+        memo[(index, state)] = result
+        return result
+
+    return walk(0, ())
+
+
+def _branches(checklist: Checklist, question: Question, index: int) -> list[dict[str, str]]:
+    """One representative answer per class of values that later questions tell apart."""
+    clauses = [
+        allowed
+        for later in checklist.questions[index + 1 :]
+        for qid, allowed in later.ask_if.items()
+        if qid == question.id
+    ]
+    if question.kind is not QuestionKind.CHOICE or not clauses:
+        return [{}]
+    seen: dict[tuple[bool, ...], str] = {}
+    for value in question.values:
+        seen.setdefault(tuple(value in allowed for allowed in clauses), value)
+    return [{question.id: value} for value in seen.values()]
+
+
 class Answered(NamedTuple):
     conversation: Conversation
     value: AnswerValue
@@ -148,9 +234,15 @@ class Conversation:
     def last_answered(self) -> str | None:
         return next(reversed(list(self.answers)), None)
 
-    def progress(self) -> tuple[int, int]:
-        """(answered, answered + still to ask) under the current branches."""
-        return len(self.answers), len(self.answers) + len(self.pending())
+    def progress(self) -> Steps:
+        """How far the rep is, and the fewest and most questions that can still come.
+
+        A count of what is pending now would grow as answers open branches (1/10, then 4/13);
+        the most that can still come only shrinks as answers are given, so a total shown from
+        it never grows, and the step never goes back.
+        """
+        fewest, most = remaining_span(self.checklist, self.answers)
+        return Steps(answered=len(self.answers), fewest=fewest, most=most)
 
     def answer(self, question_id: str, raw: object) -> Answered:
         """Record or change one answer; the state is untouched when the answer is rejected."""

@@ -39,6 +39,8 @@ HELP = (
     f"*{COMMAND} help* — this message.\n"
     "In the thread: click an answer, or *Answer…* to type a number or add a note; "
     "*Back* changes your previous answer; *Start over* begins again. "
+    "*Use a form instead* shows every question at once; the form and the thread share "
+    "the same saved answers. "
     "Offline? `walkaway console` runs the same checklist in a terminal."
 )
 

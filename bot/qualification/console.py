@@ -43,8 +43,11 @@ def run_console(
         while (question := progress.next_question) is not None:
             progress = _ask(service, progress, question, actor=actor, read=read, out=out)
     except (KeyboardInterrupt, EOFError):
+        # Read back, not remembered: Ctrl-C can land after an answer is stored and before
+        # the loop has taken the progress that holds it.
+        stored = service.progress(progress.session.id) or progress
         out.write(
-            f"\n\nSaved {len(progress.conversation.answers)} answer(s). "
+            f"\n\nSaved {len(stored.conversation.answers)} answer(s). "
             f'Run `walkaway console "{deal_name}"` to pick up where you stopped.\n'
         )
         return 130
@@ -135,12 +138,14 @@ class _Quit(Exception):
 
 
 def _say_hello(progress: Progress, out: TextIO) -> None:
-    answered, total = progress.conversation.progress()
+    steps = progress.conversation.progress()
     deal = progress.session.deal_name
-    if progress.session.resumed and answered:
-        out.write(f"Resuming '{deal}': {answered} answer(s) already saved.\n")
+    if progress.session.resumed and steps.answered:
+        out.write(f"Resuming '{deal}': {steps.answered} answer(s) already saved.\n")
+    elif steps.exact:
+        out.write(f"Qualifying '{deal}'. {steps.most} short questions.\n")
     else:
-        out.write(f"Qualifying '{deal}'. About {total} short questions.\n")
+        out.write(f"Qualifying '{deal}'. {steps.fewest} to {steps.most} short questions.\n")
     out.write(HELP + "\n")
 
 
@@ -153,8 +158,7 @@ def _ask(
     read: Callable[[str], str],
     out: TextIO,
 ) -> Progress:
-    answered, total = progress.conversation.progress()
-    out.write(f"\n({answered + 1}/{total}) {question.text}\n")
+    out.write(f"\n({progress.conversation.progress().shown()}) {question.text}\n")
     if question.help:
         out.write(f"    {question.help}\n")
     for number, choice in enumerate(question.choices, start=1):

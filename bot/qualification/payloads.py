@@ -73,3 +73,9 @@ class DealRef(Ref):
     """*Start a new check* of a deal whose latest check is finished."""
 
     deal: str = Field(min_length=1, max_length=200)
+
+
+class FormMeta(Ref):
+    """The form's private_metadata: which check it answers (the answers live in the store)."""
+
+    session: int

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.checklist import Question, QuestionKind
+from bot.domain.conversation import Steps
 from bot.domain.model import AnswerValue
 from bot.qualification.payloads import AnswerRef, SessionRef
 from bot.slack.ids import Action
@@ -30,39 +31,66 @@ MAX_CHOICE_BUTTONS = 8
 Message = tuple[str, list[Block]]
 
 
-def thread_opening(deal_name: str) -> Message:
+def thread_opening(deal_name: str, *, session_id: int | None = None) -> Message:
+    """The thread's first message; with the session, it also offers the check as one form."""
     deal = safe_mrkdwn(deal_name, 200)
     text = f"Walk-away check for *{deal}*"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f":compass: {text}. I'll ask one question at a time in this thread; "
-                "every answer is saved as you go, so you can stop and come back."
+                text=f":compass: {text}. One question at a time in this thread, each saved as "
+                "you go, so you can stop and come back."
+                + (" Or see every question at once in a form." if session_id else "")
             )
         )
     ]
+    if session_id is not None:
+        blocks.append(ActionsBlock(elements=[form_button(session_id)]))
     return text, blocks
 
 
+def form_button(session_id: int) -> ButtonElement:
+    """Opens the whole check as one modal (bot/qualification/form.py)."""
+    return ButtonElement(
+        text="Use a form instead",
+        action_id=Action.OPEN_FORM,
+        value=SessionRef(session=session_id).dump(),
+    )
+
+
 def question_message(
-    question: Question, *, session_id: int, step: int, total: int, deal_name: str
+    question: Question,
+    *,
+    session_id: int,
+    steps: Steps,
+    deal_name: str,
+    before: AnswerValue | None = None,
 ) -> Message:
-    """One question with its answer controls; from the second on, Back and Start over too."""
-    header = f"*{step}/{total}* · {safe_mrkdwn(question.text, 2500)}"
+    """One question with its answer controls; from the second on, Back and Start over too.
+
+    `before` is the answer this question had until Back or Start over took it away: shown, so
+    the rep re-asked knows what they said and can keep it with one click. The first question
+    also offers the form, for a rep who would rather answer everything at once.
+    """
+    step = steps.step
+    header = f"*{steps.shown()}* · {safe_mrkdwn(question.text, 2500)}"
     if question.help:
         header += f"\n_{safe_mrkdwn(question.help, 400)}_"
+    if before is not None:
+        was = safe_mrkdwn(question.label_for(before), 200)
+        header += f"\n:leftwards_arrow_with_hook: Before: *{was}*"
+    extra: list[ButtonElement] = (
+        _navigation(question, session_id) if step > 1 else [form_button(session_id)]
+    )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=header)),
         ActionsBlock(
             block_id=_block_id(question.id, session_id, step),
-            elements=[
-                *_answer_elements(question, session_id),
-                *(_navigation(question, session_id) if step > 1 else []),
-            ],
+            elements=[*_answer_elements(question, session_id), *extra],
         ),
         ContextBlock(elements=[MarkdownTextObject(text=f"Deal: {safe_mrkdwn(deal_name, 500)}")]),
     ]
-    return f"{step}/{total}: {plain_text(question.text, 3000)}", blocks
+    return f"{steps.shown()}: {plain_text(question.text, 3000)}", blocks
 
 
 def _navigation(question: Question, session_id: int) -> list[ButtonElement]:
@@ -119,9 +147,13 @@ def answered_message(
     step: int,
     value: AnswerValue,
     note: str | None,
-    by_user: str,
+    by_user: str | None = None,
 ) -> Message:
-    """The question as it reads once answered: the thread becomes the transcript."""
+    """The question as it reads once answered: the thread becomes the transcript.
+
+    `by_user` only when someone other than the rep answered: in the rep's own DM "Answered by
+    you" on every line is noise.
+    """
     label = safe_mrkdwn(question.label_for(value), 500)
     body = f"*{step}.* {safe_mrkdwn(question.text, 2000)}\n:white_check_mark: *{label}*"
     if note:
@@ -131,12 +163,48 @@ def answered_message(
             block_id=f"{question.id}|answered"[: LIMITS.BLOCK_ID],
             text=MarkdownTextObject(text=body),
         ),
-        ContextBlock(elements=[MarkdownTextObject(text=f"Answered by <@{by_user}>")]),
     ]
+    if by_user:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Answered by <@{by_user}>")]))
     return (
         f"{plain_text(question.text, 2000)} → {plain_text(question.label_for(value), 500)}",
         blocks,
     )
+
+
+def replaced_message(
+    question: Question, *, step: int, value: AnswerValue, note: str | None, why: str
+) -> Message:
+    """An answer taken back by Back or Start over: struck through, so the thread shows it is
+    no longer the answer; the question asked again further down says what it was."""
+    label = safe_mrkdwn(question.label_for(value), 500)
+    body = f"~{step}. {safe_mrkdwn(question.text, 2000)}~\n~{label}~"
+    if note:
+        body += f"\n~{safe_mrkdwn(' '.join(note.split()), 400)}~"
+    body += f"\n_{why}_"
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=f"{question.id}|replaced"[: LIMITS.BLOCK_ID],
+            text=MarkdownTextObject(text=body),
+        )
+    ]
+    return f"{plain_text(question.text, 2000)} (answer changed)", blocks
+
+
+def form_transcript(lines: list[tuple[Question, AnswerValue]]) -> Message:
+    """The waiting question's message once the form answered it: what the form stored."""
+    items = [
+        f"• {safe_mrkdwn(q.text, 300)} → *{safe_mrkdwn(q.label_for(v), 200)}*" for q, v in lines
+    ]
+    body = ":memo: *Answered in the form*"
+    for item in items:
+        if len(body) + len(item) + 40 > LIMITS.SECTION_TEXT:
+            body += f"\n…and {len(items) - items.index(item)} more (all saved)."
+            break
+        body += "\n" + item
+    return "Answered in the form", [
+        SectionBlock(block_id="form|answered", text=MarkdownTextObject(text=body))
+    ]
 
 
 def superseded_message(question: Question, *, step: int, why: str) -> Message:

@@ -107,6 +107,7 @@ class Qualifications:
         claim_key: str | None = None,
         owner: str | None = None,
         current: Progress | None = None,
+        message_ts: str | None = None,
     ) -> Progress | None:
         """Validate, then store before anything else is shown (raises InvalidAnswer).
 
@@ -126,6 +127,7 @@ class Qualifications:
             drop=answered.dropped,
             claim_key=claim_key,
             owner=owner,
+            message_ts=message_ts,
         )
         return self._require(session_id) if recorded else None
 

@@ -23,6 +23,7 @@ from bot.qualification.thread import (
     retire,
     service,
     show_answered,
+    strike_taken_back,
     turn_key,
 )
 from bot.slack.deps import Deps
@@ -91,6 +92,7 @@ def take_answer(
         claim_key=turn_key(session_id, ts),
         owner=owner(),
         current=progress,
+        message_ts=ts,
     )
     if updated is None:
         raise Duplicate
@@ -123,7 +125,7 @@ def carry_on(
     if progress is None:
         return
     show_answered(
-        client, progress, channel=channel, ts=ts, question_id=question_id, by_user=by_user
+        client, deps, progress, channel=channel, ts=ts, question_id=question_id, by_user=by_user
     )
     post_next(client, deps, progress)
 
@@ -185,6 +187,7 @@ def go_back(
     happen, and a re-run of this job finds its own claim and finishes what it began.
     """
     why = "Started over." if restart else "Went back to change the previous answer."
+    struck = "Taken back: started over." if restart else "Changed: asked again below."
     key = turn_key(session_id, ts)
     if _mine(deps, key):
         progress = service(deps).progress(session_id)
@@ -198,6 +201,7 @@ def go_back(
                 step=_step_of(progress, question_id),
                 why=why,
             )
+            strike_taken_back(client, deps, progress, why=struck)
             post_next(client, deps, progress)
         return
     progress = current_for(client, deps, actor=actor, session_id=session_id)
@@ -216,10 +220,11 @@ def go_back(
     if claim is Claim.TAKEN:
         raise Duplicate
     if question is not None:
-        step, _ = progress.conversation.progress()
-        retire(client, channel=channel, ts=ts, question=question, step=step + 1, why=why)
+        step = progress.conversation.progress().step
+        retire(client, channel=channel, ts=ts, question=question, step=step, why=why)
     updated = service(deps).progress(session_id)
     assert updated is not None
+    strike_taken_back(client, deps, updated, why=struck)
     post_next(client, deps, updated)
 
 

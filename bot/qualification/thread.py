@@ -48,9 +48,12 @@ def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
     if question is None:
         finish(client, deps, progress)
         return
-    step, total = progress.conversation.progress()
     text, blocks = convo_blocks.question_message(
-        question, session_id=session.id, step=step + 1, total=total, deal_name=session.deal_name
+        question,
+        session_id=session.id,
+        steps=progress.conversation.progress(),
+        deal_name=session.deal_name,
+        before=answered_before(deps, session.id, question.id),
     )
     posted = post_once(
         client,
@@ -71,7 +74,7 @@ def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: s
     if session.channel_id and session.thread_ts:
         return progress
     channel = str(client.conversations_open(users=user_id)["channel"]["id"])
-    text, blocks = convo_blocks.thread_opening(session.deal_name)
+    text, blocks = convo_blocks.thread_opening(session.deal_name, session_id=session.id)
     opening = post_once(
         client, deps.store, key=f"opening:{session.id}", channel=channel, text=text, blocks=blocks
     )
@@ -85,8 +88,18 @@ def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: s
     return refreshed
 
 
+def answered_before(deps: Deps, session_id: int, question_id: str) -> AnswerValue | None:
+    """The answer this question had until it was taken back (None: never answered, or live)."""
+    history = deps.store.answer_history(session_id=session_id)
+    mine = [a for a in history if a.question_id == question_id]
+    if not mine or mine[-1].superseded_at is None:
+        return None
+    return mine[-1].value
+
+
 def show_answered(
     client: WebClient,
+    deps: Deps,
     progress: Progress,
     *,
     channel: str,
@@ -94,16 +107,54 @@ def show_answered(
     question_id: str,
     by_user: str,
 ) -> None:
-    """Turn the question message into its transcript line, if that answer is still live."""
+    """Turn the question message into its transcript line, if that answer is still live.
+
+    It names who answered only when that was not the rep whose check it is.
+    """
     value: AnswerValue | None = progress.conversation.answers.get(question_id)
     if value is None:  # taken back since: the next question says what is waiting
         return
     step = list(progress.conversation.answers).index(question_id) + 1
     question = progress.checklist.question(question_id)
+    session = progress.session
+    answerer = deps.store.find_user(workspace_id=session.workspace_id, slack_user_id=by_user)
     text, blocks = convo_blocks.answered_message(
-        question, step=step, value=value, note=progress.notes.get(question_id), by_user=by_user
+        question,
+        step=step,
+        value=value,
+        note=progress.notes.get(question_id),
+        by_user=None if answerer == session.rep_user_id else by_user,
     )
     update_old(client, channel=channel, ts=ts, text=text, blocks=blocks)
+
+
+def strike_taken_back(client: WebClient, deps: Deps, progress: Progress, *, why: str) -> None:
+    """Back or Start over just took answers away: strike each in the message it was given on.
+
+    The answers taken are the ones superseded last, together; those given in the form have
+    no message of their own and are left to the form's transcript. Repeatable (updates).
+    """
+    session = progress.session
+    if not session.channel_id:
+        return
+    history = deps.store.answer_history(session_id=session.id)
+    last = max((a.superseded_at for a in history if a.superseded_at), default=None)
+    if last is None:
+        return
+    taken = [a for a in history if a.superseded_at == last]
+    for step, answer in enumerate(taken, start=len(progress.conversation.answers) + 1):
+        if answer.message_ts is None or answer.question_id not in progress.checklist.by_id:
+            continue
+        text, blocks = convo_blocks.replaced_message(
+            progress.checklist.question(answer.question_id),
+            step=step,
+            value=answer.value,
+            note=answer.note,
+            why=why,
+        )
+        update_old(
+            client, channel=session.channel_id, ts=answer.message_ts, text=text, blocks=blocks
+        )
 
 
 def retire(
@@ -146,13 +197,12 @@ def ask_again(client: WebClient, deps: Deps, progress: Progress) -> None:
     )
     if claim.ours:
         if old and session.channel_id:
-            step, _ = progress.conversation.progress()
             retire(
                 client,
                 channel=session.channel_id,
                 ts=old,
                 question=question,
-                step=step + 1,
+                step=progress.conversation.progress().step,
                 why="Asked again further down.",
             )
         progress = service(deps).progress(session.id) or progress

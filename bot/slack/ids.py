@@ -32,6 +32,11 @@ class Action(StrEnum):
     ADD_RECIPIENT = "add_recipient"
     """Before the draft (and on it, to change): who the message is for, in a modal."""
     SKIP_RECIPIENT = "skip_recipient"
+    # bot/qualification/form.py
+    OPEN_FORM = "open_form"
+    """*Use a form instead*: the whole check as one modal."""
+    FORM_ANSWER = "form_answer"
+    """Every answer input in the form (its block_id names the question)."""
     # bot/approvals/listeners.py
     APPROVAL_AGREE = "approval_agree"
     APPROVAL_DISCUSS = "approval_discuss"
@@ -52,6 +57,8 @@ class View(StrEnum):
     ANSWER = "answer_view"
     EDIT_DRAFT = "edit_draft_view"
     RECIPIENT = "recipient_view"
+    # bot/qualification/form.py
+    FORM = "check_form_view"
     # bot/approvals/listeners.py
     OVERRIDE = "override_view"
     APPROVAL_SETTINGS = "approval_settings_view"

@@ -50,7 +50,7 @@ def test_console_runs_the_checklist_to_a_verdict_and_draft(tmp_path: Path) -> No
     done = _console(tmp_path, "Acme renewal", lines)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "(1/" in out and "1. Prospecting" in out
+    assert "(1 of up to 19)" in out and "1. Prospecting" in out
     assert "Verdict for Acme renewal: WALK AWAY" in out
     assert "measured pilot" in out
     assert "Draft email to the buyer" in out and "Subject: " in out
@@ -142,7 +142,7 @@ def test_closing_the_terminal_keeps_answers_and_the_next_run_resumes(tmp_path: P
     second = _console(tmp_path, "  delta ", PROCEED_PATH[4:])
     assert second.returncode == 0, second.stderr
     assert "Resuming 'Delta': 4 answer(s) already saved." in second.stdout
-    assert "(5/10)" in second.stdout
+    assert "(5 of up to 11)" in second.stdout
     assert "Verdict for Delta: PROCEED" in second.stdout
 
 

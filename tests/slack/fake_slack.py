@@ -197,6 +197,10 @@ class FakeSlack:
         self._channels: dict[str, dict[str, dict[str, Any]]] = {}
         self._last_tick = 0
         self._view_ids = itertools.count(1)
+        self._views: dict[str, dict[str, Any]] = {}
+        """Modals on show by id, as last opened or updated: views.update checks their hash."""
+        self._view_hashes = itertools.count(1)
+        self._closed_views: set[str] = set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -736,7 +740,7 @@ class FakeSlack:
                 "app_id": self.app_id,
                 "bot_id": self.bot_id,
                 "root_view_id": view_id,
-                "hash": f"{time.time():.6f}",
+                "hash": f"{time.time():.6f}.{next(self._view_hashes)}",
                 "state": {"values": {}},
             }
         )
@@ -745,14 +749,42 @@ class FakeSlack:
         return {"ok": True, "view": view}
 
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._view(args)
+        return self._shown(self._view(args))
 
     def _api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._view(args)
+        return self._shown(self._view(args))
 
     def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """As Slack: a hash that is not the shown view's is a conflict; a closed view is gone."""
         view_id = args.get("view_id")
-        return self._view(args, str(view_id) if view_id else None)
+        with self._lock:
+            shown = self._views.get(str(view_id)) if view_id else None
+            closed = view_id is not None and str(view_id) in self._closed_views
+        if closed:
+            return {"ok": False, "error": "not_found"}
+        wanted = args.get("hash")
+        if shown is not None and wanted and wanted != shown["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        return self._shown(self._view(args, str(view_id) if view_id else None))
+
+    def _shown(self, answer: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._views[answer["view"]["id"]] = answer["view"]
+        return answer
+
+    def view(self, view_id: str) -> dict[str, Any]:
+        """The modal as the rep sees it now (last opened or updated)."""
+        with self._lock:
+            return self._views[view_id]
+
+    def replace_view(self, view_id: str, view: dict[str, Any]) -> None:
+        """What Slack shows after a submission answered with `response_action: update`."""
+        self._shown(self._view({"view": view}, view_id))
+
+    def close_view(self, view_id: str) -> None:
+        """The rep closed the modal: updates to it fail from now on, as Slack's do."""
+        with self._lock:
+            self._closed_views.add(view_id)
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._view(args)

@@ -14,13 +14,15 @@ from bot.domain.checklist import (
     MAX_CHOICES,
     MAX_ID,
     MAX_VALUE,
+    Checklist,
     Choice,
     Question,
     QuestionKind,
     load_checklist,
 )
+from bot.domain.conversation import Conversation, Steps
 from bot.domain.model import Caution, Condition, Outcome, Reason, Verdict
-from bot.qualification import command_blocks
+from bot.qualification import command_blocks, form_blocks
 from bot.qualification import draft_blocks as verdict_blocks
 from bot.qualification import question_blocks as convo_blocks
 from bot.qualification.payloads import AnswerRef
@@ -29,7 +31,7 @@ from bot.slack import card
 from bot.slack.ids import Action
 from bot.slack.text import ELLIPSIS
 from storage.records import RecordDetail, RecordStatus
-from tests.slack.limits import assert_message_within_limits
+from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
 
 LIMITS_URL = 3000
 
@@ -123,13 +125,23 @@ def test_every_question_message_fits() -> None:
     checklist = load_checklist()
     for step, question in enumerate(checklist.questions, start=1):
         text, blocks = convo_blocks.question_message(
-            question, session_id=2**40, step=step, total=99, deal_name=NASTY
+            question,
+            session_id=2**40,
+            steps=Steps(answered=step - 1, fewest=1, most=99),
+            deal_name=NASTY,
+            before="x" * 3000,
         )
         assert_message_within_limits(blocks, text)
         text, blocks = convo_blocks.answered_message(
             question, step=step, value="x" * 3000, note=NASTY, by_user="U1"
         )
         assert_message_within_limits(blocks, text)
+        text, blocks = convo_blocks.replaced_message(
+            question, step=step, value="x" * 3000, note=NASTY, why="Changed: asked again below."
+        )
+        assert_message_within_limits(blocks, text)
+    text, blocks = convo_blocks.form_transcript([(q, "x" * 3000) for q in checklist.questions] * 5)
+    assert_message_within_limits(blocks, text)
 
 
 def test_help_never_shows_a_bare_angle_bracket() -> None:
@@ -165,7 +177,10 @@ def test_a_question_at_every_checklist_limit_fits_and_each_answer_reads_back(
     assert len(question.choices[0].value) <= MAX_VALUE
 
     text, blocks = convo_blocks.question_message(
-        question, session_id=2**63 - 1, step=2, total=99, deal_name=NASTY
+        question,
+        session_id=2**63 - 1,
+        steps=Steps(answered=1, fewest=1, most=98),
+        deal_name=NASTY,
     )
 
     assert_message_within_limits(blocks, text)
@@ -181,3 +196,30 @@ def test_a_question_at_every_checklist_limit_fits_and_each_answer_reads_back(
     ]
     answers = [AnswerRef.load(raw) for raw in raws]
     assert [ref.answer_to(question) for ref in answers] == list(question.values)
+
+
+def test_the_form_fits_a_modal_even_for_a_checklist_at_every_limit() -> None:
+    """Over a hundred questions, menus of a hundred values, long texts: the form still fits,
+    drops answered questions before open ones, and always shows what is left to answer."""
+    questions = [_at_every_limit(MAX_CHOICES).model_copy(update={"id": "deal.stage"})]
+    for n in range(120):
+        kind = [QuestionKind.CHOICE, QuestionKind.NUMBER, QuestionKind.TEXT][n % 3]
+        questions.append(
+            Question(
+                id=f"team.q{n}",
+                kind=kind,
+                text=NASTY[:1000],
+                help=NASTY[:500],
+                choices=(Choice(value="yes", label="Yes"), Choice(value="no", label="No"))
+                if kind is QuestionKind.CHOICE
+                else (),
+            )
+        )
+    checklist = Checklist(questions=tuple(questions))
+    answered = {f"team.q{n}": "yes" if n % 3 == 0 else "7" for n in range(0, 120, 2)}
+    conversation = Conversation.resume(checklist, answered)
+    view = form_blocks.form_view(conversation, session_id=2**63 - 1, deal_name=NASTY)
+    assert_view_within_limits(view.to_dict())
+    shown, hidden = form_blocks.shown_questions(conversation)
+    assert len(shown) == form_blocks.MAX_QUESTIONS and hidden == 121 - form_blocks.MAX_QUESTIONS
+    assert {q.id for q in conversation.pending()} <= {q.id for q in shown}

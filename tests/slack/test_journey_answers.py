@@ -75,6 +75,14 @@ def test_rep_who_clicks_back_changes_the_previous_answer(world: World) -> None:
     assert actions_of(greyed) == []
     assert "~" in text_of(greyed) and "Went back" in text_of(greyed)
     assert world.store().current_answers(session_id=world.session_id()) == {"deal.stage": "pilot"}
+    # The answer taken back is struck where it was given; the question asked again says it.
+    struck = world.message_with("use_case.autonomous_irreversible|replaced")
+    assert "~No~" in text_of(struck) and "asked again below" in text_of(struck)
+    assert ":white_check_mark:" not in text_of(struck)
+    assert "Before: *No*" in text_of(again)
+    # In the rep's own DM, no line says the rep answered: the only one who can.
+    stage = world.message_with("deal.stage|answered")
+    assert "Answered by" not in text_of(stage) and "<@" not in text_of(stage)
 
     world.answer("use_case.autonomous_irreversible", "partly")
     world.current_question("use_case.buyer_will_move")
@@ -115,11 +123,19 @@ def test_rep_who_starts_over_is_asked_everything_again(world: World) -> None:
 
     world.click(on_screen, action_id="start_over")
 
-    world.current_question("deal.stage")
+    again = world.current_question("deal.stage")
     greyed = next(m for m in world.thread() if m["ts"] == on_screen["ts"])
     assert actions_of(greyed) == [] and "Started over" in text_of(greyed)
     assert world.store().current_answers(session_id=world.session_id()) == {}
     assert len(world.open_questions()) == 1
+    for qid, label in [
+        ("deal.stage", "Pilot"),
+        ("use_case.autonomous_irreversible", "No"),
+        ("scar.previous_attempt", "No"),
+    ]:
+        struck = world.message_with(f"{qid}|replaced")
+        assert f"~{label}~" in text_of(struck) and "started over" in text_of(struck)
+    assert "Before: *Pilot*" in text_of(again)
 
 
 def test_rep_who_changes_a_branch_loses_the_answers_that_no_longer_apply(world: World) -> None:

@@ -327,9 +327,10 @@ class World:
     ) -> Response:
         element = self.element(message, value=value, action_id=action_id)
         block_id = next(
-            b["block_id"]
+            b.get("block_id", "")
             for b in message["blocks"]
-            if b.get("type") == "actions" and element in b["elements"]
+            if (b.get("type") == "actions" and element in b["elements"])
+            or b.get("accessory") == element
         )
         payload = button_click(
             user or self.user,
@@ -347,7 +348,8 @@ class World:
     def element(
         self, message: dict[str, Any], *, value: str | None = None, action_id: str | None = None
     ) -> dict[str, Any]:
-        for element in actions_of(message):
+        accessories = [b["accessory"] for b in message.get("blocks", []) if b.get("accessory")]
+        for element in actions_of(message) + accessories:
             if action_id is not None and element.get("action_id") != action_id:
                 continue
             if value is not None:

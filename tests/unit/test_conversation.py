@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.checklist import load_checklist, parse_checklist
-from bot.domain.conversation import Conversation, InvalidAnswer, split_applicable
+from bot.domain.conversation import Conversation, InvalidAnswer, Steps, split_applicable
 from tests.unit.test_checklist import _shipped_text
 
 CHECKLIST = load_checklist()
@@ -59,7 +59,7 @@ def test_a_full_path_through_the_pilot_branch_completes() -> None:
         conversation = conversation.answer(qid, value).conversation
     assert conversation.is_complete
     assert conversation.answers["scar.months_since"] == 4
-    assert conversation.progress() == (19, 19)
+    assert conversation.progress() == Steps(answered=19, fewest=0, most=0)
 
 
 @pytest.mark.parametrize(
