@@ -231,9 +231,11 @@ def _record_line(
     label = _LABELS[outcome]
     if not fired:
         if not cautions:
-            return f"{label}: no walk-away signal fired."
+            return f"{label}: nothing calls for walking away."
         plural = "" if cautions == 1 else "s"
-        return f"{label}: no walk-away signal fired; {cautions} caution{plural} to act on first."
+        return (
+            f"{label}: nothing calls for walking away; {cautions} caution{plural} to act on first."
+        )
     clauses = "; ".join(s.record.format_map(phrases) for s in fired)
     winning: list[str] = []
     for s in fired:

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.qualification.payloads import DealRef, SessionRef
+from bot.slack.dates import slack_day
 from bot.slack.ids import COMMAND, Action
 from bot.slack.text import LIMITS, safe_mrkdwn
 from storage.records import RecordDetail, SessionInfo
@@ -39,7 +40,8 @@ HELP = (
     f"*{COMMAND} help* — this message.\n"
     "In the thread: click an answer, or *Answer…* to type a number or add a note; "
     "*Back* changes your previous answer; *Start over* begins again. "
-    "Offline? `walkaway console` runs the same checklist in a terminal."
+    "Your answers are saved as you go: close Slack and pick up later from the *Home* tab "
+    "or with *Resume*."
 )
 
 
@@ -69,7 +71,7 @@ def resume_list(sessions: Sequence[SessionInfo], answered: dict[int, int]) -> Me
                 text=MarkdownTextObject(
                     text=f"*{safe_mrkdwn(session.deal_name, 300)}*\n"
                     f"{answered.get(session.id, 0)} answer(s) saved · started "
-                    f"{session.started_at:%d %b %Y}"
+                    f"{slack_day(session.started_at)}"
                 ),
                 accessory=ButtonElement(
                     text="Resume",
@@ -98,7 +100,7 @@ def last_verdict(record: RecordDetail, *, thread_link: str | None) -> Message:
     where = f"<{thread_link}|in our DM thread>" if thread_link else "in our DM thread"
     lines = [
         f"Your latest check of *{deal}* is finished: *{record.verdict.outcome.label}* "
-        f"on {record.created_at:%d %b %Y}.",
+        f"on {slack_day(record.created_at)}.",
         safe_mrkdwn(record.verdict.record_line, 1500),
         f"The full verdict and the draft are {where}.",
     ]

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.qualification.payloads import RecordRef
+from bot.slack.dates import slack_when
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
 from bot.slack.text import LIMITS, escape, truncate
@@ -52,7 +53,7 @@ def draft_message(
             ContextBlock(
                 elements=[
                     MarkdownTextObject(
-                        text=f":outbox_tray: Marked as sent{who} on {sent_at:%d %b %Y %H:%M} UTC"
+                        text=f":outbox_tray: Marked as sent{who} on {slack_when(sent_at)}"
                     )
                 ]
             )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.domain.labels import status_label
 from bot.domain.model import Actor
 from bot.qualification.command_blocks import HELP, MAX_LISTED, resume_list
+from bot.slack.dates import slack_day
 from bot.slack.deps import Deps
 from bot.slack.text import safe_mrkdwn
 
@@ -35,7 +37,7 @@ def latest_verdicts(deps: Deps, actor: Actor) -> list[Block]:
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"*{safe_mrkdwn(record.deal_name, 200)}* · {record.outcome.label} · "
-                    f"{record.status} · {record.created_at:%d %b %Y}\n"
+                    f"{status_label(record.status)} · {slack_day(record.created_at)}\n"
                     f"{safe_mrkdwn(record.record_line, 2000)}"
                 )
             )

@@ -20,10 +20,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.labels import STATUS_LABELS
 from bot.search.blocks import (
     EMOJI,
     STATUS_CHOICES,
-    STATUS_LABELS,
     STATUS_NOTE_LIMIT,
     bullets,
     context,
@@ -32,6 +32,7 @@ from bot.search.blocks import (
     section,
 )
 from bot.search.payloads import SearchRecordRef
+from bot.slack.dates import calendar_day, slack_day, slack_when
 from bot.slack.ids import Block as BlockId
 from bot.slack.ids import Field
 from bot.slack.ids import View as ViewId
@@ -59,8 +60,8 @@ def details_modal(
         section(
             f"{EMOJI[record.outcome]} *{record.outcome.label}* · "
             f"status *{STATUS_LABELS[record.status]}* · rep {mention(record.rep_slack_user_id)}"
-            f" · {record.created_at:%d %b %Y}"
-            + (f" · re-check {record.recheck_on:%d %b %Y}" if record.recheck_on else "")
+            f" · {slack_day(record.created_at)}"
+            + (f" · re-check on {calendar_day(record.recheck_on)}" if record.recheck_on else "")
         ),
         section(f"*Verdict* {safe_mrkdwn(record.record_line, 2800)}"),
     ]
@@ -124,8 +125,8 @@ def _when(moment: datetime | date | None) -> str:
     if moment is None:
         return "—"
     if isinstance(moment, datetime):
-        return f"{moment:%d %b %Y %H:%M} UTC"
-    return f"{moment:%d %b %Y}"
+        return slack_when(moment)
+    return calendar_day(moment)
 
 
 def _list_sections(heading: str, lines: Iterable[str], *, limit: int) -> list[Block]:
@@ -141,7 +142,8 @@ def _list_sections(heading: str, lines: Iterable[str], *, limit: int) -> list[Bl
             current = f"{current}\n{bullet}"
     sections.append(current)
     if len(sections) > limit:
-        sections = [*sections[: limit - 1], "_…the rest is in `walkaway records show`_"]
+        hidden = sum(text.count("\n• ") + text.startswith("• ") for text in sections[limit - 1 :])
+        sections = [*sections[: limit - 1], f"_…and {hidden} more, too many to show here_"]
     return [section(text) for text in sections] if len(sections[0]) > len(heading) + 2 else []
 
 
@@ -161,7 +163,7 @@ def _text_sections(heading: str, body: str | None, *, limit: int = 3) -> list[Bl
             current = f"{current}\n{quoted}"
     parts.append(current)
     if len(parts) > limit:
-        parts = [*parts[:limit], "_…cut here; `walkaway records show` has it all_"]
+        parts = [*parts[:limit], "_…too long to show it all here_"]
     return [section(part) for part in parts]
 
 

@@ -255,6 +255,57 @@ def test_filters_narrow_and_a_mention_names_the_rep(
     }
 
 
+def test_filters_take_what_a_person_types_not_our_ids(
+    world: World, store: Store, workspace: int, rep: int
+) -> None:
+    dana = store.ensure_user(workspace_id=workspace, slack_user_id="U0DANA")
+    world.fake.set_user("U0DANA", name="dana", real_name="Dana Reyes")
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Acme Scar", answers=SCAR_WALK)
+    make_record(store, workspace_id=workspace, rep_id=dana, deal="Acme Later", answers=FRESH_SCAR)
+    make_record(
+        store, workspace_id=workspace, rep_id=dana, deal="Acme Pilot", answers=KILL_CRITERIA
+    )
+
+    def found(query: str) -> set[str]:
+        return set(deals_in(search(world, query)))
+
+    assert found("signal:ownership") == {"Acme Scar"}
+    assert found("acme outcome:walked") == {"Acme Scar"}
+    assert found("acme outcome:deferred") == {"Acme Later"}
+    assert found("acme outcome:stop") == {"Acme Pilot"}
+    # A name Slack knows (display name, asked once and kept), with or without the @.
+    assert found("acme rep:@dana") == {"Acme Later", "Acme Pilot"}
+    assert found("acme rep:Dana outcome:defer") == {"Acme Later"}
+    assert found("acme rep:<@U0DANA>") == {"Acme Later", "Acme Pilot"}
+    # What the page says it searched for is in words, not ids.
+    shown = text_of(search(world, "signal:ownership"))
+    assert "Earlier attempt: nobody owned it" in shown and "unclear_ownership" not in shown
+
+
+def test_an_ambiguous_or_unknown_filter_value_is_answered_with_the_choices(
+    world: World, store: Store, workspace: int, rep: int
+) -> None:
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Acme Scar", answers=SCAR_WALK)
+    shown = text_of(search(world, "acme signal:pilot"))
+    assert "`signal:pilot` matches 2 signals. Which one?" in shown
+    assert "`signal:kill_criteria_met`" in shown and "`signal:guarantee_refused_pilot`" in shown
+    shown = text_of(search(world, "acme signal:price"))
+    assert "is not a signal I know" in shown and "`signal:unclear_ownership`" in shown
+    for who, name in (("U0DANA1", "dana.reyes"), ("U0DANA2", "dana.lee")):
+        user = store.ensure_user(workspace_id=workspace, slack_user_id=who)
+        world.fake.set_user(who, name=name)
+        make_record(
+            store, workspace_id=workspace, rep_id=user, deal=f"Acme {name}", answers=SCAR_WALK
+        )
+    shown = text_of(search(world, "acme rep:@dana"))
+    assert "`rep:@dana` could be 2 people. Which one?" in shown
+    assert "dana.reyes: `rep:U0DANA1`" in shown and "dana.lee: `rep:U0DANA2`" in shown
+    assert "<@U0DANA" not in shown, "choices name people without mentioning them"
+    assert deals_in(search(world, "acme rep:U0DANA2")) == ["Acme dana.lee"]
+    shown = text_of(search(world, "acme rep:@zed"))
+    assert "I don't know anyone called @zed here" in shown and "`rep:U0DANA1`" in shown
+
+
 # -- bad input ------------------------------------------------------------------------------
 
 

@@ -91,7 +91,7 @@ def test_healthy_deal_proceeds_with_nothing_to_explain() -> None:
     assert v.outcome is Outcome.PROCEED
     assert v.reasons == () and v.conditions == () and v.cautions == ()
     assert v.recheck_on is None
-    assert v.record_line == "Proceeding: no walk-away signal fired."
+    assert v.record_line == "Proceeding: nothing calls for walking away."
     assert v.tags == ("proceed",)
 
 
@@ -236,7 +236,7 @@ def test_an_empty_answer_set_proceeds_and_lists_what_to_ask() -> None:
     assert asked == [q.id for q in CHECKLIST.questions if not q.ask_if]
     assert set(caution_codes(v)) == {"not_answered"}
     assert v.record_line == (
-        f"Proceeding: no walk-away signal fired; {len(asked)} cautions to act on first."
+        f"Proceeding: nothing calls for walking away; {len(asked)} cautions to act on first."
     )
 
 
@@ -344,7 +344,7 @@ def test_running_pilot_without_kill_criteria_is_a_caution_not_a_verdict() -> Non
     )
     assert v.outcome is Outcome.PROCEED
     assert caution_codes(v) == ["kill_criteria_missing"]
-    assert v.record_line == "Proceeding: no walk-away signal fired; 1 caution to act on first."
+    assert v.record_line == "Proceeding: nothing calls for walking away; 1 caution to act on first."
 
 
 def test_deadlock_with_a_better_alternative_is_a_caution() -> None:
