@@ -55,6 +55,11 @@ class People(Repo):
                 row.display_name = display_name
             return row.id
 
+    def team_id_of(self, *, workspace_id: int) -> str | None:
+        """The Slack team id of a stored workspace, for work that starts from a record."""
+        with self._reads() as s:
+            return s.scalar(select(Workspace.team_id).where(Workspace.id == workspace_id))
+
     def find_user(self, *, workspace_id: int, slack_user_id: str) -> int | None:
         """The person's id if this workspace knows them, else None; unlike ensure_user it never
         writes, so checking a stranger (whose request will be ignored) leaves no row behind."""

@@ -25,6 +25,9 @@ class Action(StrEnum):
     EDIT_DRAFT = "edit_draft"
     MARK_SENT = "mark_sent"
     COPY_TEXT = "copy_text"
+    # bot/qualification/home_start.py
+    HOME_START_CHECK = "home_start_check"
+    """*Start a check* on App Home: opens the modal asking the deal's name."""
     # bot/approvals/listeners.py
     APPROVAL_AGREE = "approval_agree"
     APPROVAL_DISCUSS = "approval_discuss"
@@ -42,6 +45,8 @@ class View(StrEnum):
     # bot/qualification/submissions.py
     ANSWER = "answer_view"
     EDIT_DRAFT = "edit_draft_view"
+    # bot/qualification/home_start.py
+    START_CHECK = "start_check_view"
     # bot/approvals/listeners.py
     OVERRIDE = "override_view"
     APPROVAL_SETTINGS = "approval_settings_view"
@@ -65,6 +70,8 @@ class Block(StrEnum):
     REMINDER_DAYS = "reminder_days"
     RECORD_STATUS = "record_status"
     RECORD_STATUS_NOTE = "record_status_note"
+    DEAL_INPUT = "deal_input"
+    HOME_START = "home_start"
 
 
 class Field(StrEnum):
@@ -80,3 +87,4 @@ class Field(StrEnum):
     HOLD = "hold"
     DAYS = "days"
     STATUS = "status"
+    DEAL = "deal"
