@@ -132,7 +132,7 @@ class SearchQuery:
     def described(self) -> list[str]:
         """Each filter in the words a person reads ("walked away", not `outcome:walk`): what a
         result page says it searched for. Reps are left to the caller, who can name them."""
-        shown = [o.label for o in self.outcomes]
+        shown = [f"outcome {o.label}" for o in self.outcomes]
         shown += [SIGNAL_LABELS.get(s, s) for s in self.signals]
         shown += [f"status {STATUS_LABELS.get(s, s)}" for s in self.statuses]
         if self.since:

@@ -102,6 +102,8 @@ def unfinished(deps: Deps, actor: Actor) -> list[Block]:
     workspace_id = store.ensure_workspace(team_id=actor.team_id)
     rep_id = store.ensure_user(workspace_id=workspace_id, slack_user_id=actor.user_id)
     sessions = store.list_open_sessions(workspace_id=workspace_id, rep_user_id=rep_id)
+    if not sessions:
+        return []  # *Start a check* is right above: no need to say how to start one
     answered = {s.id: len(store.current_answers(session_id=s.id)) for s in sessions[:MAX_LISTED]}
     _, blocks = resume_list(sessions, answered)
     return blocks

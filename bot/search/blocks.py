@@ -7,6 +7,7 @@ bot.slack.text before it reaches Slack; everything else here is our own wording.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -18,6 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.dates import day_words
 from bot.domain.labels import STATUS_LABELS
 from bot.domain.model import Outcome
 from bot.domain.search_query import SearchQuery
@@ -219,10 +221,10 @@ def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
         f"  ·  {STATUS_LABELS[hit.status]}"
     )
     where = f"{slack_day(hit.created_at)} · rep {mention(hit.rep_slack_user_id)}"
-    if hit.recheck_on:
+    if hit.recheck_on and not recheck_stated(hit.recheck_on, hit.conditions):
         where += f" · re-check on {calendar_day(hit.recheck_on)}"
     if link:
-        where += f" · <{link}|qualification thread>"
+        where += f" · <{link}|the check's thread>"
     why = bullets("Why", hit.reasons) if hit.reasons else "*Why* Nothing called for walking away."
     change = bullets("What would change it", hit.conditions) if hit.conditions else ""
     body = "\n".join(part for part in (why, change) if part)
@@ -231,6 +233,12 @@ def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
         section(body),
         context(decision_line(hit.decision, hit.discussion)),
     ]
+
+
+def recheck_stated(day: date, conditions: Sequence[str]) -> bool:
+    """Whether a condition already names the re-check day (a deferral's always does): then it
+    is not said a second time on the same result."""
+    return any(day_words(day) in condition for condition in conditions)
 
 
 def decision_line(

@@ -29,6 +29,7 @@ from bot.search.blocks import (
     context,
     decision_line,
     mention,
+    recheck_stated,
     section,
 )
 from bot.search.payloads import SearchRecordRef
@@ -61,7 +62,14 @@ def details_modal(
             f"{EMOJI[record.outcome]} *{record.outcome.label}* · "
             f"status *{STATUS_LABELS[record.status]}* · rep {mention(record.rep_slack_user_id)}"
             f" · {slack_day(record.created_at)}"
-            + (f" · re-check on {calendar_day(record.recheck_on)}" if record.recheck_on else "")
+            + (
+                f" · re-check on {calendar_day(record.recheck_on)}"
+                if record.recheck_on
+                and not recheck_stated(
+                    record.recheck_on, [c.text for c in record.verdict.conditions]
+                )
+                else ""
+            )
         ),
         section(f"*Verdict* {safe_mrkdwn(record.record_line, 2800)}"),
     ]

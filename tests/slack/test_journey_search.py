@@ -193,7 +193,7 @@ def test_a_finished_qualification_is_found_by_a_word_from_its_note(world: World)
     assert "an operational owner is named" in shown
     assert "No manager decision yet." in shown
     thread_link = "https://fake-workspace.slack.com/archives/D" + REP
-    assert thread_link in shown and "|qualification thread>" in shown
+    assert thread_link in shown and "|the check's thread>" in shown
     assert world.fake.calls("chat.getPermalink")
 
 
