@@ -101,7 +101,7 @@ def last_verdict(record: RecordDetail, *, thread_link: str | None) -> Message:
     where = f"<{thread_link}|in our DM thread>" if thread_link else "in our DM thread"
     lines = [
         f"Your latest check of *{deal}* is finished: *{record.verdict.outcome.label}* "
-        f"on {slack_day(record.created_at)}.",
+        f"({slack_day(record.created_at)}).",
         safe_mrkdwn(record.verdict.record_line, 1500),
         f"The full verdict and the draft are {where}.",
     ]

@@ -53,7 +53,7 @@ def draft_message(
             ContextBlock(
                 elements=[
                     MarkdownTextObject(
-                        text=f":outbox_tray: Marked as sent{who} on {slack_when(sent_at)}"
+                        text=f":outbox_tray: Marked as sent{who} · {slack_when(sent_at)}"
                     )
                 ]
             )

@@ -24,6 +24,7 @@ from bot.domain.labels import STATUS_LABELS
 from bot.domain.model import Outcome
 from bot.domain.search_query import SearchQuery
 from bot.search.payloads import SearchRecordRef, SearchRef
+from bot.slack.card import sentence_case
 from bot.slack.dates import calendar_day, slack_day
 from bot.slack.ids import COMMAND, Action
 from bot.slack.text import LIMITS, escape, safe_mrkdwn, truncate
@@ -225,7 +226,11 @@ def _hit_blocks(hit: SearchHit, link: str | None) -> list[Block]:
         where += f" · re-check on {calendar_day(hit.recheck_on)}"
     if link:
         where += f" · <{link}|the check's thread>"
-    why = bullets("Why", hit.reasons) if hit.reasons else "*Why* Nothing called for walking away."
+    why = (
+        bullets("Why", hit.reasons)
+        if hit.reasons
+        else "*Why* Nothing in the answers called for walking away."
+    )
     change = bullets("What would change it", hit.conditions) if hit.conditions else ""
     body = "\n".join(part for part in (why, change) if part)
     return [
@@ -263,7 +268,7 @@ def bullets(heading: str, items: Sequence[str]) -> str:
     shown = list(items[:_ITEMS])
     more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
     budget = (1400 - len(heading)) // max(len(shown), 1)
-    lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
+    lines = "\n".join(f"• {safe_mrkdwn(sentence_case(item), budget)}" for item in shown)
     return f"*{heading}*\n{lines}{more}"
 
 

@@ -241,8 +241,9 @@ def _details(deps: Deps, actor: Actor, meta: SearchRecordRef, *, notice: str | N
     record = deps.store.get_record(record_id=meta.record, workspace_id=workspace_id)
     if hit is None or record is None:
         raise Refusal(NOT_FOUND)
+    current = {(q.id, c.value): c.label for q in deps.checklist.questions for c in q.choices}
     return details.details_modal(
-        record, hit, can_change=_may_change(actor, hit), meta=meta, notice=notice
+        record, hit, can_change=_may_change(actor, hit), meta=meta, notice=notice, labels=current
     )
 
 

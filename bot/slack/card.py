@@ -84,8 +84,13 @@ def _bullets(heading: str, items: list[str]) -> str:
     more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
     room = LIMITS.SECTION_TEXT - len(head) - len(more)
     budget = room // max(len(shown), 1) - len("• \n")
-    lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
+    lines = "\n".join(f"• {safe_mrkdwn(sentence_case(item), budget)}" for item in shown)
     return f"{head}{lines}{more}"
+
+
+def sentence_case(item: str) -> str:
+    """Conditions are clauses ("re-check on …", "they accept …"); a bullet reads as a sentence."""
+    return item[:1].upper() + item[1:]
 
 
 def full_card(deps: Deps, record: RecordDetail, *, notice: str | None = None) -> Message:

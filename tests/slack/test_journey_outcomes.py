@@ -107,7 +107,7 @@ def test_rep_who_answers_every_question_gets_the_verdict_card_and_a_transcript(
     card_text = shown(card)
     assert LABELS[outcome] in card_text and f"Acme {outcome}" in card_text
     for line in [r.text for r in verdict.reasons] + [c.text for c in verdict.conditions]:
-        assert escape(line) in card_text
+        assert escape(line[:1].upper() + line[1:]) in card_text  # each bullet a sentence
     for caution in verdict.cautions:
         assert escape(caution.text) in card_text
     if outcome == "defer":

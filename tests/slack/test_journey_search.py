@@ -431,8 +431,11 @@ def test_details_show_the_whole_history_and_the_owner_changes_the_status(
     view = open_details(world, button(found, "search_details"))
     shown = text_of(view)
     assert "Initech" in shown and "Walk away" in shown
-    assert "They refuse to name an owner" in shown and f"<@{REP}>" in shown  # answer, who
-    assert "UTC" in shown  # when
+    assert "They refuse to name an owner" in shown and f"<@{REP}>" in shown  # answer, rep
+    # Answers in words (the choice's label), not our ids; the rep's own answers need no name.
+    assert "*Nobody owned it*" in shown and "unclear_ownership" not in shown
+    assert "answered by" not in shown
+    assert "<!date^" in shown and "UTC" in shown  # times in the reader's zone, UTC fallback
     assert "*Status history*" in shown and "No manager decision yet." in shown
     assert "We want your rollout to succeed." in shown and "*Sent by" in shown
     assert view.get("submit") is not None
