@@ -44,7 +44,7 @@ OUTCOME_WORDS: Final[Mapping[Outcome, tuple[str, ...]]] = {
 """What a person may type in `outcome:` for each outcome, besides its label."""
 
 SIGNAL_LABELS: Final[Mapping[str, str]] = {
-    "kill_criteria_met": "A kill criterion of the pilot was met",
+    "kill_criteria_met": "The pilot hit a stopping point agreed up front",
     "unworkable_use_case": "Unworkable use case, and the buyer will not move off it",
     "guarantee_refused_pilot": "A guarantee demanded, a measured pilot refused",
     "scar_not_removable": "An earlier failure still in the way",

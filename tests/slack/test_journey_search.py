@@ -189,8 +189,8 @@ def test_a_finished_qualification_is_found_by_a_word_from_its_note(world: World)
     assert found.get("response_type") == "ephemeral"
     assert deals_in(found) == ["Northwind Logistics renewal"]
     assert "Walk away" in shown and f"<@{REP}>" in shown and "Open" in shown
-    assert "The earlier failure mode (unclear ownership) is still present" in shown
-    assert "an operational owner is named" in shown
+    assert "What sank the earlier attempt (unclear ownership) is still there" in shown
+    assert "An operational owner is named" in shown
     assert "No manager decision yet." in shown
     thread_link = "https://fake-workspace.slack.com/archives/D" + REP
     assert thread_link in shown and "|the check's thread>" in shown

@@ -99,9 +99,9 @@ def test_pilot_whose_agreed_kill_criterion_fired_is_stopped() -> None:
     v = verdict(HEALTHY, KILL_MET)
     assert v.outcome is Outcome.STOP_PILOT
     assert signals(v) == ["kill_criteria_met"]
-    assert "kill criterion" in v.reasons[0].text
+    assert "stopping point" in v.reasons[0].text
     assert "new pilot" in v.conditions[0].text
-    assert v.record_line.startswith("Stopped the pilot: a kill criterion")
+    assert v.record_line.startswith("Stopped the pilot: the pilot hit a stopping point")
 
 
 @pytest.mark.parametrize("autonomy", ["yes", "partly"])
@@ -196,7 +196,7 @@ def test_old_failure_still_present_with_a_closed_buyer_is_deferred() -> None:
         {"scar.months_since": 20, "scar.still_present": "yes", "scar.addressable": "yes"},
     )
     assert v.outcome is Outcome.DEFER
-    assert "still present" in v.reasons[0].text
+    assert "still there" in v.reasons[0].text
     assert v.recheck_on == TODAY + timedelta(days=90)
 
 
@@ -475,7 +475,8 @@ def test_walk_record_line_ties_the_decision_to_signals_and_the_trigger() -> None
     v = verdict(HEALTHY, SCAR_STUCK, GUARANTEE_NO_PILOT)
     assert v.record_line == (
         "Walked away: the buyer demands a guarantee and will not accept a measured pilot; "
-        "the earlier failure mode (unclear ownership) is still present and not removable. "
+        "what sank the earlier attempt (unclear ownership) is still there and will not be "
+        "removed. "
         "Re-engage when they accept a measured pilot in place of the guarantee and an "
         "operational owner is named."
     )
