@@ -94,8 +94,7 @@ SIGNALS: tuple[Signal, ...] = (
         ),
         condition=_ADJACENT,
         record=(
-            "the use case needs a system that is never wrong and the buyer will not move "
-            "off it"
+            "the use case needs a system that is never wrong and the buyer will not move off it"
         ),
     ),
     Signal(
