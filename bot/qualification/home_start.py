@@ -18,7 +18,7 @@ from slack_sdk.webhook import WebhookResponse
 
 from bot.qualification import home_sections
 from bot.qualification.command import deal_name_of, start
-from bot.slack.deps import Deps, actor_from
+from bot.slack.deps import Deps, actor_from, homes_changed
 from bot.slack.effects import post_for_job
 from bot.slack.errors import tell
 from bot.slack.ids import Action, Block, Field, View
@@ -70,6 +70,7 @@ def register(app: App, deps: Deps) -> None:
         deal = deal_name_of(_typed(body))
         actor = actor_from(body)
         start(deal, body, client, DmReply(client, deps.store, actor.user_id), deps)
+        homes_changed(deps, team_id=actor.team_id, users=[actor.user_id])  # now unfinished
 
     @app.view(View.START_CHECK)
     def deal_submitted(ack: Ack, body: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from bot.domain.search_query import QueryError, SearchQuery, parse
 from bot.search import blocks as search_blocks
 from bot.search import details, people
 from bot.search.payloads import SearchRecordRef, SearchRef
-from bot.slack.deps import Deps, Subcommand, actor_from
+from bot.slack.deps import Deps, Subcommand, actor_from, homes_changed
 from bot.slack.effects import post_for_job
 from bot.slack.errors import Refusal, tell
 from bot.slack.ids import Action, Block, Field
@@ -141,6 +141,7 @@ def register(app: App, deps: Deps) -> None:
             note=note.strip()[: search_blocks.STATUS_NOTE_LIMIT],
             by_user_id=deps.user_id(actor),
         )
+        homes_changed(deps, team_id=actor.team_id, users=[hit.rep_slack_user_id])
         label = status_label(status)
         ack(
             response_action="update",

@@ -72,6 +72,9 @@ def test_a_rep_starts_a_check_from_home_and_it_opens_in_the_dm(world: World) -> 
     assert "Opening the check of *Acme renewal*" in text_of(answer["view"])
     question = world.current_question("deal.stage")
     assert question["thread_ts"] == world.opening()["ts"]
+    world.settle()
+    # The Home the rep is looking at now lists the check they just started, with Resume.
+    assert "*Your unfinished walk-away checks*" in text_of(publishes(world.fake, REP)[-1])
     assert "Acme renewal" in text_of(world.opening())
     # Exactly as /walkaway Acme renewal would: the same deal name resumes that check.
     world.answer("deal.stage", "renewal")

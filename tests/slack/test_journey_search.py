@@ -443,6 +443,9 @@ def test_details_show_the_whole_history_and_the_owner_changes_the_status(
     body = submit_status(world, view, "won", "Signed after they named an owner")
     assert body["response_action"] == "update"
     assert "Status set to *Won*" in text_of(body["view"])
+    world.settle()  # the rep's Home shows the record's new status
+    (home,) = [c.args["view"] for c in world.fake.calls("views.publish")]
+    assert "Initech* · Walk away · Won" in text_of(home)
     assert "Signed after they named an owner" in text_of(body["view"])
     assert deals_in(search(world, "named owner status:won")) == ["Initech"]
 
