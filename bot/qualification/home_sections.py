@@ -8,7 +8,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     PlainTextInputElement,
@@ -114,9 +113,9 @@ def latest_verdicts(deps: Deps, actor: Actor) -> list[Block]:
     workspace_id = store.ensure_workspace(team_id=actor.team_id)
     rep_id = store.ensure_user(workspace_id=workspace_id, slack_user_id=actor.user_id)
     records = store.list_records(workspace_id=workspace_id, limit=MAX_RECORDS, rep_user_id=rep_id)
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="*Your latest verdicts*"))]
     if not records:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="None yet.")]))
+        return []  # a first visit (or a manager who never ran a check) sees no empty list
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="*Your latest verdicts*"))]
     for record in records[:MAX_RECORDS]:
         blocks.append(
             SectionBlock(
