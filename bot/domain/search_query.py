@@ -75,6 +75,8 @@ _WORD = re.compile(r"[^\W_]+")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 _NAME = re.compile(r"^@?([\w.\-']{1,80})$")
+_QUOTED_REP = re.compile(r"""(?i)(?<!\S)rep:@?["“]([\w.\-' ]{1,80})["”](?!\S)""")
+"""`rep:"Dana Reyes"`: a display name with spaces, in straight or curly quotes."""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -95,6 +97,8 @@ class RepFilter:
             return "me"
         if self.slack_id:
             return f"<@{self.slack_id}>"
+        if self.name and " " in self.name:
+            return f'"{self.name}"'
         return f"@{self.name}"
 
 
@@ -152,6 +156,9 @@ def parse(text: str) -> SearchQuery:
     ignored: list[str] = []
     trimmed = False
     found: dict[str, list[str]] = {name: [] for name in FILTERS}
+    for quoted in _QUOTED_REP.finditer(text):  # a name with spaces: rep:"Dana Reyes"
+        found["rep"].append('"' + " ".join(quoted.group(1).split()) + '"')
+    text = _QUOTED_REP.sub(" ", text)
     for token in _TOKEN.findall(text):
         match = _FILTER.match(token)
         if match and _is_filter(match.group(1), match.group(2)):
@@ -327,6 +334,8 @@ def _status(value: str) -> str:
 
 def _rep(value: str) -> RepFilter:
     value = value.strip()
+    if len(value) > 2 and value.startswith('"') and value.endswith('"') and value[1:-1].strip():
+        return RepFilter(name=value[1:-1])
     if value.casefold() in ("me", "@me"):
         return RepFilter(me=True)
     mention = _MENTION.match(value)

@@ -79,7 +79,7 @@ def learn_names(deps: Deps, client: WebClient, workspace_id: int) -> bool:
         profile = user.get("profile") or {}
         shown = str(profile.get("display_name") or "").strip()
         real = str(profile.get("real_name") or user.get("real_name") or "").strip()
-        name = shown or real
+        name = real or shown  # "Dana Reyes" answers rep:dana, rep:reyes and rep:"Dana Reyes"
         if name:
             store.ensure_user(workspace_id=workspace_id, slack_user_id=slack_id, display_name=name)
             learned = True

@@ -277,6 +277,7 @@ def test_filters_take_what_a_person_types_not_our_ids(
     assert found("acme rep:@dana") == {"Acme Later", "Acme Pilot"}
     assert found("acme rep:Dana outcome:defer") == {"Acme Later"}
     assert found("acme rep:<@U0DANA>") == {"Acme Later", "Acme Pilot"}
+    assert found('acme rep:"Dana Reyes"') == {"Acme Later", "Acme Pilot"}
     # What the page says it searched for is in words, not ids.
     shown = text_of(search(world, "signal:ownership"))
     assert "Earlier attempt: nobody owned it" in shown and "unclear_ownership" not in shown
@@ -299,7 +300,7 @@ def test_an_ambiguous_or_unknown_filter_value_is_answered_with_the_choices(
         )
     shown = text_of(search(world, "acme rep:@dana"))
     assert "`rep:@dana` could be 2 people. Which one?" in shown
-    assert "dana.reyes: `rep:U0DANA1`" in shown and "dana.lee: `rep:U0DANA2`" in shown
+    assert "Dana Reyes: `rep:U0DANA1`" in shown and "Dana Lee: `rep:U0DANA2`" in shown
     assert "<@U0DANA" not in shown, "choices name people without mentioning them"
     assert deals_in(search(world, "acme rep:U0DANA2")) == ["Acme dana.lee"]
     shown = text_of(search(world, "acme rep:@zed"))

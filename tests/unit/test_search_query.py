@@ -264,3 +264,13 @@ def test_any_text_is_a_query_or_a_query_error_and_words_are_letters_and_digits(
     assert all(re.fullmatch(r"[^\W_]+", word) for word in query.words)
     assert len(query.words) <= MAX_WORDS
     assert parse(query.canonical()) == query
+
+
+@pytest.mark.parametrize(
+    "typed", ['acme rep:"Dana  Reyes"', "acme rep:“Dana Reyes”", 'rep:@"Dana Reyes" acme']
+)
+def test_a_display_name_with_spaces_is_one_rep_in_quotes(typed: str) -> None:
+    query = parse(typed)
+    assert query.reps == (RepFilter(name="Dana Reyes"),) and query.words == ("acme",)
+    assert parse(query.canonical()) == query
+    assert 'rep:"Dana Reyes"' in query.filters()
