@@ -66,7 +66,8 @@ USAGE = (
     "every word must match.\n"
     "• Filters narrow: `outcome:` walked, stopped the pilot, deferred, redirected, proceeding · "
     "`signal:` a word of the reason, such as `signal:ownership` or `signal:guarantee` · "
-    "`rep:@someone`, a name (`rep:\"Dana Reyes\"` in quotes), or `rep:me` · `status:` open, re-engaged, won, lost, closed · "
+    '`rep:@someone`, a name (`rep:"Dana Reyes"` in quotes), or `rep:me` · '
+    "`status:` open, re-engaged, won, lost, closed · "
     "`since:` / `until:` a date (YYYY-MM-DD).\n"
     "• Repeat a filter, or use commas, to accept any of several values: "
     "`outcome:walked,deferred`. If a word fits several, I'll ask which one you mean.\n"
