@@ -64,7 +64,7 @@ USAGE = (
     f"*Search your team's walk-away records*\n{SYNTAX}\n"
     "• Words are searched in deal names, reasons, conditions, notes and the messages sent; "
     "every word must match.\n"
-    "• Filters narrow: `outcome:` walked, stopped the pilot, deferred, redirected, proceeding · "
+    "• Filters narrow: `outcome:` walked, stopped, deferred, redirected, proceeding · "
     "`signal:` a word of the reason, such as `signal:ownership` or `signal:guarantee` · "
     '`rep:@someone`, a name (`rep:"Dana Reyes"` in quotes), or `rep:me` · '
     "`status:` open, re-engaged, won, lost, closed · "
