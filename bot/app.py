@@ -33,13 +33,22 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.approvals import home_section as approval_home
 from bot.approvals import listeners as approvals
 from bot.approvals import ping as approval_ping
 from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
-from bot.qualification import buttons, followups, form, home_sections, submissions, typed_replies
+from bot.qualification import (
+    buttons,
+    followups,
+    form,
+    home_sections,
+    home_start,
+    submissions,
+    typed_replies,
+)
 from bot.qualification import command as check_command
 from bot.search import listeners as search
 from bot.slack import command
@@ -64,7 +73,18 @@ ROUTES = Routes(
     unfinished=check_command.list_unfinished,
     opening=check_command.opening,
 )
-SURFACES = (command, buttons, submissions, form, typed_replies, followups, home, approvals, search)
+SURFACES = (
+    command,
+    buttons,
+    submissions,
+    form,
+    typed_replies,
+    followups,
+    home,
+    home_start,
+    approvals,
+    search,
+)
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
 
@@ -72,14 +92,17 @@ TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
 def hooks() -> Hooks:
     """How the capabilities meet (a fresh set per app, so tests never share one)."""
     return Hooks(
-        after_verdict=[approval_ping.after_verdict],
+        after_verdict=[approval_ping.after_verdict, home.after_verdict],
         before_send=[approval_ping.check_send_allowed],
         card_sections=[approval_ping.card_section],
         home_sections=[
+            home_sections.start_section,
             home_sections.unfinished,
+            approval_home.waiting_positions,
             home_sections.latest_verdicts,
             home_sections.help_section,
         ],
+        home_changed=[home.refresh_later],
     )
 
 

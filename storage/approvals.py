@@ -322,6 +322,18 @@ class Approvals:
             ).all()
             return [info_of(row) for row in found]
 
+    def waiting_for(self, *, approver_user_id: int, limit: int = 20) -> list[ApprovalInfo]:
+        """The approvals routed to this person with no final position yet, oldest first:
+        what their App Home offers to answer (pending and under discussion alike)."""
+        with self._reads() as s:
+            found = s.execute(
+                approvals_query()
+                .where(Approval.decision.is_(None), Approval.approver_user_id == approver_user_id)
+                .order_by(Approval.requested_at, Approval.id)
+                .limit(limit)
+            ).all()
+            return [info_of(row) for row in found]
+
     def mark_reminded(self, *, record_id: int, at: datetime) -> None:
         with self._write() as s:
             s.execute(

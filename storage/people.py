@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import queries as q
@@ -12,8 +12,11 @@ from storage.base import Claim, Repo, checked_key, take_claim
 from storage.models import (
     IdempotencyKey,
     User,
+    WalkawayRecord,
     Workspace,
 )
+
+NAMED_LIMIT = 10
 
 
 class People(Repo):
@@ -54,6 +57,11 @@ class People(Repo):
                 row.display_name = display_name
             return row.id
 
+    def team_id_of(self, *, workspace_id: int) -> str | None:
+        """The Slack team id of a stored workspace, for work that starts from a record."""
+        with self._reads() as s:
+            return s.scalar(select(Workspace.team_id).where(Workspace.id == workspace_id))
+
     def find_user(self, *, workspace_id: int, slack_user_id: str) -> int | None:
         """The person's id if this workspace knows them, else None; unlike ensure_user it never
         writes, so checking a stranger (whose request will be ignored) leaves no row behind."""
@@ -85,6 +93,50 @@ class People(Repo):
         )
         with self._reads() as s:
             return {slack_id: name for slack_id, name in s.execute(query) if name and name.strip()}
+
+    def find_people(self, *, workspace_id: int, name: str) -> list[tuple[str, str]]:
+        """(Slack id, display name) of this workspace's people a typed name may mean, forgiving:
+        the whole name (any case) if anyone has it; else every name with a word starting with
+        it ("dana" finds "Dana Reyes" and "ria.dana", not "Adana")."""
+        typed = name.strip().lower()
+        if not typed:
+            return []
+        lowered = func.lower(User.display_name)
+        pattern = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        base = select(User.slack_user_id, User.display_name).where(
+            User.workspace_id == workspace_id, User.display_name.is_not(None)
+        )
+        with self._reads() as s:
+            exact = s.execute(base.where(lowered == typed).order_by(User.id).limit(NAMED_LIMIT))
+            found = [(str(i), str(n)) for i, n in exact]
+            if found:
+                return found
+            starts = base.where(
+                or_(
+                    lowered.like(f"{pattern}%", escape="\\"),
+                    lowered.like(f"% {pattern}%", escape="\\"),
+                    lowered.like(f"%.{pattern}%", escape="\\"),
+                )
+            )
+            rows = s.execute(starts.order_by(User.id).limit(NAMED_LIMIT))
+            return [(str(i), str(n)) for i, n in rows]
+
+    def reps_with_records(
+        self, *, workspace_id: int, limit: int = 50
+    ) -> list[tuple[str, str | None]]:
+        """(Slack id, display name or None) of the people with walk-away records here, most
+        recent first: whom a `rep:` filter can usefully name."""
+        latest = func.max(WalkawayRecord.id)
+        query = (
+            select(User.slack_user_id, User.display_name)
+            .join(WalkawayRecord, WalkawayRecord.rep_user_id == User.id)
+            .where(User.workspace_id == workspace_id)
+            .group_by(User.id, User.slack_user_id, User.display_name)
+            .order_by(latest.desc())
+            .limit(limit)
+        )
+        with self._reads() as s:
+            return [(str(i), n) for i, n in s.execute(query)]
 
     def claim_once(self, *, key: str, owner: str | None = None) -> bool:
         """True for the first claim of `key` in any process, False for every repeat.

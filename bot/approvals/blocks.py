@@ -23,7 +23,9 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
-from bot.approvals.payloads import pick_block_id
+from bot.approvals.payloads import ApprovalRef, pick_block_id
+from bot.domain.model import Verdict
+from bot.slack.dates import plain_when, slack_when
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
 from bot.slack.names import MENTIONS, Naming
@@ -42,14 +44,13 @@ REASON_LIMIT = 1500
 
 
 def when(moment: datetime) -> str:
-    """A time each reader sees in their own zone, with a UTC fallback for old clients."""
-    fallback = f"{moment:%d %b %Y %H:%M} UTC"
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    """A time each reader sees in their own zone, with a UTC fallback (bot/slack/dates.py)."""
+    return slack_when(moment)
 
 
 def when_plain(moment: datetime) -> str:
     """For places Slack shows as plain text (modal errors), where <!date> would show raw."""
-    return f"{moment:%d %b %Y %H:%M} UTC"
+    return plain_when(moment)
 
 
 def approver_words(approval: ApprovalInfo, who: Naming = MENTIONS) -> str:

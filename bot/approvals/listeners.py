@@ -43,7 +43,7 @@ STALE = "That button carries something I don't recognise, so I did nothing."
 
 
 NOT_ADMIN = (
-    "Only workspace admins and owners (or people listed in WALKAWAY_ADMINS) can change the "
+    "Only workspace admins and owners (or people the app was set up to allow) can change the "
     "walk-away settings. Ask one of them to run `/walkaway settings`."
 )
 

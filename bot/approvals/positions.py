@@ -15,7 +15,7 @@ from bot.approvals.payloads import OverrideMeta
 from bot.approvals.ping import refresh_card, update_ping
 from bot.approvals.rules import OverrideInput
 from bot.domain.model import Actor
-from bot.slack.deps import Deps
+from bot.slack.deps import Deps, homes_changed
 from bot.slack.effects import owner, post_once
 from storage.approval_info import ApprovalInfo, Decision
 from storage.approvals import decided_key
@@ -113,3 +113,8 @@ def announce(client: WebClient, deps: Deps, approval: ApprovalInfo) -> None:
             blocks=blocks,
         )
     refresh_card(client, deps, record_id=approval.record_id)
+    homes_changed(
+        deps,
+        team_id=approval.team_id,
+        users=[approval.approver_slack_id, approval.decided_by, approval.rep_slack_id],
+    )

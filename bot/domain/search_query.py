@@ -1,12 +1,17 @@
 """The `/walkaway search` query language, parsed without Slack or a database.
 
-`acme renewal outcome:walk signal:unclear_ownership rep:@ria status:open since:2026-01-01` is
+`acme renewal outcome:walked signal:ownership rep:@ria status:open since:2026-01-01` is
 words plus filters. Words are always text: quotes, `-`, `*`, `NEAR(`, `AND`/`OR`, SQL and emoji
 cannot change what the search does, because each word is cut down to its letters and digits
 here and bound as a literal by storage.search, which treats each as one quoted term on both
 backends. Every word must appear (stemmed: "guarantees" finds "guarantee"); filters of one kind
 widen each other (`outcome:walk outcome:defer`, or `outcome:walk,defer`), filters of different
 kinds narrow.
+
+Filter values are what a person types, not our ids: `outcome:walked`, `signal:ownership` (any
+word of a signal's label or id, a prefix of one, or a near miss of one), `status:re-engaged`,
+`rep:@dana`. A value that fits exactly one choice is that choice; one that fits several, or
+none, is a QueryError listing the choices to pick from, never an empty result.
 
 Anything the user can get wrong becomes a QueryError whose message can be shown as it is: an
 unknown filter is named with the valid ones, a bad value with the accepted values, a malformed
@@ -16,13 +21,16 @@ date with the format. A very long query is trimmed, not refused.
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
 from bot.domain.checklist import CONTRACT
+from bot.domain.dates import day_words
+from bot.domain.labels import OUTCOME_WORDS, SIGNAL_LABELS, STATUS_LABELS, STATUS_WORDS
 from bot.domain.model import Outcome
 from bot.domain.signals import FAILURE_MODE, SIGNAL_IDS
 
@@ -35,12 +43,15 @@ MAX_VALUES = 10
 
 FILTERS = ("outcome", "signal", "rep", "status", "since", "until")
 
-STATUSES = ("open", "re-engaged", "won", "lost", "closed")
-_STATUS_ALIASES = {"re_engaged": "re-engaged", "reengaged": "re-engaged", "re-engage": "re-engaged"}
+STATUSES = tuple(STATUS_LABELS)
 SIGNALS: tuple[str, ...] = (*SIGNAL_IDS, *(CONTRACT[FAILURE_MODE] or ()))
 """Fired signals and old failure modes: the verdict's tags a `signal:` filter can name."""
 _T = TypeVar("_T")
-_OUTCOME_ALIASES = {"stop": Outcome.STOP_PILOT, "walk_away": Outcome.WALK}
+_K = TypeVar("_K", bound=str)
+NEAR_MISS = 0.8
+"""How alike a typed word and a label's word must be (difflib's ratio) to count as a typo of it:
+"ownrship" finds "ownership", "walk" does not find "talk"."""
+MAX_CHOICES_SHOWN = 14
 
 _STOP_LIST = """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his
@@ -64,6 +75,8 @@ _WORD = re.compile(r"[^\W_]+")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 _NAME = re.compile(r"^@?([\w.\-']{1,80})$")
+_QUOTED_REP = re.compile(r"""(?i)(?<!\S)rep:@?["“]([\w.\-' ]{1,80})["”](?!\S)""")
+"""`rep:"Dana Reyes"`: a display name with spaces, in straight or curly quotes."""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -84,6 +97,8 @@ class RepFilter:
             return "me"
         if self.slack_id:
             return f"<@{self.slack_id}>"
+        if self.name and " " in self.name:
+            return f'"{self.name}"'
         return f"@{self.name}"
 
 
@@ -118,6 +133,18 @@ class SearchQuery:
             shown.append(f"until:{self.until.isoformat()}")
         return shown
 
+    def described(self) -> list[str]:
+        """Each filter in the words a person reads ("walked away", not `outcome:walk`): what a
+        result page says it searched for. Reps are left to the caller, who can name them."""
+        shown = [f"outcome {o.label}" for o in self.outcomes]
+        shown += [SIGNAL_LABELS.get(s, s) for s in self.signals]
+        shown += [f"status {STATUS_LABELS.get(s, s)}" for s in self.statuses]
+        if self.since:
+            shown.append(f"since {day_words(self.since)}")
+        if self.until:
+            shown.append(f"until {day_words(self.until)}")
+        return shown
+
     def canonical(self) -> str:
         """Text that parses back to this query: what a Next button carries instead of the input."""
         return " ".join([*self.words, *self.filters()])
@@ -129,6 +156,9 @@ def parse(text: str) -> SearchQuery:
     ignored: list[str] = []
     trimmed = False
     found: dict[str, list[str]] = {name: [] for name in FILTERS}
+    for quoted in _QUOTED_REP.finditer(text):  # a name with spaces: rep:"Dana Reyes"
+        found["rep"].append('"' + " ".join(quoted.group(1).split()) + '"')
+    text = _QUOTED_REP.sub(" ", text)
     for token in _TOKEN.findall(text):
         match = _FILTER.match(token)
         if match and _is_filter(match.group(1), match.group(2)):
@@ -186,8 +216,8 @@ def _is_filter(key: str, value: str) -> bool:
 
 
 _EXAMPLES = {
-    "outcome": "`outcome:walk`",
-    "signal": "`signal:unclear_ownership`",
+    "outcome": "`outcome:walked`",
+    "signal": "`signal:ownership`",
     "rep": "`rep:@someone`",
     "status": "`status:open`",
     "since": "`since:2026-01-01`",
@@ -206,36 +236,106 @@ def _key(value: str) -> str:
     return value.strip().casefold().replace("-", "_")
 
 
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.casefold()) if w]
+
+
+def _word_fits(typed: str, word: str) -> bool:
+    """`typed` names `word`: the same, a prefix of it (3 letters at least), or a near miss."""
+    if typed == word or (len(typed) >= 3 and word.startswith(typed)):
+        return True
+    if len(typed) >= 4 and len(word) >= 4 and typed.startswith(word):
+        return True  # "walked" for "walk", "deferral" for "defer"
+    return len(typed) >= 4 and difflib.SequenceMatcher(None, typed, word).ratio() >= NEAR_MISS
+
+
+def matches(value: str, choices: Mapping[_K, Sequence[str]]) -> list[_K]:
+    """The choices `value` may mean, most certain first; each choice is known by its phrases.
+
+    A value equal to one of a choice's phrases (letters and digits compared, case and
+    punctuation ignored) is that choice alone. Otherwise every typed word (stop words aside)
+    must fit some word of one of the choice's phrases: equal, a prefix, or a near miss.
+    """
+    typed = _words(value)
+    if not typed:
+        return []
+    joined = "".join(typed)
+    exact = [
+        k for k, phrases in choices.items() if any("".join(_words(p)) == joined for p in phrases)
+    ]
+    if exact:
+        return exact
+    meaningful = [t for t in typed if t not in STOP_WORDS] or typed
+    found: list[_K] = []
+    for key, phrases in choices.items():
+        vocabulary = {w for phrase in phrases for w in _words(phrase)}
+        if all(any(_word_fits(t, w) for w in vocabulary) for t in meaningful):
+            found.append(key)
+    return found
+
+
+def _choose(
+    value: str,
+    name: str,
+    kind: str,
+    choices: Mapping[_K, Sequence[str]],
+    label: Callable[[_K], str],
+    code: Callable[[_K], str],
+) -> _K:
+    """The one choice `value` means, or a QueryError listing what to pick from."""
+    found = matches(value, choices)
+    if len(found) == 1:
+        return found[0]
+    listed = found if found else list(choices)
+    shown = listed[:MAX_CHOICES_SHOWN]
+    lines = "\n".join(f"• {label(k)}: `{name}:{code(k)}`" for k in shown)
+    if len(listed) > len(shown):
+        lines += f"\n• …and {len(listed) - len(shown)} more"
+    if found:
+        raise QueryError(
+            f"`{name}:{value}` matches {len(found)} {kind}s. Which one?\n{lines}\n"
+            f"Several at once: separate them with commas, e.g. `{name}:{code(found[0])},"
+            f"{code(found[1])}`."
+        )
+    raise QueryError(f"`{name}:{value}` is not a {kind} I know. Pick one of these:\n{lines}")
+
+
+_OUTCOME_CHOICES: Mapping[Outcome, Sequence[str]] = {
+    o: (o.value, o.label, *OUTCOME_WORDS.get(o, ())) for o in Outcome
+}
+_SIGNAL_CHOICES: Mapping[str, Sequence[str]] = {
+    s: (s, s.replace("_", " "), SIGNAL_LABELS.get(s, s)) for s in SIGNALS
+}
+_STATUS_CHOICES: Mapping[str, Sequence[str]] = {
+    s: (s, STATUS_LABELS[s], *STATUS_WORDS.get(s, ())) for s in STATUSES
+}
+
+
 def _outcome(value: str) -> Outcome:
-    key = _key(value)
-    if key in _OUTCOME_ALIASES:
-        return _OUTCOME_ALIASES[key]
-    try:
-        return Outcome(key)
-    except ValueError:
-        valid = ", ".join(f"`{o.value}`" for o in Outcome)
-        raise QueryError(f"`outcome:{value}` is not an outcome. Use one of {valid}.") from None
+    return _choose(
+        value, "outcome", "outcome", _OUTCOME_CHOICES, lambda o: o.label, lambda o: o.value
+    )
 
 
 def _signal(value: str) -> str:
-    key = _key(value)
-    if key not in SIGNALS:
-        valid = ", ".join(f"`{s}`" for s in SIGNALS)
-        raise QueryError(f"`signal:{value}` is not a signal I record. Use one of {valid}.")
-    return key
+    return _choose(
+        value,
+        "signal",
+        "signal",
+        _SIGNAL_CHOICES,
+        lambda s: SIGNAL_LABELS.get(s, s),
+        lambda s: s,
+    )
 
 
 def _status(value: str) -> str:
-    key = value.strip().casefold()
-    key = _STATUS_ALIASES.get(key, key)
-    if key not in STATUSES:
-        valid = ", ".join(f"`{s}`" for s in STATUSES)
-        raise QueryError(f"`status:{value}` is not a status. Use one of {valid}.")
-    return key
+    return _choose(value, "status", "status", _STATUS_CHOICES, lambda s: STATUS_LABELS[s], str)
 
 
 def _rep(value: str) -> RepFilter:
     value = value.strip()
+    if len(value) > 2 and value.startswith('"') and value.endswith('"') and value[1:-1].strip():
+        return RepFilter(name=value[1:-1])
     if value.casefold() in ("me", "@me"):
         return RepFilter(me=True)
     mention = _MENTION.match(value)

@@ -77,11 +77,12 @@ SIGNALS: tuple[Signal, ...] = (
         "kill_criteria_met",
         Outcome.STOP_PILOT,
         when=all_of(is_("pilot.in_flight", "yes"), is_("pilot.kill_criteria_met", "yes")),
-        reason="a kill criterion agreed before the pilot began has been met",
+        reason="the pilot has hit a stopping point you and the buyer agreed on before it began",
         condition=(
-            "a new pilot is scoped with fresh kill criteria that answer what tripped this one"
+            "a new pilot is scoped, with stopping points agreed up front that answer what ended "
+            "this one"
         ),
-        record="a kill criterion agreed up front was met",
+        record="the pilot hit a stopping point agreed up front",
     ),
     Signal(
         "unworkable_use_case",
@@ -93,8 +94,7 @@ SIGNALS: tuple[Signal, ...] = (
         ),
         condition=_ADJACENT,
         record=(
-            "the use case is unworkable for a probabilistic system and the buyer will not move "
-            "off it"
+            "the use case needs a system that is never wrong and the buyer will not move off it"
         ),
     ),
     Signal(
@@ -115,10 +115,10 @@ SIGNALS: tuple[Signal, ...] = (
         Outcome.WALK,
         when=all_of(is_("scar.still_present", "yes"), is_("scar.addressable", "no")),
         reason=(
-            "the earlier failure mode ({mode}) is still present and the buyer will not remove it"
+            "what sank the earlier attempt ({mode}) is still there and the buyer will not remove it"
         ),
         condition="{mode_fix}",
-        record="the earlier failure mode ({mode}) is still present and not removable",
+        record="what sank the earlier attempt ({mode}) is still there and will not be removed",
     ),
     Signal(
         "values_compromised",
@@ -204,8 +204,8 @@ CAUTIONS: tuple[CautionRule, ...] = (
     CautionRule(
         "kill_criteria_missing",
         all_of(is_("pilot.in_flight", "yes"), is_("pilot.kill_criteria_written", "no")),
-        "The pilot is running without written kill criteria: agree with the buyer now which "
-        "result would end it.",
+        "The pilot is running with nothing written down about what would end it: agree with the "
+        "buyer now which result would.",
     ),
     CautionRule(
         "deadlock_with_alternative",
@@ -229,15 +229,17 @@ FIND_OUT: Mapping[str, str] = {
     "use_case.buyer_will_move": "whether the buyer would start with the adjacent workable use case",
     "scar.previous_attempt": "whether an earlier attempt of this kind failed at this buyer",
     "scar.failure_mode": "what killed the earlier attempt",
-    "scar.still_present": "whether the earlier failure mode is present in this attempt too",
-    "scar.addressable": "whether the buyer will remove that failure mode now",
+    "scar.still_present": "whether what sank the earlier attempt is there in this one too",
+    "scar.addressable": "whether the buyer will remove that weakness now",
     "scar.months_since": "how many months ago the earlier attempt failed",
     "buyer.evidence_receptive": (
         "whether the buyer is open to evidence now (a measured pilot, references)"
     ),
     "pilot.in_flight": "whether a pilot is running",
-    "pilot.kill_criteria_written": "whether kill criteria were agreed before the pilot began",
-    "pilot.kill_criteria_met": "whether any kill criterion has been met",
+    "pilot.kill_criteria_written": (
+        "whether you and the buyer agreed, before the pilot began, what would end it"
+    ),
+    "pilot.kill_criteria_met": "whether the pilot has hit one of those stopping points",
     "terms.guarantee_demanded": "whether the buyer demands a guarantee you cannot honestly give",
     "terms.accepts_measured_pilot": (
         "whether the buyer would accept a measured pilot instead of the guarantee"

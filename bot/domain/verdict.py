@@ -48,7 +48,7 @@ _MODES: Mapping[str, tuple[str, str]] = {
     "other": ("other", "whatever killed the earlier attempt is removed"),
 }
 _UNNAMED_MODE = (
-    "failure mode not named yet",
+    "cause not named yet",
     "whatever killed the earlier attempt is named and removed",
 )
 
@@ -95,11 +95,11 @@ def _phrases(answers: Mapping[str, AnswerValue], recheck: date) -> dict[str, str
     fresh = months is not None and months < FRESH_SCAR_MONTHS
     present = answers.get("scar.still_present") == "yes"
     if fresh and present:
-        scar_state = "the scar is fresh and that failure mode is still present"
+        scar_state = "it is recent and the same weakness is still there"
     elif present:
-        scar_state = "that failure mode is still present"
+        scar_state = "the same weakness is still there"
     else:
-        scar_state = "the scar is still fresh"
+        scar_state = "it is still recent"
     move = answers.get("use_case.buyer_will_move")
     move = move if isinstance(move, str) else ""
     return {
@@ -231,9 +231,11 @@ def _record_line(
     label = _LABELS[outcome]
     if not fired:
         if not cautions:
-            return f"{label}: no walk-away signal fired."
+            return f"{label}: nothing calls for walking away."
         plural = "" if cautions == 1 else "s"
-        return f"{label}: no walk-away signal fired; {cautions} caution{plural} to act on first."
+        return (
+            f"{label}: nothing calls for walking away; {cautions} caution{plural} to act on first."
+        )
     clauses = "; ".join(s.record.format_map(phrases) for s in fired)
     winning: list[str] = []
     for s in fired:

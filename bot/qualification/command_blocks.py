@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.qualification.payloads import DealRef, SessionRef
+from bot.slack.dates import slack_day
 from bot.slack.ids import COMMAND, Action
 from bot.slack.text import LIMITS, safe_mrkdwn
 from storage.records import RecordDetail, SessionInfo
@@ -28,20 +29,22 @@ HELP = (
     f"*{COMMAND} {DEAL_PLACEHOLDER}* — start (or resume) a walk-away check for a deal. "
     "I'll ask a few questions in a DM thread, then give a verdict, what would change it, "
     "and a draft message for the buyer.\n"
-    f"*{COMMAND}* — list your unfinished checks with a Resume button.\n"
+    f"*{COMMAND}* — list your unfinished checks with a Resume button. My *Home* tab has them "
+    "too, with *Start a check*.\n"
     f"*{COMMAND} manager @someone* — who is asked to agree, discuss or override your walk, "
     "stop-pilot and defer verdicts (no name: show yours; `none`: clear it).\n"
     f"*{COMMAND} settings* — admins: the deal-desk channel, holding drafts until the manager "
     "agrees, and when to remind.\n"
-    f"*{COMMAND} search &lt;words&gt; [outcome:walk] [rep:@someone] …* — find past "
+    f"*{COMMAND} search &lt;words&gt; [outcome:walked] [rep:@someone] …* — find past "
     f"walk-away records: why we walked and what happened since (`{COMMAND} search` alone lists "
     "the filters).\n"
-    f"*{COMMAND} help* — this message.\n"
+    f"*{COMMAND} help* — this help.\n"
     "In the thread: click an answer, or *Answer…* to type a number or add a note; "
     "*Back* changes your previous answer; *Start over* begins again. "
     "*Use a form instead* shows every question at once; the form and the thread share "
     "the same saved answers. "
-    "Offline? `walkaway console` runs the same checklist in a terminal."
+    "Your answers are saved as you go: close Slack and pick up later from the *Home* tab "
+    "or with *Resume*."
 )
 
 
@@ -71,7 +74,7 @@ def resume_list(sessions: Sequence[SessionInfo], answered: dict[int, int]) -> Me
                 text=MarkdownTextObject(
                     text=f"*{safe_mrkdwn(session.deal_name, 300)}*\n"
                     f"{answered.get(session.id, 0)} answer(s) saved · started "
-                    f"{session.started_at:%d %b %Y}"
+                    f"{slack_day(session.started_at)}"
                 ),
                 accessory=ButtonElement(
                     text="Resume",
@@ -100,7 +103,7 @@ def last_verdict(record: RecordDetail, *, thread_link: str | None) -> Message:
     where = f"<{thread_link}|in our DM thread>" if thread_link else "in our DM thread"
     lines = [
         f"Your latest check of *{deal}* is finished: *{record.verdict.outcome.label}* "
-        f"on {record.created_at:%d %b %Y}.",
+        f"({slack_day(record.created_at)}).",
         safe_mrkdwn(record.verdict.record_line, 1500),
         f"The full verdict and the draft are {where}.",
     ]

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 from bot.domain.drafts import Length, Recipient, word_count
 from bot.domain.mailto import mailto_url
 from bot.qualification.payloads import LengthRef, RecordRef
+from bot.slack.dates import slack_when
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
 from bot.slack.text import LIMITS, escape, truncate
@@ -173,10 +174,13 @@ def draft_message(
         )
     else:
         who = f" by <@{sent_by}>" if sent_by else ""
-        when = f"{sent_at:%d %b %Y %H:%M} UTC"
         blocks.append(
             ContextBlock(
-                elements=[MarkdownTextObject(text=f":outbox_tray: Marked as sent{who} on {when}")]
+                elements=[
+                    MarkdownTextObject(
+                        text=f":outbox_tray: Marked as sent{who} · {slack_when(sent_at)}"
+                    )
+                ]
             )
         )
     return "Draft message to the buyer", blocks

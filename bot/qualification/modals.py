@@ -52,7 +52,7 @@ def answer_modal(
             ),
             InputBlock(
                 block_id=Block.NOTE_INPUT,
-                label=plain_text("Note (optional)", 2000),
+                label=plain_text("Note", 2000),
                 optional=True,
                 element=PlainTextInputElement(
                     action_id=Field.NOTE,

@@ -7,6 +7,7 @@ bot.slack.text before it reaches Slack; everything else here is our own wording.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -18,9 +19,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.dates import day_words
+from bot.domain.labels import STATUS_LABELS
 from bot.domain.model import Outcome
 from bot.domain.search_query import SearchQuery
 from bot.search.payloads import SearchRecordRef, SearchRef
+from bot.slack.card import sentence_case
+from bot.slack.dates import calendar_day, slack_day
 from bot.slack.ids import COMMAND, Action
 from bot.slack.names import MENTIONS, Naming
 from bot.slack.text import LIMITS, escape, safe_mrkdwn, truncate
@@ -45,13 +50,6 @@ EMOJI = {
     Outcome.WALK: ":door:",
     Outcome.STOP_PILOT: ":octagonal_sign:",
 }
-STATUS_LABELS = {
-    RecordStatus.OPEN: "Open",
-    RecordStatus.RE_ENGAGED: "Re-engaged",
-    RecordStatus.WON: "Won",
-    RecordStatus.LOST: "Lost",
-    RecordStatus.CLOSED: "Closed",
-}
 _DECISION_WORDS = {
     "agree": ":white_check_mark: Manager agreed",
     "override": ":leftwards_arrow_with_hook: Manager overrode",
@@ -60,18 +58,20 @@ _ITEMS = 8
 """Reasons or conditions shown per result; the rules fire at most eight signals."""
 
 SYNTAX = (
-    f"`{COMMAND} search &lt;words&gt; [outcome:walk] [signal:unclear_ownership] [rep:@someone] "
+    f"`{COMMAND} search &lt;words&gt; [outcome:walked] [signal:ownership] [rep:@someone] "
     "[status:open] [since:2026-01-01] [until:2026-03-31]`"
 )
 USAGE = (
     f"*Search your team's walk-away records*\n{SYNTAX}\n"
     "• Words are searched in deal names, reasons, conditions, notes and the messages sent; "
     "every word must match.\n"
-    "• Filters narrow: `outcome:` walk, stop_pilot, defer, redirect, proceed · `signal:` a "
-    "walk-away signal or old failure mode · `rep:@someone` or `rep:me` · `status:` open, "
-    "re-engaged, won, lost, closed · `since:` / `until:` a date (YYYY-MM-DD).\n"
+    "• Filters narrow: `outcome:` walked, stopped, deferred, redirected, proceeding · "
+    "`signal:` a word of the reason, such as `signal:ownership` or `signal:guarantee` · "
+    '`rep:@someone`, a name (`rep:"Dana Reyes"` in quotes), or `rep:me` · '
+    "`status:` open, re-engaged, won, lost, closed · "
+    "`since:` / `until:` a date (YYYY-MM-DD).\n"
     "• Repeat a filter, or use commas, to accept any of several values: "
-    "`outcome:walk,defer`.\n"
+    "`outcome:walked,deferred`. If a word fits several, I'll ask which one you mean.\n"
     "Results are shown only to you, with a button to share them in the channel."
 )
 
@@ -182,11 +182,21 @@ def _nothing_found(query: SearchQuery, page: SearchPage) -> Message:
 
 
 def _query_words(query: SearchQuery) -> str:
+    """What was searched for, in the words a person reads: "*acme* · Walk away · rep <@U…>"."""
     parts = []
     if query.words:
         parts.append("*" + safe_mrkdwn(" ".join(query.words), 600) + "*")
-    parts += [f"`{safe_mrkdwn(f, 200)}`" for f in query.filters()]
-    return " ".join(parts) if parts else "everything"
+    parts += [safe_mrkdwn(f, 200) for f in query.described()]
+    parts += [_rep_words(r.canonical()) for r in query.reps]
+    return " · ".join(parts) if parts else "everything"
+
+
+def _rep_words(canonical: str) -> str:
+    if canonical == "me":
+        return "your own"
+    if canonical.startswith("<@"):
+        return f"rep {mention(canonical[2:-1])}"
+    return f"rep {safe_mrkdwn(canonical, 100)}"
 
 
 def _plain(mrkdwn: str) -> str:
@@ -213,12 +223,16 @@ def _hit_blocks(hit: SearchHit, link: str | None, who: Naming = MENTIONS) -> lis
         f"*{safe_mrkdwn(hit.deal_name, 300)}*  ·  {EMOJI[hit.outcome]} {hit.outcome.label}"
         f"  ·  {STATUS_LABELS[hit.status]}"
     )
-    where = f"{hit.created_at:%d %b %Y} · rep {who(hit.rep_slack_user_id)}"
-    if hit.recheck_on:
-        where += f" · re-check {hit.recheck_on:%d %b %Y}"
+    where = f"{slack_day(hit.created_at)} · rep {who(hit.rep_slack_user_id)}"
+    if hit.recheck_on and not recheck_stated(hit.recheck_on, hit.conditions):
+        where += f" · re-check on {calendar_day(hit.recheck_on)}"
     if link:
-        where += f" · <{link}|qualification thread>"
-    why = bullets("Why", hit.reasons) if hit.reasons else "*Why* no walk-away signal fired."
+        where += f" · <{link}|the check's thread>"
+    why = (
+        bullets("Why", hit.reasons)
+        if hit.reasons
+        else "*Why* Nothing in the answers called for walking away."
+    )
     change = bullets("What would change it", hit.conditions) if hit.conditions else ""
     body = "\n".join(part for part in (why, change) if part)
     return [
@@ -226,6 +240,12 @@ def _hit_blocks(hit: SearchHit, link: str | None, who: Naming = MENTIONS) -> lis
         section(body),
         context(decision_line(hit.decision, hit.discussion, who)),
     ]
+
+
+def recheck_stated(day: date, conditions: Sequence[str]) -> bool:
+    """Whether a condition already names the re-check day (a deferral's always does): then it
+    is not said a second time on the same result."""
+    return any(day_words(day) in condition for condition in conditions)
 
 
 def decision_line(
@@ -236,14 +256,14 @@ def decision_line(
     """The manager's final position; else the discussion that is open; else that none is yet."""
     if decision is None and discussion is not None:
         who = f" (started by {person(discussion.started_by)})" if discussion.started_by else ""
-        return f":speech_balloon: Under discussion since {discussion.started_at:%d %b %Y}{who}"
+        return f":speech_balloon: Under discussion since {slack_day(discussion.started_at)}{who}"
     if decision is None:
         return "No manager decision yet."
     words = _DECISION_WORDS.get(decision.decision, f"Manager: {escape(decision.decision)}")
     if decision.decision == "override" and decision.override_outcome is not None:
         words += f" to *{decision.override_outcome.label}*"
     who = f" — {person(decision.decided_by)}" if decision.decided_by else ""
-    when = f", {decision.decided_at:%d %b %Y}" if decision.decided_at else ""
+    when = f", {slack_day(decision.decided_at)}" if decision.decided_at else ""
     why = f": “{safe_mrkdwn(decision.reason, 600)}”" if decision.reason else ""
     return f"{words}{who}{when}{why}"
 
@@ -252,7 +272,7 @@ def bullets(heading: str, items: Sequence[str]) -> str:
     shown = list(items[:_ITEMS])
     more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
     budget = (1400 - len(heading)) // max(len(shown), 1)
-    lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
+    lines = "\n".join(f"• {safe_mrkdwn(sentence_case(item), budget)}" for item in shown)
     return f"*{heading}*\n{lines}{more}"
 
 

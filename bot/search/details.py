@@ -6,8 +6,9 @@ Everything a person typed goes through bot.slack.text before it reaches Slack.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -20,18 +21,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.labels import STATUS_LABELS
 from bot.search.blocks import (
     EMOJI,
     STATUS_CHOICES,
-    STATUS_LABELS,
     STATUS_NOTE_LIMIT,
     bullets,
     context,
     decision_line,
     mention,
+    recheck_stated,
     section,
 )
 from bot.search.payloads import SearchRecordRef
+from bot.slack.dates import calendar_day, slack_day, slack_when
 from bot.slack.ids import Block as BlockId
 from bot.slack.ids import Field
 from bot.slack.ids import View as ViewId
@@ -40,6 +43,7 @@ from storage.records import AnswerInfo, RecordDetail
 from storage.search import SearchHit
 
 Message = tuple[str, list[Block]]
+NOTHING_CALLED = "*Why* Nothing in the answers called for walking away."
 
 
 def details_modal(
@@ -49,6 +53,7 @@ def details_modal(
     can_change: bool,
     meta: SearchRecordRef,
     notice: str | None = None,
+    labels: Mapping[tuple[str, str], str] | None = None,
 ) -> View:
     """The whole history of one record; its rep or their manager also gets the status form."""
     blocks: list[Block] = []
@@ -59,11 +64,20 @@ def details_modal(
         section(
             f"{EMOJI[record.outcome]} *{record.outcome.label}* · "
             f"status *{STATUS_LABELS[record.status]}* · rep {mention(record.rep_slack_user_id)}"
-            f" · {record.created_at:%d %b %Y}"
-            + (f" · re-check {record.recheck_on:%d %b %Y}" if record.recheck_on else "")
+            f" · {slack_day(record.created_at)}"
+            + (
+                f" · re-check on {calendar_day(record.recheck_on)}"
+                if record.recheck_on
+                and not recheck_stated(
+                    record.recheck_on, [c.text for c in record.verdict.conditions]
+                )
+                else ""
+            )
         ),
-        section(f"*Verdict* {safe_mrkdwn(record.record_line, 2800)}"),
     ]
+    # The record line is not shown: it only summarises the reasons and conditions below.
+    if not record.verdict.reasons:
+        blocks.append(section(NOTHING_CALLED))
     verdict = record.verdict
     for heading, items in (
         ("Why", [r.text for r in verdict.reasons]),
@@ -73,7 +87,12 @@ def details_modal(
         if items:
             blocks.append(section(bullets(heading, items)))
     blocks.append(section(f"*Manager* {decision_line(hit.decision, hit.discussion)}"))
-    blocks += _list_sections("Answers", [_answer_line(a) for a in record.answers], limit=6)
+    labels = {**(labels or {}), **choice_labels(record.checklist_snapshot)}
+    blocks += _list_sections(
+        "Answers",
+        [_answer_line(a, labels, rep=record.rep_slack_user_id) for a in record.answers],
+        limit=6,
+    )
     blocks += _list_sections(
         "Status history",
         [
@@ -86,7 +105,7 @@ def details_modal(
     blocks += _text_sections("Draft to the buyer", record.draft_text)
     if record.sent_text is not None:
         by = f" by {mention(record.sent_by)}" if record.sent_by else ""
-        when = f" on {_when(record.sent_at)}" if record.sent_at else ""
+        when = f" · {_when(record.sent_at)}" if record.sent_at else ""
         blocks += _text_sections(f"Sent{by}{when}", record.sent_text)
     if can_change:
         blocks += _status_inputs()
@@ -108,11 +127,26 @@ def details_modal(
     )
 
 
-def _answer_line(answer: AnswerInfo) -> str:
-    line = (
-        f"{safe_mrkdwn(answer.question_text, 300)} — *{safe_mrkdwn(str(answer.value), 300)}*"
-        f" ({mention(answer.answered_by)}, {_when(answer.answered_at)})"
-    )
+def choice_labels(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """(question id, value) -> the choice's label, from the checklist the record was answered
+    against: an answer reads "Negotiation", not `negotiation`, even after the file changed.
+    `details_modal` takes the current checklist's labels for what the snapshot lacks."""
+    labels: dict[tuple[str, str], str] = {}
+    questions = snapshot.get("questions")
+    for question in questions if isinstance(questions, list) else []:
+        choices = question.get("choices") if isinstance(question, dict) else None
+        for choice in choices if isinstance(choices, list) else []:
+            if isinstance(choice, dict) and "value" in choice and "label" in choice:
+                labels[(str(question.get("id")), str(choice["value"]))] = str(choice["label"])
+    return labels
+
+
+def _answer_line(answer: AnswerInfo, labels: Mapping[tuple[str, str], str], *, rep: str) -> str:
+    """The question and the answer in words; who answered only when it was not the rep."""
+    value = labels.get((answer.question_id, str(answer.value)), str(answer.value))
+    line = f"{safe_mrkdwn(answer.question_text, 300)} — *{safe_mrkdwn(value, 300)}*"
+    if answer.answered_by != rep:
+        line += f" (answered by {mention(answer.answered_by)})"
     if answer.note:
         line += f"\n   _{safe_mrkdwn(answer.note, 600)}_"
     if answer.superseded_at:
@@ -124,8 +158,8 @@ def _when(moment: datetime | date | None) -> str:
     if moment is None:
         return "—"
     if isinstance(moment, datetime):
-        return f"{moment:%d %b %Y %H:%M} UTC"
-    return f"{moment:%d %b %Y}"
+        return slack_when(moment)
+    return calendar_day(moment)
 
 
 def _list_sections(heading: str, lines: Iterable[str], *, limit: int) -> list[Block]:
@@ -141,7 +175,8 @@ def _list_sections(heading: str, lines: Iterable[str], *, limit: int) -> list[Bl
             current = f"{current}\n{bullet}"
     sections.append(current)
     if len(sections) > limit:
-        sections = [*sections[: limit - 1], "_…the rest is in `walkaway records show`_"]
+        hidden = sum(text.count("\n• ") + text.startswith("• ") for text in sections[limit - 1 :])
+        sections = [*sections[: limit - 1], f"_…and {hidden} more, too many to show here_"]
     return [section(text) for text in sections] if len(sections[0]) > len(heading) + 2 else []
 
 
@@ -161,7 +196,7 @@ def _text_sections(heading: str, body: str | None, *, limit: int = 3) -> list[Bl
             current = f"{current}\n{quoted}"
     parts.append(current)
     if len(parts) > limit:
-        parts = [*parts[:limit], "_…cut here; `walkaway records show` has it all_"]
+        parts = [*parts[:limit], "_…too long to show it all here_"]
     return [section(part) for part in parts]
 
 

@@ -18,12 +18,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.domain.labels import status_label
 from bot.domain.model import Actor
 from bot.domain.search_query import QueryError, SearchQuery, parse
 from bot.search import blocks as search_blocks
-from bot.search import details
+from bot.search import details, people
 from bot.search.payloads import SearchRecordRef, SearchRef
-from bot.slack.deps import Deps, Subcommand, actor_from
+from bot.slack.deps import Deps, Subcommand, actor_from, homes_changed
 from bot.slack.effects import post_for_job
 from bot.slack.errors import Refusal, tell
 from bot.slack.ids import Action, Block, Field
@@ -31,7 +32,6 @@ from bot.slack.ids import View as ViewId
 from bot.slack.jobs import deferred
 from bot.slack.names import Naming, names_for
 from bot.slack.payloads import BadPayload
-from bot.slack.text import escape
 from storage.search import SearchCriteria, SearchHit, SearchPage
 
 NOT_FOUND = "I can't find that walk-away record in this workspace."
@@ -49,7 +49,7 @@ def register(app: App, deps: Deps) -> None:
     def turn_page(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ref = SearchRef.load(body["actions"][0].get("value"))
         query = _reparse(ref.q)
-        page = _search(deps, actor_from(body), query, ref.page)
+        page = _search(deps, client, actor_from(body), query, ref.page)
         channel = _channel(body, ref.channel)
         text, blocks = search_blocks.results(
             query, page, _links(client, page.hits), channel=channel
@@ -65,7 +65,7 @@ def register(app: App, deps: Deps) -> None:
         actor = actor_from(body)
         ref = SearchRef.load(body["actions"][0].get("value"))
         query = _reparse(ref.q)
-        page = _search(deps, actor, query, ref.page)
+        page = _search(deps, client, actor, query, ref.page)
         if not page.hits:
             raise Refusal("Nothing to share: that search finds no records now.")
         channel = _channel(body, ref.channel)
@@ -152,7 +152,8 @@ def register(app: App, deps: Deps) -> None:
             note=note.strip()[: search_blocks.STATUS_NOTE_LIMIT],
             by_user_id=deps.user_id(actor),
         )
-        label = status.replace("-", " ").capitalize()
+        homes_changed(deps, team_id=actor.team_id, users=[hit.rep_slack_user_id])
+        label = status_label(status)
         ack(
             response_action="update",
             view=_details(deps, actor, meta, notice=f":white_check_mark: Status set to *{label}*."),
@@ -175,7 +176,7 @@ def search_command(
         return
 
     def first_page() -> None:
-        page = _search(deps, actor_from(body), query, 0)
+        page = _search(deps, client, actor_from(body), query, 0)
         channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
         text, blocks = search_blocks.results(
             query, page, _links(client, page.hits), channel=channel
@@ -199,13 +200,15 @@ def _reparse(canonical: str) -> SearchQuery:
         raise BadPayload("search query in a button no longer parses") from None
 
 
-def _search(deps: Deps, actor: Actor, query: SearchQuery, page: int) -> SearchPage:
+def _search(
+    deps: Deps, client: WebClient, actor: Actor, query: SearchQuery, page: int
+) -> SearchPage:
     workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
     criteria = SearchCriteria(
         words=query.words,
         outcomes=tuple(o.value for o in query.outcomes),
         tags=query.signals,
-        rep_slack_ids=_reps(deps, workspace_id, actor, query),
+        rep_slack_ids=_reps(deps, client, workspace_id, actor, query),
         statuses=query.statuses,
         since=query.since,
         until=query.until,
@@ -213,8 +216,14 @@ def _search(deps: Deps, actor: Actor, query: SearchQuery, page: int) -> SearchPa
     return deps.store.search_records(workspace_id=workspace_id, criteria=criteria, page=page)
 
 
-def _reps(deps: Deps, workspace_id: int, actor: Actor, query: SearchQuery) -> tuple[str, ...]:
-    """Slack ids for the rep filters: mentions as they are, `me`, or names looked up."""
+def _reps(
+    deps: Deps, client: WebClient, workspace_id: int, actor: Actor, query: SearchQuery
+) -> tuple[str, ...]:
+    """Slack ids for the rep filters: mentions as they are, `me`, or names looked up.
+
+    A name is matched forgivingly (bot/search/people.py); one that fits several people, or
+    nobody, is answered with the people to choose from rather than an empty result.
+    """
     found: list[str] = []
     for rep in query.reps:
         if rep.me:
@@ -222,13 +231,7 @@ def _reps(deps: Deps, workspace_id: int, actor: Actor, query: SearchQuery) -> tu
         elif rep.slack_id:
             found.append(rep.slack_id)
         else:
-            named = deps.store.find_users_by_name(workspace_id=workspace_id, name=rep.name or "")
-            if not named:
-                raise Refusal(
-                    f"I don't know anyone called @{escape(rep.name or '')} here. Type `rep:@` "
-                    "and pick the person from Slack's list, so I get who you mean."
-                )
-            found += named
+            found.append(people.one_named(deps, client, workspace_id, rep.name or ""))
     return tuple(dict.fromkeys(found))
 
 
@@ -250,8 +253,9 @@ def _details(deps: Deps, actor: Actor, meta: SearchRecordRef, *, notice: str | N
     record = deps.store.get_record(record_id=meta.record, workspace_id=workspace_id)
     if hit is None or record is None:
         raise Refusal(NOT_FOUND)
+    current = {(q.id, c.value): c.label for q in deps.checklist.questions for c in q.choices}
     return details.details_modal(
-        record, hit, can_change=_may_change(actor, hit), meta=meta, notice=notice
+        record, hit, can_change=_may_change(actor, hit), meta=meta, notice=notice, labels=current
     )
 
 

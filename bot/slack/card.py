@@ -34,21 +34,37 @@ _EMOJI = {
 }
 _LIST_ITEMS = 12
 """Enough for every signal the rules can fire, while keeping each section under 3000 chars."""
+_NEXT = {
+    Outcome.PROCEED: "Nothing in your answers calls for walking away: keep going.",
+    Outcome.WALK: "Leave the door open: the draft for the buyer says what would bring us back.",
+    Outcome.DEFER: "Pause the deal for now: the draft for the buyer says when we will look again.",
+    Outcome.STOP_PILOT: (
+        "End the pilot before more time goes into it: the draft for the buyer says what a "
+        "fresh start would need."
+    ),
+    Outcome.REDIRECT: (
+        "Steer the buyer to a use case that can work: the draft for the buyer proposes it."
+    ),
+}
+"""What to do next, under the header. The record line (the verdict's one-line summary kept for
+the record, search and Home) is not repeated on the card: its reasons and its conditions are
+the card's own sections, and a deferral's re-check date is in its conditions, so each fact is
+stated once."""
+_NEXT_WITH_CAUTIONS = "Nothing in your answers calls for walking away: settle the cautions first."
 
 
 def verdict_card(verdict: Verdict, *, deal_name: str, record_id: int) -> Message:
     outcome = verdict.outcome
     title = f"{outcome.label}: {deal_name}"
+    lead = _NEXT[outcome]
+    if outcome is Outcome.PROCEED and verdict.cautions:
+        lead = _NEXT_WITH_CAUTIONS
     blocks: list[Block] = [
         HeaderBlock(
             block_id=BlockId.VERDICT,
             text=plain_text(f"{outcome.label}: {deal_name}", LIMITS.HEADER),
         ),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"{_EMOJI[outcome]} {safe_mrkdwn(verdict.record_line, 2900)}"
-            )
-        ),
+        SectionBlock(text=MarkdownTextObject(text=f"{_EMOJI[outcome]} {lead}")),
     ]
     for heading, items in (
         ("Why", [r.text for r in verdict.reasons]),
@@ -57,12 +73,6 @@ def verdict_card(verdict: Verdict, *, deal_name: str, record_id: int) -> Message
     ):
         if items:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=_bullets(heading, items))))
-    if verdict.recheck_on:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text=f"*Re-check on* {verdict.recheck_on:%A %d %B %Y}")
-            )
-        )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Record #{record_id}")]))
     return plain_text(title, 3000), blocks
 
@@ -74,8 +84,13 @@ def _bullets(heading: str, items: list[str]) -> str:
     more = f"\n_…and {len(items) - len(shown)} more_" if len(items) > len(shown) else ""
     room = LIMITS.SECTION_TEXT - len(head) - len(more)
     budget = room // max(len(shown), 1) - len("• \n")
-    lines = "\n".join(f"• {safe_mrkdwn(item, budget)}" for item in shown)
+    lines = "\n".join(f"• {safe_mrkdwn(sentence_case(item), budget)}" for item in shown)
     return f"{head}{lines}{more}"
+
+
+def sentence_case(item: str) -> str:
+    """Conditions are clauses ("re-check on …", "they accept …"); a bullet reads as a sentence."""
+    return item[:1].upper() + item[1:]
 
 
 def full_card(deps: Deps, record: RecordDetail, *, notice: str | None = None) -> Message:

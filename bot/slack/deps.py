@@ -9,7 +9,7 @@ assembled from `home_sections`. Each hook is a plain list, run in registration o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,8 @@ SendCheck = Callable[["Deps", int], None]
 """Raises Refusal (bot.slack.errors) to keep record `int`'s draft from being marked as sent."""
 CardSection = Callable[["Deps", RecordDetail], list[Block]]
 HomeSection = Callable[["Deps", Actor], list[Block]]
+HomeChanged = Callable[["Deps", str, str], None]
+"""Something a person's App Home shows has changed (team id, Slack user id): republish it."""
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Hooks:
     """Blocks under the verdict card, each capability's own (bot/slack/card.py)."""
     home_sections: list[HomeSection] = field(default_factory=list)
     """App Home, top to bottom (bot/home/)."""
+    home_changed: list[HomeChanged] = field(default_factory=list)
+    """Told when a check finishes or a position is given, for the people whose Home shows it."""
 
 
 Handler = Callable[[str, dict[str, Any], WebClient, Respond, "Deps"], None]
@@ -105,6 +109,13 @@ class Deps:
             slack_user_id=actor.user_id,
             display_name=actor.display_name,
         )
+
+
+def homes_changed(deps: Deps, *, team_id: str, users: Iterable[str | None]) -> None:
+    """Tell the home_changed hooks that these people's App Home is out of date (each once)."""
+    for user in dict.fromkeys(u for u in users if u):
+        for changed in deps.hooks.home_changed:
+            changed(deps, team_id, user)
 
 
 def actor_from(body: Mapping[str, object]) -> Actor:

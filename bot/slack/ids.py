@@ -37,6 +37,9 @@ class Action(StrEnum):
     """*Use a form instead*: the whole check as one modal."""
     FORM_ANSWER = "form_answer"
     """Every answer input in the form (its block_id names the question)."""
+    # bot/qualification/home_start.py
+    HOME_START_CHECK = "home_start_check"
+    """*Start a check* on App Home: opens the modal asking the deal's name."""
     # bot/approvals/listeners.py
     APPROVAL_AGREE = "approval_agree"
     APPROVAL_DISCUSS = "approval_discuss"
@@ -59,6 +62,8 @@ class View(StrEnum):
     RECIPIENT = "recipient_view"
     # bot/qualification/form.py
     FORM = "check_form_view"
+    # bot/qualification/home_start.py
+    START_CHECK = "start_check_view"
     # bot/approvals/listeners.py
     OVERRIDE = "override_view"
     APPROVAL_SETTINGS = "approval_settings_view"
@@ -90,6 +95,8 @@ class Block(StrEnum):
     REMINDER_DAYS = "reminder_days"
     RECORD_STATUS = "record_status"
     RECORD_STATUS_NOTE = "record_status_note"
+    DEAL_INPUT = "deal_input"
+    HOME_START = "home_start"
 
 
 class Field(StrEnum):
@@ -107,3 +114,4 @@ class Field(StrEnum):
     HOLD = "hold"
     DAYS = "days"
     STATUS = "status"
+    DEAL = "deal"

@@ -192,11 +192,11 @@ def test_a_finished_qualification_is_found_by_a_word_from_its_note(world: World)
     assert found.get("response_type") == "ephemeral"
     assert deals_in(found) == ["Northwind Logistics renewal"]
     assert "Walk away" in shown and f"<@{REP}>" in shown and "Open" in shown
-    assert "The earlier failure mode (unclear ownership) is still present" in shown
-    assert "an operational owner is named" in shown
+    assert "What sank the earlier attempt (unclear ownership) is still there" in shown
+    assert "An operational owner is named" in shown
     assert "No manager decision yet." in shown
     thread_link = "https://fake-workspace.slack.com/archives/D" + REP
-    assert thread_link in shown and "|qualification thread>" in shown
+    assert thread_link in shown and "|the check's thread>" in shown
     assert world.fake.calls("chat.getPermalink")
 
 
@@ -256,6 +256,58 @@ def test_filters_narrow_and_a_mention_names_the_rep(
         "Acme Pilot",
         "Acme Scar",
     }
+
+
+def test_filters_take_what_a_person_types_not_our_ids(
+    world: World, store: Store, workspace: int, rep: int
+) -> None:
+    dana = store.ensure_user(workspace_id=workspace, slack_user_id="U0DANA")
+    world.fake.set_user("U0DANA", name="dana", real_name="Dana Reyes")
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Acme Scar", answers=SCAR_WALK)
+    make_record(store, workspace_id=workspace, rep_id=dana, deal="Acme Later", answers=FRESH_SCAR)
+    make_record(
+        store, workspace_id=workspace, rep_id=dana, deal="Acme Pilot", answers=KILL_CRITERIA
+    )
+
+    def found(query: str) -> set[str]:
+        return set(deals_in(search(world, query)))
+
+    assert found("signal:ownership") == {"Acme Scar"}
+    assert found("acme outcome:walked") == {"Acme Scar"}
+    assert found("acme outcome:deferred") == {"Acme Later"}
+    assert found("acme outcome:stop") == {"Acme Pilot"}
+    # A name Slack knows (display name, asked once and kept), with or without the @.
+    assert found("acme rep:@dana") == {"Acme Later", "Acme Pilot"}
+    assert found("acme rep:Dana outcome:defer") == {"Acme Later"}
+    assert found("acme rep:<@U0DANA>") == {"Acme Later", "Acme Pilot"}
+    assert found('acme rep:"Dana Reyes"') == {"Acme Later", "Acme Pilot"}
+    # What the page says it searched for is in words, not ids.
+    shown = text_of(search(world, "signal:ownership"))
+    assert "Earlier attempt: nobody owned it" in shown and "unclear_ownership" not in shown
+
+
+def test_an_ambiguous_or_unknown_filter_value_is_answered_with_the_choices(
+    world: World, store: Store, workspace: int, rep: int
+) -> None:
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Acme Scar", answers=SCAR_WALK)
+    shown = text_of(search(world, "acme signal:pilot"))
+    assert "`signal:pilot` matches 2 signals. Which one?" in shown
+    assert "`signal:kill_criteria_met`" in shown and "`signal:guarantee_refused_pilot`" in shown
+    shown = text_of(search(world, "acme signal:price"))
+    assert "is not a signal I know" in shown and "`signal:unclear_ownership`" in shown
+    for who, name in (("U0DANA1", "dana.reyes"), ("U0DANA2", "dana.lee")):
+        user = store.ensure_user(workspace_id=workspace, slack_user_id=who)
+        world.fake.set_user(who, name=name)
+        make_record(
+            store, workspace_id=workspace, rep_id=user, deal=f"Acme {name}", answers=SCAR_WALK
+        )
+    shown = text_of(search(world, "acme rep:@dana"))
+    assert "`rep:@dana` could be 2 people. Which one?" in shown
+    assert "Dana Reyes: `rep:U0DANA1`" in shown and "Dana Lee: `rep:U0DANA2`" in shown
+    assert "<@U0DANA" not in shown, "choices name people without mentioning them"
+    assert deals_in(search(world, "acme rep:U0DANA2")) == ["Acme dana.lee"]
+    shown = text_of(search(world, "acme rep:@zed"))
+    assert "I don't know anyone called @zed here" in shown and "`rep:U0DANA1`" in shown
 
 
 # -- bad input ------------------------------------------------------------------------------
@@ -472,8 +524,11 @@ def test_details_show_the_whole_history_and_the_owner_changes_the_status(
     view = open_details(world, button(found, "search_details"))
     shown = text_of(view)
     assert "Initech" in shown and "Walk away" in shown
-    assert "They refuse to name an owner" in shown and f"<@{REP}>" in shown  # answer, who
-    assert "UTC" in shown  # when
+    assert "They refuse to name an owner" in shown and f"<@{REP}>" in shown  # answer, rep
+    # Answers in words (the choice's label), not our ids; the rep's own answers need no name.
+    assert "*Nobody owned it*" in shown and "unclear_ownership" not in shown
+    assert "answered by" not in shown
+    assert "<!date^" in shown and "UTC" in shown  # times in the reader's zone, UTC fallback
     assert "*Status history*" in shown and "No manager decision yet." in shown
     assert "We want your rollout to succeed." in shown and "*Sent by" in shown
     assert view.get("submit") is not None
@@ -481,6 +536,9 @@ def test_details_show_the_whole_history_and_the_owner_changes_the_status(
     body = submit_status(world, view, "won", "Signed after they named an owner")
     assert body["response_action"] == "update"
     assert "Status set to *Won*" in text_of(body["view"])
+    world.settle()  # the rep's Home shows the record's new status
+    (home,) = [c.args["view"] for c in world.fake.calls("views.publish")]
+    assert "Initech* · Walk away · Won" in text_of(home)
     assert "Signed after they named an owner" in text_of(body["view"])
     assert deals_in(search(world, "named owner status:won")) == ["Initech"]
 

@@ -61,11 +61,11 @@ def test_every_kind_of_text_on_a_record_finds_it(store: Store, team: Team) -> No
     _record(store, team, "Unrelated Foods")
     for words in (
         "northwind",  # deal name
-        "present remove",  # reason sentence
+        "sank remove",  # reason sentence
         "operational owner",  # condition
         "okafor procurement",  # answer note
         "dispatch routing",  # draft
-        "Removable",  # record line, any case
+        "Removed",  # record line, any case
     ):
         assert _deals(_find(store, team, words)) == ["Northwind Logistics"], words
 
@@ -327,7 +327,7 @@ def test_a_hit_carries_reasons_conditions_thread_and_the_managers_decision(
     assert hit is not None
     assert hit.outcome == "walk" and hit.status == "open" and hit.decision is None
     assert hit.reasons == (
-        "The earlier failure mode (unclear ownership) is still present and the buyer will not "
+        "What sank the earlier attempt (unclear ownership) is still there and the buyer will not "
         "remove it.",
     )
     assert hit.conditions == ("an operational owner is named",)

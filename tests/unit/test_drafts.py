@@ -415,7 +415,7 @@ def test_record_of_a_proceed_is_short() -> None:
     assert record == (
         "Walk-away record: Acme\n"
         "Outcome: Proceed (proceed)\n"
-        "Record: Proceeding: no walk-away signal fired.\n"
+        "Record: Proceeding: nothing calls for walking away.\n"
         "Tags: proceed\n"
     )
 

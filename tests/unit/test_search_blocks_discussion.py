@@ -17,6 +17,8 @@ from tests.slack.limits import assert_message_within_limits, assert_view_within_
 from tests.storage.builders import defer_verdict
 
 STARTED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+SINCE = "<!date^1795428000^{date_short_pretty}|23 Nov 2026>"
+"""STARTED as Slack shows it: the day in the reader's own zone, UTC for old clients."""
 TALKING = ManagerDiscussion(started_by="U0MGR", started_at=STARTED)
 AGREED = ManagerDecision(
     decision="agree",
@@ -55,7 +57,7 @@ def _texts(blocks_: list[Any]) -> str:
 
 def test_a_discussion_says_since_when_and_who_started_it() -> None:
     assert blocks.decision_line(None, TALKING) == (
-        ":speech_balloon: Under discussion since 23 Nov 2026 (started by <@U0MGR>)"
+        f":speech_balloon: Under discussion since {SINCE} (started by <@U0MGR>)"
     )
 
 
@@ -69,7 +71,7 @@ def test_a_final_position_wins_over_a_discussion_and_nothing_is_still_nothing() 
 def test_an_unknown_starter_is_left_out_and_a_strange_id_is_escaped() -> None:
     unknown = ManagerDiscussion(started_by=None, started_at=STARTED)
     assert blocks.decision_line(None, unknown) == (
-        ":speech_balloon: Under discussion since 23 Nov 2026"
+        f":speech_balloon: Under discussion since {SINCE}"
     )
     odd = ManagerDiscussion(started_by="U1><!channel>&", started_at=STARTED)
     line = blocks.decision_line(None, odd)
@@ -84,12 +86,12 @@ def test_the_result_page_and_a_shared_result_show_the_discussion_within_limits()
     text, found = blocks.results(SearchQuery(words=("acme",)), page, {}, channel="C0SEARCH")
     assert_message_within_limits(found, text)
     shown = _texts(found)
-    assert "Under discussion since 23 Nov 2026 (started by <@U0MGR>)" in shown
+    assert f"Under discussion since {SINCE} (started by <@U0MGR>)" in shown
     assert "No manager decision yet." in shown  # the other hit, never looked at
     names = Naming({"U0MGR": "Sam <Ortiz>", "U0REP": "Dana", "U0SHARER": "Lee"})
     text, one = blocks.shared_one(_hit(), None, shared_by="U0SHARER", channel="C0SEARCH", who=names)
     assert_message_within_limits(one, text)
-    assert "Under discussion since 23 Nov 2026 (started by Sam &lt;Ortiz&gt;)" in _texts(one)
+    assert f"Under discussion since {SINCE} (started by Sam &lt;Ortiz&gt;)" in _texts(one)
     assert "<@" not in _texts(one) + text and text.startswith("Lee shared")
 
 
@@ -127,5 +129,5 @@ def test_the_details_modal_shows_the_discussion_as_the_managers_line() -> None:
     texts = [b.to_dict().get("text", {}).get("text", "") for b in view.blocks]
     manager = [t for t in texts if t.startswith("*Manager*")]
     assert manager == [
-        "*Manager* :speech_balloon: Under discussion since 23 Nov 2026 (started by <@U0MGR>)"
+        f"*Manager* :speech_balloon: Under discussion since {SINCE} (started by <@U0MGR>)"
     ]

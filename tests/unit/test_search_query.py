@@ -113,7 +113,62 @@ def test_an_unknown_filter_lists_the_valid_ones() -> None:
 def test_a_bad_value_lists_the_accepted_ones() -> None:
     with pytest.raises(QueryError) as raised:
         parse("outcome:lose")
-    assert all(f"`{o.value}`" in str(raised.value) for o in Outcome)
+    assert all(f"`outcome:{o.value}`" in str(raised.value) for o in Outcome)
+    assert all(o.label in str(raised.value) for o in Outcome)
+
+
+@pytest.mark.parametrize(
+    ("typed", "outcome"),
+    [
+        ("walked", Outcome.WALK),
+        ("walk", Outcome.WALK),
+        ("Walk-away", Outcome.WALK),
+        ("deferred", Outcome.DEFER),
+        ("defer", Outcome.DEFER),
+        ("redirect", Outcome.REDIRECT),
+        ("stop", Outcome.STOP_PILOT),
+        ("stop_pilot", Outcome.STOP_PILOT),
+        ("stopped", Outcome.STOP_PILOT),
+        ("proceeding", Outcome.PROCEED),
+    ],
+)
+def test_outcome_takes_the_words_people_use(typed: str, outcome: Outcome) -> None:
+    assert parse(f"outcome:{typed}").outcomes == (outcome,)
+
+
+@pytest.mark.parametrize(
+    ("typed", "signal"),
+    [
+        ("ownership", "unclear_ownership"),
+        ("unclear_ownership", "unclear_ownership"),
+        ("Ownrship", "unclear_ownership"),
+        ("guarantee", "guarantee_refused_pilot"),
+        ("values", "values_compromised"),
+        ("raw", "fresh_scar"),
+        ("kill", "kill_criteria_met"),
+    ],
+)
+def test_signal_takes_a_word_of_its_label_or_id(typed: str, signal: str) -> None:
+    assert parse(f"signal:{typed}").signals == (signal,)
+
+
+def test_an_ambiguous_signal_is_answered_with_the_choices() -> None:
+    with pytest.raises(QueryError) as raised:
+        parse("signal:pilot")
+    message = str(raised.value)
+    assert message.startswith("`signal:pilot` matches 2 signals. Which one?")
+    assert "`signal:kill_criteria_met`" in message
+    assert "`signal:guarantee_refused_pilot`" in message
+    assert "A guarantee demanded, a measured pilot refused" in message
+    assert "`signal:fresh_scar`" not in message
+
+
+def test_an_unknown_signal_lists_every_signal_by_its_words() -> None:
+    with pytest.raises(QueryError) as raised:
+        parse("signal:price")
+    message = str(raised.value)
+    assert "`signal:price` is not a signal I know" in message
+    assert "Earlier attempt: nobody owned it: `signal:unclear_ownership`" in message
 
 
 @pytest.mark.parametrize(
@@ -209,3 +264,13 @@ def test_any_text_is_a_query_or_a_query_error_and_words_are_letters_and_digits(
     assert all(re.fullmatch(r"[^\W_]+", word) for word in query.words)
     assert len(query.words) <= MAX_WORDS
     assert parse(query.canonical()) == query
+
+
+@pytest.mark.parametrize(
+    "typed", ['acme rep:"Dana  Reyes"', "acme rep:“Dana Reyes”", 'rep:@"Dana Reyes" acme']
+)
+def test_a_display_name_with_spaces_is_one_rep_in_quotes(typed: str) -> None:
+    query = parse(typed)
+    assert query.reps == (RepFilter(name="Dana Reyes"),) and query.words == ("acme",)
+    assert parse(query.canonical()) == query
+    assert 'rep:"Dana Reyes"' in query.filters()

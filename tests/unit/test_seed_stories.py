@@ -91,7 +91,7 @@ def test_champion_returns_a_year_and_a_half_later_to_start_with_the_workable_use
     start with the use case the seller recommended; nothing unworkable is asked, so sell it."""
     v = replay({"deal.stage": "prospecting"})
     assert v.outcome is Outcome.PROCEED
-    assert v.record_line == "Proceeding: no walk-away signal fired."
+    assert v.record_line == "Proceeding: nothing calls for walking away."
 
 
 def test_last_pilot_died_of_unclear_ownership_and_still_no_owner_can_be_named() -> None:

@@ -91,7 +91,7 @@ def test_healthy_deal_proceeds_with_nothing_to_explain() -> None:
     assert v.outcome is Outcome.PROCEED
     assert v.reasons == () and v.conditions == () and v.cautions == ()
     assert v.recheck_on is None
-    assert v.record_line == "Proceeding: no walk-away signal fired."
+    assert v.record_line == "Proceeding: nothing calls for walking away."
     assert v.tags == ("proceed",)
 
 
@@ -99,9 +99,9 @@ def test_pilot_whose_agreed_kill_criterion_fired_is_stopped() -> None:
     v = verdict(HEALTHY, KILL_MET)
     assert v.outcome is Outcome.STOP_PILOT
     assert signals(v) == ["kill_criteria_met"]
-    assert "kill criterion" in v.reasons[0].text
+    assert "stopping point" in v.reasons[0].text
     assert "new pilot" in v.conditions[0].text
-    assert v.record_line.startswith("Stopped the pilot: a kill criterion")
+    assert v.record_line.startswith("Stopped the pilot: the pilot hit a stopping point")
 
 
 @pytest.mark.parametrize("autonomy", ["yes", "partly"])
@@ -196,7 +196,7 @@ def test_old_failure_still_present_with_a_closed_buyer_is_deferred() -> None:
         {"scar.months_since": 20, "scar.still_present": "yes", "scar.addressable": "yes"},
     )
     assert v.outcome is Outcome.DEFER
-    assert "still present" in v.reasons[0].text
+    assert "still there" in v.reasons[0].text
     assert v.recheck_on == TODAY + timedelta(days=90)
 
 
@@ -236,7 +236,7 @@ def test_an_empty_answer_set_proceeds_and_lists_what_to_ask() -> None:
     assert asked == [q.id for q in CHECKLIST.questions if not q.ask_if]
     assert set(caution_codes(v)) == {"not_answered"}
     assert v.record_line == (
-        f"Proceeding: no walk-away signal fired; {len(asked)} cautions to act on first."
+        f"Proceeding: nothing calls for walking away; {len(asked)} cautions to act on first."
     )
 
 
@@ -344,7 +344,7 @@ def test_running_pilot_without_kill_criteria_is_a_caution_not_a_verdict() -> Non
     )
     assert v.outcome is Outcome.PROCEED
     assert caution_codes(v) == ["kill_criteria_missing"]
-    assert v.record_line == "Proceeding: no walk-away signal fired; 1 caution to act on first."
+    assert v.record_line == "Proceeding: nothing calls for walking away; 1 caution to act on first."
 
 
 def test_deadlock_with_a_better_alternative_is_a_caution() -> None:
@@ -475,7 +475,8 @@ def test_walk_record_line_ties_the_decision_to_signals_and_the_trigger() -> None
     v = verdict(HEALTHY, SCAR_STUCK, GUARANTEE_NO_PILOT)
     assert v.record_line == (
         "Walked away: the buyer demands a guarantee and will not accept a measured pilot; "
-        "the earlier failure mode (unclear ownership) is still present and not removable. "
+        "what sank the earlier attempt (unclear ownership) is still there and will not be "
+        "removed. "
         "Re-engage when they accept a measured pilot in place of the guarantee and an "
         "operational owner is named."
     )
