@@ -17,6 +17,7 @@ Only file-backed SQLite uses an intake: PostgreSQL takes concurrent inserts with
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -46,6 +47,10 @@ class Intake:
         self._store = store
         self._moved = moved
         self._lock = threading.Lock()
+        self._moving = threading.Lock()
+        """One move at a time (the mover thread and a worker's flush): two moves reading the same
+        rows would store them twice, and a job done and deleted in between would then run again,
+        since the queue can only ignore a key it still holds."""
         self._connection: sqlite3.Connection | None = None
         self._wake = threading.Event()
         self._closed = threading.Event()
@@ -128,25 +133,27 @@ class Intake:
     def _move_all(self) -> int:
         """Carry waiting rows into the queue, then forget them here; returns how many moved.
 
-        Only reading and deleting hold the lock, never the queue's write: a put (an ack) never
-        waits for the shared file. Rows put meanwhile have larger ids and stay for the next round.
+        Only reading and deleting hold the puts' lock, never the queue's write: a put (an ack)
+        never waits for the shared file; another move does. Rows put meanwhile have larger ids
+        and stay for the next round.
         """
-        moved = 0
-        while True:
-            with self._lock:
-                if self._connection is None:
+        with self._moving:
+            moved = 0
+            while True:
+                with self._lock:
+                    if self._connection is None:
+                        return moved
+                    rows = list(_rows(self._connection, BATCH))
+                    if not rows:
+                        self._dirty = False
+                        return moved
+                self._store([row for _, row in rows])
+                with self._lock:
+                    assert self._connection is not None
+                    self._connection.execute("DELETE FROM intake WHERE id <= ?", (rows[-1][0],))
+                moved += len(rows)
+                if len(rows) < BATCH:
                     return moved
-                rows = list(_rows(self._connection, BATCH))
-                if not rows:
-                    self._dirty = False
-                    return moved
-            self._store([row for _, row in rows])
-            with self._lock:
-                assert self._connection is not None
-                self._connection.execute("DELETE FROM intake WHERE id <= ?", (rows[-1][0],))
-            moved += len(rows)
-            if len(rows) < BATCH:
-                return moved
 
 
 def recover_orphans(directory: Path, store: Store) -> int:
@@ -157,19 +164,39 @@ def recover_orphans(directory: Path, store: Store) -> int:
         if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
         try:
-            connection = _connect(path)
-            rows = [row for _, row in _rows(connection, None)]
-            if rows:
-                store(rows)
-                moved += len(rows)
-            connection.close()
+            with _exclusive(path) as mine:
+                if not mine:  # another process starting at the same moment is moving it
+                    continue
+                connection = _connect(path)
+                rows = [row for _, row in _rows(connection, None)]
+                if rows:
+                    store(rows)
+                    moved += len(rows)
+                connection.close()
+                _remove(path)
         except sqlite3.Error:
             log.exception("could not read the intake %s of a process that died", path)
             continue
-        _remove(path)
         if rows:
             log.warning("moved %d job(s) left by process %s into the queue", len(rows), pid)
     return moved
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[bool]:
+    """An exclusive lock on `path`'s own lock file, or False at once if another process has it."""
+    with open(path.with_suffix(".lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            with contextlib.suppress(FileNotFoundError):
+                path.with_suffix(".lock").unlink()
 
 
 def _connect(path: Path) -> sqlite3.Connection:

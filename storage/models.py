@@ -158,8 +158,7 @@ class Answer(Base):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
     question_text: Mapped[str] = mapped_column(Text)
     superseded_at: Mapped[datetime | None]
-    message_ts: Mapped[str | None] = mapped_column(String(64))
-    """The Slack message it was given on (None: the form, the console, a typed reply's own)."""
+    message_ts: Mapped[str | None] = mapped_column(String(64))  # given on (None: form, console)
 
 
 class VerdictRow(Base):

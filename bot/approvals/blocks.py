@@ -23,8 +23,7 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
-from bot.approvals.payloads import ApprovalRef, pick_block_id
-from bot.domain.model import Verdict
+from bot.approvals.payloads import pick_block_id
 from bot.slack.dates import plain_when, slack_when
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
@@ -114,7 +113,7 @@ def decided_line(approval: ApprovalInfo, who: Naming = MENTIONS) -> str:
     if approval.discussion_started_at is not None:
         line += (
             f"\n:speech_balloon: After a discussion started by {discusser(approval, who)} "
-            f"on {when(approval.discussion_started_at)}."
+            f"({when(approval.discussion_started_at)})."
         )
     if approval.reason:
         line += "\n" + quote(approval.reason, REASON_LIMIT)
@@ -127,7 +126,7 @@ def already_decided(approval: ApprovalInfo) -> str:
         return "This has no answer yet."
     who = f"<@{approval.decided_by}>" if approval.decided_by else "someone"
     return (
-        f"Already answered: *{decision.label}* by {who} on {when(approval.decided_at)}. "
+        f"Already answered: *{decision.label}* by {who} ({when(approval.decided_at)}). "
         "The first answer is the one on the record."
     )
 
@@ -135,7 +134,7 @@ def already_decided(approval: ApprovalInfo) -> str:
 def already_discussing(approval: ApprovalInfo) -> str:
     """For a second Discuss: where the conversation already is, and what is still to do."""
     started = approval.discussion_started_at
-    since = f" on {when(started)}" if started else ""
+    since = f" ({when(started)})" if started else ""
     text = (
         f":speech_balloon: This is already under discussion: {discusser(approval)} "
         f"started it{since}."

@@ -42,8 +42,8 @@ def discussion_reminder(
     answerer = approver_words(approval, who)
     text = (
         f":alarm_clock: Reminder: {discusser(approval, who)} started discussing "
-        f"{who(approval.rep_slack_id)}'s *{approval.outcome.label}* on *{deal_words(approval)}* on "
-        f"{when(started)}, and there is no position yet."
+        f"{who(approval.rep_slack_id)}'s *{approval.outcome.label}* on *{deal_words(approval)}* "
+        f"({when(started)}), and there is no position yet."
     )
     if approval.hold_until_agreed:
         text += " The draft to the buyer stays on hold until it is agreed."

@@ -422,7 +422,7 @@ def test_a_second_discuss_points_to_the_discussion_already_open(world: World) ->
     click_in(world, manager_dm(), ping, "approval_discuss", user=MGR)  # the stale copy
     world.settle()
     (said,) = replies_since(world, mark)
-    assert "already under discussion: <@U0MGR> started it on <!date^" in said
+    assert "already under discussion: <@U0MGR> started it (<!date^" in said
     assert f"archives/{GROUP}/p" in said
     assert {c.method for c in world.calls_since(mark)} == {RESPONSE_URL_METHOD}
     assert len(world.fake.messages(GROUP)) == 1
@@ -562,7 +562,7 @@ def test_a_later_click_shows_who_decided_and_when(world: World) -> None:
     click_in(world, manager_dm(), ping, "approval_discuss", user=MGR)  # the stale copy
     world.settle()
     (said,) = replies_since(world, mark)
-    assert "Already answered: *Agree* by <@U0MGR> on <!date^" in said
+    assert "Already answered: *Agree* by <@U0MGR> (<!date^" in said
     assert approval_of(world).decision is Decision.AGREE
     assert len(rep_notices(world)) == 1
 

@@ -22,8 +22,9 @@ from sqlalchemy.exc import DBAPIError
 import storage.jobs
 from storage import Store
 from storage.base import sessions
+from storage.columns import utcnow
 from storage.db import jobs_database_url, make_engine, migrate, normalize_url
-from storage.intake import _connect
+from storage.intake import Intake, _connect, recover_orphans
 from storage.jobs import MAX_KIND, JobQueue, QueuedJob
 from tests.slack.signed import button_click
 
@@ -652,3 +653,50 @@ def test_closing_moves_what_is_left_and_removes_the_intake(tmp_path: Path) -> No
         assert reopened.jobs.waiting() == 5
     finally:
         reopened.close()
+
+
+def test_two_moves_at_once_store_each_row_once(tmp_path: Path) -> None:
+    """A worker's flush while the mover is mid-move waits for it instead of moving the same rows.
+
+    Moved twice, a row whose job had been run and deleted in between would be queued again
+    (the queue only ignores a key it still holds), and its job would run twice.
+    """
+    stores: list[list[str]] = []
+    inside, second, release = threading.Event(), threading.Event(), threading.Event()
+
+    def store_rows(rows: list[dict[str, Any]]) -> None:
+        stores.append([row["key"] for row in rows])
+        if inside.is_set():
+            second.set()  # a second move got to the queue while the first was still in it
+            return
+        inside.set()
+        assert release.wait(10)
+
+    intake = Intake(tmp_path, store_rows, moved=lambda: None)
+    for n in range(3):
+        intake.put(
+            {"key": f"k{n}", "kind": "commands.walkaway", "payload": {}, "enqueued_at": utcnow()}
+        )
+    first = threading.Thread(target=intake.flush)
+    first.start()
+    assert inside.wait(10), "a move began"
+    other = threading.Thread(target=intake.flush)
+    other.start()
+    overlapped = second.wait(0.5)  # bounded: with the fix the second move never gets here
+    release.set()
+    first.join(10)
+    other.join(10)
+    intake.close()
+
+    assert not overlapped, f"two moves stored the same rows: {stores}"
+    assert sorted(key for keys in stores for key in keys) == ["k0", "k1", "k2"]
+
+
+def test_an_orphan_intake_another_process_is_moving_is_left_to_it(tmp_path: Path) -> None:
+    import fcntl
+
+    dead = _stranded(tmp_path, 999_999_997, "o" * 32, command_body(4))
+    with open(dead.with_suffix(".lock"), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a process starting at the same moment would
+        assert recover_orphans(tmp_path, lambda rows: pytest.fail("moved twice")) == 0
+    assert dead.exists(), "left for the process moving it"
