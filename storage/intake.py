@@ -85,6 +85,10 @@ class Intake:
         if self._dirty and self._move_all():
             self._moved()
 
+    def moving(self) -> threading.Lock:
+        """Held, no move is under way: what `pending` and the queue say then add up."""
+        return self._moving
+
     def pending(self) -> int:
         with self._lock:
             if self._connection is None:

@@ -226,12 +226,16 @@ class JobQueue:
 
     def waiting(self) -> int:
         """Jobs not yet done: running, waiting to be retried, and still in this process's intake."""
-        # The intake first: a row moved between the two reads is then counted twice, never
-        # missed (read the other way round, a move in between would look like an empty queue).
-        intake = self._intake.pending() if self._intake is not None else 0
+        if self._intake is None:
+            return self._queued()
+        # With no move under way, so a row being moved is counted once: read the other way
+        # round a move in between looked like an empty queue, and in this order it counted twice.
+        with self._intake.moving():
+            return self._intake.pending() + self._queued()
+
+    def _queued(self) -> int:
         with self._reads() as s:
-            queued = int(s.scalar(select(func.count()).select_from(Job)) or 0)
-        return intake + queued
+            return int(s.scalar(select(func.count()).select_from(Job)) or 0)
 
     def next_retry(self) -> datetime | None:
         """When the earliest job put back with a delay becomes claimable (None: none waits)."""
