@@ -11,6 +11,7 @@ section) is wired in bot/app.py, through the hooks in bot/slack/deps.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -93,42 +94,37 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
 
+    def open_from_click(
+        body: dict[str, Any], client: WebClient, respond: Respond, opener: Callable[..., None]
+    ) -> None:
+        """A modal for the record on the clicked button: inline, as a trigger_id lasts 3 s."""
+
+        def open_modal() -> None:
+            ref = ApprovalRef.load(body["actions"][0].get("value"))
+            opener(
+                client,
+                deps,
+                actor=actor_from(body),
+                record_id=ref.record,
+                trigger_id=body["trigger_id"],
+            )
+
+        tell(body, client, respond, open_modal, stale=STALE)
+
     @app.action(Action.APPROVAL_OVERRIDE)
     def override_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-
-        def open_modal() -> None:
-            ref = ApprovalRef.load(body["actions"][0].get("value"))
-            positions.open_override(
-                client,
-                deps,
-                actor=actor_from(body),
-                record_id=ref.record,
-                trigger_id=body["trigger_id"],
-            )
-
-        tell(body, client, respond, open_modal, stale=STALE)
+        open_from_click(body, client, respond, positions.open_override)
 
     @app.action(Action.APPROVAL_READ_DRAFT)
     def read_draft_clicked(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        """The whole draft in a modal: opened inline, as a trigger_id lasts 3 s."""
+        """The whole draft in a modal."""
         ack()
-
-        def open_modal() -> None:
-            ref = ApprovalRef.load(body["actions"][0].get("value"))
-            positions.open_draft(
-                client,
-                deps,
-                actor=actor_from(body),
-                record_id=ref.record,
-                trigger_id=body["trigger_id"],
-            )
-
-        tell(body, client, respond, open_modal, stale=STALE)
+        open_from_click(body, client, respond, positions.open_draft)
 
     @deferred(deps, "approvals.pick_manager", stale=STALE)
     def pick_manager(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
