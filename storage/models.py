@@ -244,10 +244,9 @@ class IdempotencyKey(Base):
 class SlackPost(Base):
     """A message the app posts once, under a key naming what it is ("card:42").
 
-    The row is written before the post (`started_at`, the intent) and completed with its ts
-    after, so a re-run knows the message is there, and one that finds only the intent (the
-    process died, or Slack's answer was lost in a timeout) looks in the conversation for the
-    message carrying this key in its metadata before posting again.
+    Written before the post (the intent) and completed with its ts after: a re-run that finds
+    only the intent (the process died, or Slack's answer was lost) looks in the conversation
+    for the message carrying this key before posting again, from `first_started_at` on.
     """
 
     __tablename__ = "slack_posts"
@@ -259,6 +258,7 @@ class SlackPost(Base):
     thread_ts: Mapped[str | None] = mapped_column(SLACK_ID)
     ts: Mapped[str | None] = mapped_column(SLACK_ID)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_started_at: Mapped[datetime | None] = mapped_column()
     posted_at: Mapped[datetime | None] = mapped_column()
 
 

@@ -42,6 +42,10 @@ class PostInfo:
     thread_ts: str | None
     ts: str | None
     started_at: datetime
+    """When the latest attempt began (what makes an intent fresh, and another job's to leave)."""
+    first_started_at: datetime
+    """When the first attempt began: a lookup for the message starts here, however many
+    attempts came between (each moves `started_at` on)."""
 
 
 class Posts(Repo):
@@ -71,6 +75,7 @@ class Posts(Repo):
                         channel_id=channel_id,
                         thread_ts=thread_ts,
                         started_at=moment,
+                        first_started_at=moment,
                     )
                     s.add(row)
                     s.flush()
@@ -81,6 +86,7 @@ class Posts(Repo):
                 if not mine and row.started_at > moment - INTENT_STALE:
                     return Intent.BUSY, _info(row)
                 earlier = _info(row)
+                row.first_started_at = earlier.first_started_at
                 row.owner, row.started_at = owner, moment
                 row.channel_id = row.channel_id or channel_id
                 return Intent.CHECK, earlier
@@ -113,4 +119,5 @@ def _info(row: SlackPost) -> PostInfo:
         thread_ts=row.thread_ts,
         ts=row.ts,
         started_at=row.started_at,
+        first_started_at=min(row.started_at, row.first_started_at or row.started_at),
     )

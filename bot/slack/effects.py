@@ -110,7 +110,7 @@ def post_once(
             channel=earlier.channel_id or channel,
             thread_ts=thread_ts,
             key=key,
-            since=earlier.started_at,
+            since=earlier.first_started_at,
         )
         if found is not None:
             store.posted(key=key, channel_id=found.channel, ts=found.ts)
