@@ -23,6 +23,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse, Respond
@@ -246,12 +247,18 @@ WORKER_NICENESS = 5
 time on acks first (Slack's 3 s deadline), and the work, which has no deadline, catches up."""
 
 
-def spawn_worker(settings: Settings, *, threads: int, number: int = 0) -> BaseProcess:
-    """Start one worker process that stops by itself when the process that started it ends."""
+def spawn_worker(
+    settings: Settings, *, threads: int, number: int = 0, ready: Event | None = None
+) -> BaseProcess:
+    """Start one worker process that stops by itself when the process that started it ends.
+
+    `ready` is set once it takes jobs (the supervisor tells a failed start from a later death).
+    """
     context = multiprocessing.get_context("spawn")  # no threads, sockets or handles inherited
     process = context.Process(
         target=run_worker_process,
         args=(settings, threads, os.getpid()),
+        kwargs={"ready": ready},
         name=f"walkaway-worker-{number}",
         daemon=True,
     )
@@ -273,7 +280,9 @@ def supervise_workers(
         return f"{store.jobs.waiting()} job(s) queued or running"
 
     return Supervisor(
-        lambda n: spawn_worker(settings, threads=threads, number=n), processes, health=health
+        lambda n, ready: spawn_worker(settings, threads=threads, number=n, ready=ready),
+        processes,
+        health=health,
     ).start()
 
 
@@ -283,6 +292,7 @@ def run_worker_process(
     parent_pid: int | None = None,
     *,
     store: Store | None = None,
+    ready: Event | None = None,
 ) -> None:
     """A worker process: the app's jobs, run by `threads` threads until told to stop.
 
@@ -299,6 +309,8 @@ def run_worker_process(
         store = Store.open(settings.database_url)
     wired = wire(settings, store=store, checklist=load_checklist(settings.walkaway_checklist))
     worker = wired.start_worker(threads=threads)
+    if ready is not None:
+        ready.set()
     try:
         while not stopping.wait(1.0):
             if parent_pid is not None and os.getppid() != parent_pid:

@@ -224,6 +224,31 @@ class JobQueue:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
+    def claimants(self) -> set[str]:
+        """The workers holding claims now (as they named themselves when claiming)."""
+        with self._reads() as s:
+            return set(
+                s.scalars(
+                    select(Job.claimed_by)
+                    .where(Job.claimed_at.is_not(None), Job.claimed_by.is_not(None))
+                    .distinct()
+                )
+            )
+
+    def release(self, *, worker: str) -> int:
+        """Make the jobs `worker` holds claimable now: it is known to be dead.
+
+        Not a failure of those jobs (their delay does not grow); the next claim counts as
+        another attempt, as a stale claim's takeover does. Returns how many were released.
+        """
+        with self._writes.begin() as s:
+            result = s.execute(
+                update(Job)
+                .where(Job.claimed_by == worker[:128], Job.claimed_at.is_not(None))
+                .values(claimed_at=None, claimed_by=None)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def waiting(self) -> int:
         """Jobs not yet done: running, waiting to be retried, and still in this process's intake."""
         if self._intake is None:

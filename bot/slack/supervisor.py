@@ -3,11 +3,14 @@
 Acks are answered by `serve`; the work behind them is done by its worker processes. A worker
 that dies (killed for memory, a segfault in a C library, `kill -9`) used to leave `serve`
 acking every click with nothing ever done. The supervisor notices within a second, logs it, and
-starts a replacement, waiting longer after each quick death in a row (1 s, 2 s, 4 s, 8 s, then
-every 10 s) so a worker that cannot start does not spin; one that stayed up HEALTHY_AFTER starts
-the count again.
-Whatever the dead worker held is picked up by the others once its claim goes stale (its
-heartbeat stops: bot/slack/worker.py). Every minute it logs how the workers are doing.
+starts a replacement, waiting longer after each death in a row before the worker was ready to
+work (1 s, 2 s, 4 s, 8 s, then every 10 s) so a worker that cannot start does not spin; one that
+got ready (it signals so) is replaced after a second, however soon it dies: a kill from outside
+is not a crash loop. (Counting by lifetime instead, a run of outside kills a few seconds apart
+made the replacements wait up to 10 s each.)
+Whatever the dead worker held is released by its replacement as it starts (the process is gone:
+bot/slack/neighbours.py), or taken over by the others once its heartbeat stops. Every minute it
+logs how the workers are doing.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import get_context
 from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +33,6 @@ LONGEST_BACKOFF = 10.0
 deploy, an OOM killer on a busy host); long enough that a crash loop is a log line every 10 s,
 not a spin. A longer cap (it was a minute) made recovery from killed workers take up to a
 minute in tests/bench/chaos.py."""
-HEALTHY_AFTER = 10.0
-"""A worker up this long was working, not failing to start: its next death is restarted after
-FIRST_BACKOFF again. Only deaths in quick succession (a crash loop) make the wait grow."""
 REPORT_SECONDS = 60.0
 
 
@@ -38,6 +40,8 @@ REPORT_SECONDS = 60.0
 class _Slot:
     number: int
     process: BaseProcess | None = None
+    ready: Event | None = None
+    """Set by the worker once it is taking jobs: its death is then not a failure to start."""
     started: float = 0.0
     deaths_in_a_row: int = 0
     restart_at: float | None = None
@@ -46,7 +50,7 @@ class _Slot:
 class Supervisor:
     def __init__(
         self,
-        spawn: Callable[[int], BaseProcess],
+        spawn: Callable[[int, Event], BaseProcess],
         count: int,
         *,
         health: Callable[[], str] | None = None,
@@ -92,9 +96,11 @@ class Supervisor:
                 process.kill()
 
     def _start(self, slot: _Slot) -> None:
-        process = self._spawn(slot.number)
+        ready = get_context("spawn").Event()
+        process = self._spawn(slot.number, ready)
         with self._lock:
-            slot.process, slot.started, slot.restart_at = process, time.monotonic(), None
+            slot.process, slot.ready = process, ready
+            slot.started, slot.restart_at = time.monotonic(), None
         log.info("worker %s started (pid %s)", slot.number, process.pid)
 
     def _watch(self) -> None:
@@ -114,7 +120,8 @@ class Supervisor:
         process = slot.process
         if process is not None and not process.is_alive() and slot.restart_at is None:
             lived = now - slot.started
-            slot.deaths_in_a_row = 1 if lived >= HEALTHY_AFTER else slot.deaths_in_a_row + 1
+            was_ready = slot.ready is not None and slot.ready.is_set()
+            slot.deaths_in_a_row = 1 if was_ready else slot.deaths_in_a_row + 1
             wait = min(LONGEST_BACKOFF, FIRST_BACKOFF * 2 ** (slot.deaths_in_a_row - 1))
             slot.restart_at = now + wait
             log.error(

@@ -10,18 +10,21 @@ runs them alone, to add workers on other hosts; with 0 processes they run as thr
 Idle workers look at the queue every `poll_seconds` with a plain read; in the process that
 queued a job they are woken at once instead. While jobs run, the worker refreshes its claims
 every HEARTBEAT, so a worker that dies leaves claims that go stale within STALE_AFTER and are
-taken over. A job whose attempt failed for a passing reason (RetryLater) is put back with a
-delay that grows from a second to an hour (`retry_delay`); after MAX_ATTEMPTS it is given up
-on, and the person who acted is told.
+taken over. A dead worker of this machine need not be waited for: a worker names itself by
+machine and pid, and on starting and every HEARTBEAT it releases the claims of workers here
+whose process is gone (bot/slack/neighbours.py), so a replaced worker's job carries on within
+seconds. Only workers on other hosts are waited out.
+
+A job whose attempt failed for a passing reason (RetryLater) is put back with a delay that
+grows from a second to an hour (`retry_delay`); after MAX_ATTEMPTS it is given up on, and the
+person who acted is told.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +34,7 @@ from slack_sdk import WebClient
 
 from bot.slack.errors import RetryLater
 from bot.slack.jobs import Jobs
+from bot.slack.neighbours import dead_neighbours, worker_name
 from storage.columns import utcnow
 from storage.jobs import QueuedJob
 
@@ -79,7 +83,7 @@ class Worker:
         self._heartbeat = heartbeat
         self._max_attempts = max_attempts
         self._clock = clock
-        self._name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._name = worker_name()
         self._signal = threading.Condition()
         self._generation = 0
         self._in_flight = 0
@@ -87,6 +91,7 @@ class Worker:
         self._finished: list[int] = []
         self._put_back: list[tuple[int, datetime, str]] = []
         self._last_beat = time.monotonic()
+        self._last_look: float | None = None
         self._inbox: queue.SimpleQueue[QueuedJob | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -160,6 +165,7 @@ class Worker:
                     self._jobs.queue.retry(job_id=job_id, worker=self._name, at=at, error=error)
                 put_back = []
                 self._beat()
+                self._release_dead_neighbours()
                 now = self._clock()
                 taken = self._jobs.queue.exchange(
                     worker=self._name,
@@ -206,6 +212,20 @@ class Worker:
             self._jobs.queue.heartbeat(worker=self._name, job_ids=running, now=self._clock())
         except Exception:  # a missed beat or two is what STALE_AFTER allows for
             log.warning("could not refresh the claims on jobs %s", running, exc_info=True)
+
+    def _release_dead_neighbours(self) -> None:
+        """Free the claims of this machine's dead workers: on start, then once per HEARTBEAT."""
+        now = time.monotonic()
+        if self._last_look is not None and now - self._last_look < self._heartbeat.total_seconds():
+            return
+        self._last_look = now
+        try:
+            for name in dead_neighbours(self._jobs.queue.claimants()):
+                released = self._jobs.queue.release(worker=name)
+                if released:
+                    log.warning("took over %s job(s) from %s, a worker that died", released, name)
+        except Exception:  # the stale limit still catches them
+            log.warning("could not look for dead workers' claims", exc_info=True)
 
     def _run_jobs(self) -> None:
         while (job := self._inbox.get()) is not None:

@@ -7,6 +7,8 @@ the Web API client is never reached (no work here calls it).
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.slack.jobs import Jobs, response_url_of
+from bot.slack.neighbours import machine
 from bot.slack.worker import Worker
 from storage import Store
 from storage.jobs import QueuedJob
@@ -197,6 +200,19 @@ def test_a_job_whose_worker_died_is_run_again_once_its_claim_is_stale(rig: Rig) 
 
     assert rig.calls.ns() == [1]
     assert rig.store.jobs.waiting() == 0
+
+
+def test_a_job_held_by_a_dead_worker_of_this_machine_is_taken_over_at_once(rig: Rig) -> None:
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    rig.store.jobs.put(kind="test.record", payload=body(1))
+    held = rig.store.jobs.take(worker=f"{machine()}:{ended.pid}:0", stale_before=datetime.now(UTC))
+    assert held is not None
+
+    # The default stale limit would keep it waiting 15 s; its process is gone, so no wait.
+    rig.worker(threads=1).start().wait_idle(timeout=3)
+
+    assert rig.calls.ns() == [1]
 
 
 def test_a_fresh_claim_is_left_to_its_worker(rig: Rig) -> None:
