@@ -22,6 +22,8 @@ from storage.models import SlackPost
 
 INTENT_STALE = timedelta(seconds=30)
 """An intent older than this whose owner never finished belongs to an attempt that died."""
+INSERT_RACES = 3
+"""Lost insert races `intend_post` tries again after (each loss means another attempt moved)."""
 
 
 class Intent(Enum):
@@ -63,37 +65,52 @@ class Posts(Repo):
         thread_ts: str | None,
         now: datetime | None = None,
     ) -> tuple[Intent, PostInfo]:
-        """Take the right to post `key`, or learn it is done or in another's hands."""
+        """Take the right to post `key`, or learn it is done or in another's hands.
+
+        Two attempts inserting the same new key at once: the loser looks again, and finds the
+        winner's intent, or nothing if the winner has already forgotten it (Slack refused its
+        post), in which case it may post itself.
+        """
         moment = now or utcnow()
-        try:
-            with self._write() as s:
-                row = s.get(SlackPost, checked_key(key), with_for_update=True)
-                if row is None:
-                    row = SlackPost(
-                        key=key,
-                        owner=owner,
-                        channel_id=channel_id,
-                        thread_ts=thread_ts,
-                        started_at=moment,
-                        first_started_at=moment,
-                    )
-                    s.add(row)
-                    s.flush()
-                    return Intent.POST, _info(row)
-                if row.ts is not None:
-                    return Intent.DONE, _info(row)
-                mine = owner is not None and row.owner == owner
-                if not mine and row.started_at > moment - INTENT_STALE:
-                    return Intent.BUSY, _info(row)
-                earlier = _info(row)
-                row.first_started_at = earlier.first_started_at
-                row.owner, row.started_at = owner, moment
-                row.channel_id = row.channel_id or channel_id
-                return Intent.CHECK, earlier
-        except IntegrityError:  # another process inserted the same key first
-            found = self.post_info(key=key)
-            assert found is not None
-            return (Intent.DONE if found.ts else Intent.BUSY), found
+        for _ in range(INSERT_RACES):
+            try:
+                return self._intend(key, owner, channel_id, thread_ts, moment)
+            except IntegrityError:  # another attempt inserted the same key first
+                continue
+        return self._intend(key, owner, channel_id, thread_ts, moment)
+
+    def _intend(
+        self,
+        key: str,
+        owner: str | None,
+        channel_id: str | None,
+        thread_ts: str | None,
+        moment: datetime,
+    ) -> tuple[Intent, PostInfo]:
+        with self._write() as s:
+            row = s.get(SlackPost, checked_key(key), with_for_update=True)
+            if row is None:
+                row = SlackPost(
+                    key=key,
+                    owner=owner,
+                    channel_id=channel_id,
+                    thread_ts=thread_ts,
+                    started_at=moment,
+                    first_started_at=moment,
+                )
+                s.add(row)
+                s.flush()
+                return Intent.POST, _info(row)
+            if row.ts is not None:
+                return Intent.DONE, _info(row)
+            mine = owner is not None and row.owner == owner
+            if not mine and row.started_at > moment - INTENT_STALE:
+                return Intent.BUSY, _info(row)
+            earlier = _info(row)
+            row.first_started_at = earlier.first_started_at
+            row.owner, row.started_at = owner, moment
+            row.channel_id = row.channel_id or channel_id
+            return Intent.CHECK, earlier
 
     def forget_intent(self, *, key: str) -> None:
         """An attempt that certainly did not post (Slack answered with an error): the next may

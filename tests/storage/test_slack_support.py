@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import IntegrityError
 
 from storage import Store
+from storage.posts import Intent, Posts
 from tests.storage.builders import answer, defer_verdict, make_team, open_deal
 
 
@@ -87,3 +92,28 @@ def test_edited_draft_is_kept_and_home_lists_only_the_reps_records(
         r.id for r in store.list_records(workspace_id=team.workspace_id, rep_user_id=team.rep_id)
     ] == [record_id]
     assert store.list_records(workspace_id=team.workspace_id, rep_user_id=team.manager_id) == []
+
+
+def test_an_intent_lost_to_a_racing_insert_whose_winner_gave_up_is_taken_not_crashed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Posts._intend
+    raced: list[bool] = []
+
+    def losing_once(self: Posts, *args: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            # The winner inserted the key between our look and our insert, then Slack refused
+            # its post and it forgot the intent: by the time we look again, nothing is there.
+            store.intend_post(key="question:9:1", owner="winner", channel_id="D1", thread_ts=None)
+            store.forget_intent(key="question:9:1")
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        return real(self, *args)
+
+    monkeypatch.setattr(Posts, "_intend", losing_once)
+    intent, info = store.intend_post(
+        key="question:9:1", owner="loser", channel_id="D1", thread_ts=None
+    )
+
+    assert raced and intent is Intent.POST
+    assert store.post_info(key="question:9:1") == info
