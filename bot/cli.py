@@ -22,7 +22,6 @@ from bot.qualification.evaluate import AnswersFileError, evaluate, read_answers_
 from bot.qualification.tone_file import ToneFileError
 
 if TYPE_CHECKING:
-    from storage.approval_info import ApprovalInfo
     from storage.repository import Store
 
 LOCAL_TEAM = "local"
@@ -215,81 +214,23 @@ def _tone(args: argparse.Namespace) -> int:
 
 
 def _records_list(args: argparse.Namespace) -> int:
+    from bot.qualification.records_text import records_list_text
+
     store = _store(load_settings())
-    workspace_id = store.ensure_workspace(team_id=args.team)
-    rows = store.list_records(workspace_id=workspace_id, limit=args.limit)
-    if not rows:
-        print("No records yet. Finish a qualification with `walkaway console`.")
-        return 0
-    for row in rows:
-        print(
-            f"#{row.id:<5} {row.created_at:%Y-%m-%d}  {row.outcome:<10} {row.status:<10} "
-            f"{row.deal_name}"
-        )
+    print(records_list_text(store, team_id=args.team, limit=args.limit), end="")
     return 0
 
 
 def _records_show(args: argparse.Namespace) -> int:
-    from bot.qualification.console import format_verdict
+    from bot.qualification.records_text import record_text
 
     store = _store(load_settings())
-    record = store.get_record(record_id=args.record_id)
-    if record is None:
+    text = record_text(store, record_id=args.record_id)
+    if text is None:
         print(f"walkaway: no record #{args.record_id}", file=sys.stderr)
         return 1
-    print(f"Record #{record.id}: {record.deal_name} (rep {record.rep_slack_user_id})")
-    print(f"Status: {record.status}    Created: {record.created_at:%Y-%m-%d %H:%M} UTC")
-    print(format_verdict(record.verdict, deal_name=record.deal_name), end="")
-    print("\nAnswers:")
-    for answer in record.answers:
-        if answer.superseded_at is None:
-            note = f"  (note: {answer.note})" if answer.note else ""
-            print(f"  {answer.question_id}: {answer.value}{note}")
-    approval = store.approvals.get(record_id=record.id)
-    if approval is not None:
-        print(f"\nManager: {_position(approval)}")
-    print("\nStatus history:")
-    for change in record.status_history:
-        note = f" - {change.note}" if change.note else ""
-        print(f"  {change.changed_at:%Y-%m-%d %H:%M} {change.status}{note}")
-    text = record.sent_text or record.draft_text
-    if text:
-        subject = (
-            f"Subject: {record.subject}\n\n" if record.subject and not record.sent_text else ""
-        )
-        print(
-            "\nMessage "
-            + ("as sent:" if record.sent_text else "drafted:")
-            + "\n\n"
-            + subject
-            + text
-        )
-    if record.draft_short and not record.sent_text:
-        print("\nShort note drafted:\n\n" + record.draft_short)
+    print(text, end="")
     return 0
-
-
-def _position(approval: ApprovalInfo) -> str:
-    asked = approval.approver_slack_id or (
-        f"deal desk {approval.approver_channel_id}" if approval.approver_channel_id else None
-    )
-    if approval.discussing and approval.discussion_started_at is not None:
-        started = approval.discussion_started_at
-        line = f"under discussion since {started:%Y-%m-%d %H:%M} UTC"
-        if approval.discussion_by:
-            line += f", started by {approval.discussion_by}"
-        line += f" (waiting for a position from {asked})" if asked else " (no position yet)"
-        link = approval.discussion_link
-        return line + (f"; discussion: {link}" if link else "")
-    if approval.decision is None or approval.decided_at is None:
-        return f"waiting for {asked}" if asked else "no manager picked yet"
-    line = (
-        f"{approval.decision.label} by {approval.decided_by} "
-        f"on {approval.decided_at:%Y-%m-%d %H:%M} UTC"
-    )
-    if approval.override_outcome is not None:
-        line += f" (wants {approval.override_outcome.label})"
-    return line + (f": {approval.reason}" if approval.reason else "")
 
 
 def _tick(args: argparse.Namespace) -> int:
