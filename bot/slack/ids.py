@@ -53,6 +53,21 @@ class Action(StrEnum):
     SEARCH_SHARE = "search_share"
     SEARCH_SHARE_ONE = "search_share_one"
     SEARCH_DETAILS = "search_details"
+    # bot/pathback/listeners.py (conditions, the re-check date, they came back)
+    CONDITION_MET = "condition_met"
+    """Prefix: `condition_met:<n>` on the card, Details and the nudge (ids unique in a block)."""
+    CONDITION_NOT_YET = "condition_not_yet"
+    CONDITION_NOT_RELEVANT = "condition_not_relevant"
+    CONDITION_REOPEN = "condition_reopen"
+    RECHECK_DATE = "recheck_date"
+    """The card's select: look again in 1, 3, 6 or 12 months, or never."""
+    CAME_BACK = "came_back"
+    # bot/pathback/nudge_listeners.py (the nudge on the re-check date)
+    NUDGE_SNOOZE = "nudge_snooze"
+    NUDGE_CLOSE = "nudge_close"
+    # bot/qualification/recheck.py (a new check that starts from the earlier answers)
+    RECHECK_NOW = "recheck_now"
+    """On a nudge, a card, Details, a came-back reply, a due list: re-check this record's deal."""
 
 
 class View(StrEnum):
@@ -70,6 +85,11 @@ class View(StrEnum):
     DRAFT_READ = "approval_draft_view"
     # bot/search/listeners.py
     RECORD_DETAILS = "record_details_view"
+    # bot/pathback/listeners.py
+    CAME_BACK = "came_back_view"
+    CONDITION_NOTE = "condition_note_view"
+    # bot/pathback/nudge_listeners.py
+    CLOSE_FOR_GOOD = "close_for_good_view"
 
 
 class Block(StrEnum):
