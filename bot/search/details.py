@@ -54,6 +54,7 @@ def details_modal(
     meta: SearchRecordRef,
     notice: str | None = None,
     labels: Mapping[tuple[str, str], str] | None = None,
+    sections: Iterable[Block] = (),
 ) -> View:
     """The whole history of one record; its rep or their manager also gets the status form."""
     blocks: list[Block] = []
@@ -87,6 +88,7 @@ def details_modal(
         if items:
             blocks.append(section(bullets(heading, items)))
     blocks.append(section(f"*Manager* {decision_line(hit.decision, hit.discussion)}"))
+    blocks += sections  # the other capabilities' (Hooks.details_sections)
     labels = {**(labels or {}), **choice_labels(record.checklist_snapshot)}
     blocks += _list_sections(
         "Answers",

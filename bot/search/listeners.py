@@ -254,8 +254,15 @@ def _details(deps: Deps, actor: Actor, meta: SearchRecordRef, *, notice: str | N
     if hit is None or record is None:
         raise Refusal(NOT_FOUND)
     current = {(q.id, c.value): c.label for q in deps.checklist.questions for c in q.choices}
+    sections = [b for section in deps.hooks.details_sections for b in section(deps, actor, record)]
     return details.details_modal(
-        record, hit, can_change=_may_change(actor, hit), meta=meta, notice=notice, labels=current
+        record,
+        hit,
+        can_change=_may_change(actor, hit),
+        meta=meta,
+        notice=notice,
+        labels=current,
+        sections=sections,
     )
 
 

@@ -40,6 +40,8 @@ AfterVerdict = Callable[[WebClient, "Deps", VerdictPosted], None]
 SendCheck = Callable[["Deps", int], None]
 """Raises Refusal (bot.slack.errors) to keep record `int`'s draft from being marked as sent."""
 CardSection = Callable[["Deps", RecordDetail], list[Block]]
+DetailsSection = Callable[["Deps", Actor, RecordDetail], list[Block]]
+"""Blocks in a record's *Details* modal for the person reading it (their buttons may differ)."""
 HomeSection = Callable[["Deps", Actor], list[Block]]
 HomeChanged = Callable[["Deps", str, str], None]
 """Something a person's App Home shows has changed (team id, Slack user id): republish it."""
@@ -51,6 +53,8 @@ class Hooks:
     before_send: list[SendCheck] = field(default_factory=list)
     card_sections: list[CardSection] = field(default_factory=list)
     """Blocks under the verdict card, each capability's own (bot/slack/card.py)."""
+    details_sections: list[DetailsSection] = field(default_factory=list)
+    """Blocks in a record's *Details*, after the verdict and the manager (bot/search/details.py)."""
     home_sections: list[HomeSection] = field(default_factory=list)
     """App Home, top to bottom (bot/home/)."""
     home_changed: list[HomeChanged] = field(default_factory=list)
