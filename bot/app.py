@@ -41,6 +41,7 @@ from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
+from bot.pathback import nudge_listeners, nudges
 from bot.qualification import (
     buttons,
     followups,
@@ -66,7 +67,10 @@ from storage.repository import Store
 log = logging.getLogger("walkaway")
 
 SUBCOMMANDS = command.by_word(
-    *approvals.SUBCOMMANDS, *search.SUBCOMMANDS, *check_command.SUBCOMMANDS
+    *approvals.SUBCOMMANDS,
+    *search.SUBCOMMANDS,
+    *check_command.SUBCOMMANDS,
+    *nudge_listeners.SUBCOMMANDS,
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,
@@ -85,9 +89,17 @@ SURFACES = (
     home_start,
     approvals,
     search,
+    nudge_listeners,
 )
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
+"""Timed work that needs no settings; `timed_tasks` adds the rest."""
+
+
+def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
+    """Every timed task; the nudges skip the deployment's holidays (WALKAWAY_HOLIDAYS)."""
+    holidays = settings.holidays if settings is not None else frozenset()
+    return (*TIMED_TASKS, nudges.task(holidays))
 
 
 def hooks() -> Hooks:
@@ -100,6 +112,7 @@ def hooks() -> Hooks:
             home_sections.start_section,
             home_sections.unfinished,
             approval_home.waiting_positions,
+            nudge_listeners.due_section,
             home_sections.latest_verdicts,
             home_sections.help_section,
         ],
@@ -199,9 +212,10 @@ def scheduler(
     *,
     every: float = POLL_SECONDS,
     clock: Callable[[], datetime] = utcnow,
+    settings: Settings | None = None,
 ) -> Scheduler:
     """The app's timed work, for `serve` (every ten minutes) and `walkaway tick` (once)."""
-    return Scheduler(client, store, TIMED_TASKS, every=every, clock=clock)
+    return Scheduler(client, store, timed_tasks(settings), every=every, clock=clock)
 
 
 def _apologise(

@@ -117,6 +117,10 @@ class Block(StrEnum):
     RECORD_STATUS_NOTE = "record_status_note"
     DEAL_INPUT = "deal_input"
     HOME_START = "home_start"
+    NUDGE_ACTIONS = "nudge_actions"
+    """Prefix: `nudge_actions:<record>`, the nudge's Re-check now / Snooze / Close for good."""
+    DUE_ACTIONS = "due_actions"
+    """Prefix: `due_actions:<record>`, a line's buttons in `/walkaway due` and on App Home."""
 
 
 class Field(StrEnum):
