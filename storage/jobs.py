@@ -117,12 +117,14 @@ class JobQueue:
         now = utcnow()
         blank = {"kind": kind, "enqueued_at": now, "attempts": 0, "failures": 0}
         rows = [{**blank, "payload": payload, "key": key} for key, payload in jobs]
+        added = 0
         with self._writes.begin() as s:
             dialect = s.get_bind().dialect.name
             insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
-            statement = insert_of(Job).on_conflict_do_nothing(index_elements=["key"])
-            result = s.execute(statement, rows)
-            added = int(getattr(result, "rowcount", 0) or 0)
+            for start in range(0, len(rows), 500):  # 3,000 parameters a statement
+                statement = insert_of(Job).values(rows[start : start + 500])
+                new = statement.on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
+                added += len(s.execute(new).all())
         self._notify()
         return added
 
