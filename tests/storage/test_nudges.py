@@ -169,7 +169,7 @@ def test_due_lists_are_bounded_and_count_the_rest(store: Store, team: Team) -> N
 
 def test_the_sweep_reads_the_records_by_index(store: Store, migrated_url: str) -> None:
     """The candidates query, explained by the database itself, uses the re-check index."""
-    engine = store._engine  # noqa: SLF001 - the test inspects the plan, not the data
+    engine = store._engine  # the test inspects the plan, not the data
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             plan = " ".join(
