@@ -119,7 +119,7 @@ def test_the_nudge_comes_once_on_the_date_then_a_snooze_brings_a_second(world: W
 
     assert tick(world, due_moment(later) - timedelta(minutes=5)) == 0
     assert tick(world, due_moment(later), processes=2) == 1
-    first, second = nudges_in(world.fake, world.dm)
+    _, second = nudges_in(world.fake, world.dm)
     assert "nudge_snooze" in [a["action_id"] for a in actions_of(second)]
 
 
