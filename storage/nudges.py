@@ -12,82 +12,33 @@ nudge or a second process applies nothing twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, Table, and_, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain.model import Outcome
+from bot.domain.nudge_time import local_today
 from storage import search
 from storage.base import Repo
 from storage.models import Deal, RecordStatusChange, User, WalkawayRecord
+from storage.nudge_info import (
+    DueRecord,
+    DueWindow,
+    NudgeCandidate,
+    NudgeClaim,
+    NudgeInfo,
+    Profile,
+)
 from storage.nudge_models import Nudge, UserProfile
 from storage.records import RecordStatus
 
 CLAIM_BATCH = 500
 """Rows per INSERT when claiming: far under SQLite's 32,766 bound parameters."""
 CLOSING = (RecordStatus.LOST, RecordStatus.CLOSED)
-
-
-@dataclass(frozen=True)
-class NudgeCandidate:
-    """An open record whose re-check date may have come for its rep, not yet claimed."""
-
-    record_id: int
-    workspace_id: int
-    due_on: date
-    rep_user_id: int
-    tz: str | None
-    profile_known: bool
-    """False: Slack was never asked for this rep's zone (the sweep asks before it decides)."""
-
-
-@dataclass(frozen=True)
-class NudgeClaim:
-    record_id: int
-    due_on: date
-    workspace_id: int
-    job_key: str
-
-
-@dataclass(frozen=True)
-class NudgeInfo:
-    record_id: int
-    due_on: date
-    workspace_id: int
-    job_key: str
-    claimed_at: datetime
-    queued_at: datetime | None
-    posted_at: datetime | None
-    channel_id: str | None
-    ts: str | None
-    sent_to: str | None
-    ended: str | None
-    snoozed_to: date | None
-    acted_by: str | None
-    acted_at: datetime | None
-
-
-@dataclass(frozen=True)
-class DueRecord:
-    """A line of a due list: enough to show it and its buttons without loading the record."""
-
-    record_id: int
-    deal_name: str
-    outcome: Outcome
-    recheck_on: date
-    rep_slack_user_id: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Profile:
-    tz: str | None
-    deactivated: bool
-    fetched_at: datetime
 
 
 class Nudges(Repo):
@@ -101,29 +52,7 @@ class Nudges(Repo):
         Reads the (status, recheck_on) index as one range and looks each row's nudge up by its
         primary key: the cost follows the records due, not the records kept.
         """
-        claimed = (
-            select(Nudge.record_id)
-            .where(Nudge.record_id == WalkawayRecord.id, Nudge.due_on == WalkawayRecord.recheck_on)
-            .exists()
-        )
-        query = (
-            select(
-                WalkawayRecord.id,
-                WalkawayRecord.workspace_id,
-                WalkawayRecord.recheck_on,
-                WalkawayRecord.rep_user_id,
-                UserProfile.tz,
-                UserProfile.user_id,
-            )
-            .outerjoin(UserProfile, UserProfile.user_id == WalkawayRecord.rep_user_id)
-            .where(
-                WalkawayRecord.status == RecordStatus.OPEN.value,
-                WalkawayRecord.recheck_on >= since,
-                WalkawayRecord.recheck_on <= through,
-                ~claimed,
-            )
-            .limit(limit)
-        )
+        query = candidates_query(since=since, through=through, limit=limit)
         with self._reads() as s:
             return [
                 NudgeCandidate(rid, wid, due, rep, tz, known is not None)  # type: ignore[arg-type]
@@ -135,34 +64,33 @@ class Nudges(Repo):
         won: list[NudgeClaim] = []
         with self._write() as s:
             insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-            for start in range(0, len(claims), CLAIM_BATCH):
-                chunk = claims[start : start + CLAIM_BATCH]
-                rows = [
-                    {
-                        "record_id": c.record_id,
-                        "due_on": c.due_on,
-                        "workspace_id": c.workspace_id,
-                        "job_key": c.job_key,
-                        "claimed_at": at,
-                    }
-                    for c in chunk
-                ]
-                statement = (
-                    insert(Nudge)
-                    .values(rows)
-                    .on_conflict_do_nothing(index_elements=["record_id", "due_on"])
-                    .returning(Nudge.record_id, Nudge.due_on)
-                )
-                taken = {(r, d) for r, d in s.execute(statement)}
-                won += [c for c in chunk if (c.record_id, c.due_on) in taken]
+            table = cast(Table, Nudge.__table__)
+            statement = (
+                insert(table)
+                .on_conflict_do_nothing(index_elements=["record_id", "due_on"])
+                .returning(table.c.record_id, table.c.due_on)
+            )
+            rows = [
+                {
+                    "record_id": c.record_id,
+                    "due_on": c.due_on,
+                    "workspace_id": c.workspace_id,
+                    "job_key": c.job_key,
+                    "claimed_at": at,
+                }
+                for c in claims
+            ]
+            taken = {(r, d) for r, d in s.execute(statement, rows)} if rows else set()
+            won = [c for c in claims if (c.record_id, c.due_on) in taken]
         return won
 
     def mark_nudges_queued(self, *, claims: Sequence[NudgeClaim], at: datetime) -> None:
         with self._write() as s:
-            for claim in claims:
+            for start in range(0, len(claims), CLAIM_BATCH):
+                keys = [(c.record_id, c.due_on) for c in claims[start : start + CLAIM_BATCH]]
                 s.execute(
                     update(Nudge)
-                    .where(Nudge.record_id == claim.record_id, Nudge.due_on == claim.due_on)
+                    .where(tuple_(Nudge.record_id, Nudge.due_on).in_(keys))
                     .values(queued_at=at)
                 )
 
@@ -284,10 +212,6 @@ class Nudges(Repo):
 
     # -- due lists ------------------------------------------------------------------------
 
-    def workspace_people(self, *, workspace_id: int) -> list[int]:
-        with self._reads() as s:
-            return list(s.scalars(select(User.id).where(User.workspace_id == workspace_id)))
-
     def reports_of(self, *, manager_user_id: int) -> list[int]:
         """The people who name this person as their manager."""
         with self._reads() as s:
@@ -297,44 +221,106 @@ class Nudges(Repo):
                 )
             )
 
-    def due_records(
-        self, *, rep_user_ids: Sequence[int], through: date, limit: int
-    ) -> tuple[list[DueRecord], int]:
-        """These reps' open records due on or before `through` (overdue ones first), at most
-        `limit`, and how many there are in all."""
-        if not rep_user_ids:
-            return [], 0
-        where = and_(
-            WalkawayRecord.rep_user_id.in_(list(rep_user_ids)),
-            WalkawayRecord.status == RecordStatus.OPEN.value,
-            WalkawayRecord.recheck_on <= through,
-        )
-        rep = aliased(User)
-        query = (
-            select(
-                WalkawayRecord.id,
-                Deal.name,
-                WalkawayRecord.outcome,
-                WalkawayRecord.recheck_on,
-                rep.slack_user_id,
-                WalkawayRecord.created_at,
-            )
-            .join(Deal, Deal.id == WalkawayRecord.deal_id)
-            .join(rep, rep.id == WalkawayRecord.rep_user_id)
-            .where(where)
-            .order_by(WalkawayRecord.recheck_on, WalkawayRecord.id)
-            .limit(limit)
-        )
+    def due_list(
+        self,
+        *,
+        workspace_id: int,
+        slack_user_id: str | None,
+        now: datetime,
+        days: int,
+        limit: int,
+    ) -> DueWindow:
+        """What a person has to re-check: their open records (and their reports') due within
+        `days` of their own today, overdue ones first; None for the whole workspace.
+
+        One session for every step, and the ids come from the (rep, status, recheck_on) index
+        alone, soonest first: only the `limit` shown are joined to their deal and rep, so a
+        manager whose reps have thousands of overdue records pays for ten.
+        """
         with self._reads() as s:
-            rows = [
-                DueRecord(rid, name, Outcome(outcome), due, slack, created)  # type: ignore[arg-type]
-                for rid, name, outcome, due, slack, created in s.execute(query)
-            ]
+            tz: str | None = None
+            if slack_user_id is None:
+                reps = list(s.scalars(select(User.id).where(User.workspace_id == workspace_id)))
+            else:
+                person = s.execute(
+                    select(User.id, UserProfile.tz)
+                    .outerjoin(UserProfile, UserProfile.user_id == User.id)
+                    .where(User.workspace_id == workspace_id, User.slack_user_id == slack_user_id)
+                ).first()
+                reps = [] if person is None else [person[0]]
+                if person is not None:
+                    tz = person[1]
+                    reports = select(User.id).where(User.manager_user_id == person[0])
+                    reps += list(s.scalars(reports))
+            today = local_today(now, tz)
+            through = today + timedelta(days=days)
+            if not reps:
+                return DueWindow(today, through, [], 0)
+            where = and_(
+                WalkawayRecord.rep_user_id.in_(reps),
+                WalkawayRecord.status == RecordStatus.OPEN.value,
+                WalkawayRecord.recheck_on <= through,
+            )
+            first = (
+                select(WalkawayRecord.id)
+                .where(where)
+                .order_by(WalkawayRecord.recheck_on, WalkawayRecord.id)
+                .limit(limit)
+            )
+            ids = list(s.scalars(first))
+            rep = aliased(User)
+            details = (
+                select(
+                    WalkawayRecord.id,
+                    Deal.name,
+                    WalkawayRecord.outcome,
+                    WalkawayRecord.recheck_on,
+                    rep.slack_user_id,
+                    WalkawayRecord.created_at,
+                )
+                .join(Deal, Deal.id == WalkawayRecord.deal_id)
+                .join(rep, rep.id == WalkawayRecord.rep_user_id)
+                .where(WalkawayRecord.id.in_(ids))
+            )
+            found = {
+                rid: DueRecord(rid, name, Outcome(outcome), due, slack, created)  # type: ignore[arg-type]
+                for rid, name, outcome, due, slack, created in s.execute(details)
+            }
+            rows = [found[rid] for rid in ids if rid in found]
             total = len(rows)
             if total >= limit:
                 counted = s.scalar(select(func.count()).select_from(WalkawayRecord).where(where))
                 total = int(counted or 0)
-            return rows, total
+            return DueWindow(today, through, rows, total)
+
+
+def candidates_query(
+    *, since: date, through: date, limit: int
+) -> Select[int, int, date | None, int, str | None, int]:
+    """The sweep's read (public so the benchmark can show its plan)."""
+    claimed = (
+        select(Nudge.record_id)
+        .where(Nudge.record_id == WalkawayRecord.id, Nudge.due_on == WalkawayRecord.recheck_on)
+        .exists()
+    )
+    return (
+        select(
+            WalkawayRecord.id,
+            WalkawayRecord.workspace_id,
+            WalkawayRecord.recheck_on,
+            WalkawayRecord.rep_user_id,
+            UserProfile.tz,
+            UserProfile.user_id,
+        )
+        .outerjoin(UserProfile, UserProfile.user_id == WalkawayRecord.rep_user_id)
+        .where(
+            WalkawayRecord.status == RecordStatus.OPEN.value,
+            WalkawayRecord.recheck_on >= since,
+            WalkawayRecord.recheck_on <= through,
+            ~claimed,
+        )
+        .limit(limit)
+    )
 
 
 def _count(result: object) -> int:

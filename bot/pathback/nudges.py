@@ -30,7 +30,7 @@ from bot.slack.names import MENTIONS, Naming, names_for
 from bot.slack.scheduler import TimedTask
 from storage.columns import utcnow
 from storage.jobs import new_key
-from storage.nudges import NudgeCandidate, NudgeClaim
+from storage.nudge_info import NudgeCandidate, NudgeClaim
 from storage.records import RecordStatus
 from storage.repository import Store
 
