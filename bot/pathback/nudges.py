@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -89,9 +89,9 @@ def _zones(
     return found
 
 
-class Learnt:
-    def __init__(self, tz: str | None, deactivated: bool) -> None:
-        self.tz, self.deactivated = tz, deactivated
+class Learnt(NamedTuple):
+    tz: str | None
+    deactivated: bool
 
 
 def learn_profile(

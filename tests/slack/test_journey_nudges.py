@@ -10,10 +10,14 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 from slack_sdk import WebClient
 
 from bot.app import scheduler
 from bot.domain.nudge_time import nudge_at
+from bot.pathback.nudges import post_nudge
+from bot.slack.effects import running_job
+from storage.nudge_info import NudgeClaim
 from storage.records import RecordDetail, RecordStatus
 from storage.repository import Store
 from tests.slack.fake_slack import FakeSlack
@@ -216,3 +220,39 @@ def test_walkaway_due_and_home_list_the_reps_and_the_managers_re_checks(world: W
     assert f"due_actions:{record.id}" in [b.get("block_id") for b in home["blocks"]]
     assert "Re-checks due" in text_of(home)
     assert world.command("Due diligence review").status == 200  # still a deal name
+
+
+def test_a_nudge_job_that_died_after_posting_does_not_post_again(world: World) -> None:
+    """The job's process died between Slack's answer and the nudge marked posted: its re-run
+    finds the post by its key and only records it."""
+    record = walked_away(world)
+    assert record.recheck_on is not None
+    store = Store.open(world.database_url)
+    client = WebClient(token=TOKEN, base_url=world.fake.base_url)
+    try:
+        claims = nudge_claims(store, record)
+        payload = {"record": record.id, "due_on": record.recheck_on.isoformat()}
+        real = store.nudge_posted
+
+        def die(**_: Any) -> None:
+            raise KeyboardInterrupt("the process was killed here")
+
+        store.nudge_posted = die  # type: ignore[method-assign]
+        with pytest.raises(KeyboardInterrupt), running_job(claims[0].job_key):
+            post_nudge(store, client, payload)
+        store.nudge_posted = real  # type: ignore[method-assign]
+        with running_job(claims[0].job_key):
+            post_nudge(store, client, payload)
+        with running_job(claims[0].job_key):
+            post_nudge(store, client, payload)
+        nudge = store.get_nudge(record_id=record.id, due_on=record.recheck_on)
+        assert nudge is not None and nudge.posted_at is not None
+    finally:
+        store.close()
+    assert len(nudges_in(world.fake, world.dm)) == 1
+
+
+def nudge_claims(store: Store, record: RecordDetail) -> list[NudgeClaim]:
+    assert record.recheck_on is not None
+    claim = NudgeClaim(record.id, record.recheck_on, record.workspace_id, "crash" + "0" * 27)
+    return store.claim_nudges(claims=[claim], at=due_moment(record.recheck_on))
