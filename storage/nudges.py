@@ -12,10 +12,12 @@ nudge or a second process applies nothing twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Select, Table, and_, func, select, tuple_, update
+from sqlalchemy import Date, Select, Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -85,14 +87,21 @@ class Nudges(Repo):
         return won
 
     def mark_nudges_queued(self, *, claims: Sequence[NudgeClaim], at: datetime) -> None:
+        """Their jobs are queued. By date, then record ids: each UPDATE reads the primary key."""
+        by_day: dict[date, list[int]] = {}
+        for claim in claims:
+            by_day.setdefault(claim.due_on, []).append(claim.record_id)
         with self._write() as s:
-            for start in range(0, len(claims), CLAIM_BATCH):
-                keys = [(c.record_id, c.due_on) for c in claims[start : start + CLAIM_BATCH]]
-                s.execute(
-                    update(Nudge)
-                    .where(tuple_(Nudge.record_id, Nudge.due_on).in_(keys))
-                    .values(queued_at=at)
-                )
+            for day, records in by_day.items():
+                for start in range(0, len(records), CLAIM_BATCH):
+                    s.execute(
+                        update(Nudge)
+                        .where(
+                            Nudge.due_on == day,
+                            Nudge.record_id.in_(records[start : start + CLAIM_BATCH]),
+                        )
+                        .values(queued_at=at)
+                    )
 
     def unqueued_nudges(self, *, claimed_before: datetime, limit: int = 1000) -> list[NudgeClaim]:
         """Claims whose job was never queued (the claimer died in between), oldest first."""
@@ -237,61 +246,82 @@ class Nudges(Repo):
         alone, soonest first: only the `limit` shown are joined to their deal and rep, so a
         manager whose reps have thousands of overdue records pays for ten.
         """
+        q = _due_statements()
         with self._reads() as s:
+            conn = s.connection()  # Core, not the ORM: a due list is read on every Home view
             tz: str | None = None
             if slack_user_id is None:
-                reps = list(s.scalars(select(User.id).where(User.workspace_id == workspace_id)))
+                reps = list(conn.execute(q.everyone, {"workspace": workspace_id}).scalars())
             else:
-                person = s.execute(
-                    select(User.id, UserProfile.tz)
-                    .outerjoin(UserProfile, UserProfile.user_id == User.id)
-                    .where(User.workspace_id == workspace_id, User.slack_user_id == slack_user_id)
+                person = conn.execute(
+                    q.person, {"workspace": workspace_id, "slack": slack_user_id}
                 ).first()
                 reps = [] if person is None else [person[0]]
                 if person is not None:
                     tz = person[1]
-                    reports = select(User.id).where(User.manager_user_id == person[0])
-                    reps += list(s.scalars(reports))
+                    reps += list(conn.execute(q.reports, {"manager": person[0]}).scalars())
             today = local_today(now, tz)
             through = today + timedelta(days=days)
             if not reps:
                 return DueWindow(today, through, [], 0)
-            where = and_(
-                WalkawayRecord.rep_user_id.in_(reps),
-                WalkawayRecord.status == RecordStatus.OPEN.value,
-                WalkawayRecord.recheck_on <= through,
-            )
-            first = (
-                select(WalkawayRecord.id)
-                .where(where)
-                .order_by(WalkawayRecord.recheck_on, WalkawayRecord.id)
-                .limit(limit)
-            )
-            ids = list(s.scalars(first))
-            rep = aliased(User)
-            details = (
-                select(
-                    WalkawayRecord.id,
-                    Deal.name,
-                    WalkawayRecord.outcome,
-                    WalkawayRecord.recheck_on,
-                    rep.slack_user_id,
-                    WalkawayRecord.created_at,
-                )
-                .join(Deal, Deal.id == WalkawayRecord.deal_id)
-                .join(rep, rep.id == WalkawayRecord.rep_user_id)
-                .where(WalkawayRecord.id.in_(ids))
-            )
+            where = {"reps": reps, "status": RecordStatus.OPEN.value, "through": through}
+            ids = list(conn.execute(q.first, {**where, "limit": limit}).scalars())
             found = {
                 rid: DueRecord(rid, name, Outcome(outcome), due, slack, created)  # type: ignore[arg-type]
-                for rid, name, outcome, due, slack, created in s.execute(details)
+                for rid, name, outcome, due, slack, created in conn.execute(q.details, {"ids": ids})
             }
             rows = [found[rid] for rid in ids if rid in found]
             total = len(rows)
             if total >= limit:
-                counted = s.scalar(select(func.count()).select_from(WalkawayRecord).where(where))
-                total = int(counted or 0)
+                total = int(conn.execute(q.count, where).scalar() or 0)
             return DueWindow(today, through, rows, total)
+
+
+@dataclass(frozen=True)
+class _DueStatements:
+    everyone: Select[int]
+    person: Select[int, str | None]
+    reports: Select[int]
+    first: Select[int]
+    details: Select[int, str, str, date | None, str, datetime]
+    count: Select[int]
+
+
+@cache
+def _due_statements() -> _DueStatements:
+    """The due list's statements, built once with bound parameters: building a select costs
+    SQLAlchemy more than running this one does, and Home asks for it on every view."""
+    where = and_(
+        WalkawayRecord.rep_user_id.in_(bindparam("reps", expanding=True)),
+        WalkawayRecord.status == bindparam("status"),
+        WalkawayRecord.recheck_on <= bindparam("through", type_=Date()),
+    )
+    rep = aliased(User)
+    return _DueStatements(
+        everyone=select(User.id).where(User.workspace_id == bindparam("workspace")),
+        person=select(User.id, UserProfile.tz)
+        .outerjoin(UserProfile, UserProfile.user_id == User.id)
+        .where(
+            User.workspace_id == bindparam("workspace"), User.slack_user_id == bindparam("slack")
+        ),
+        reports=select(User.id).where(User.manager_user_id == bindparam("manager")),
+        first=select(WalkawayRecord.id)
+        .where(where)
+        .order_by(WalkawayRecord.recheck_on, WalkawayRecord.id)
+        .limit(bindparam("limit")),
+        details=select(
+            WalkawayRecord.id,
+            Deal.name,
+            WalkawayRecord.outcome,
+            WalkawayRecord.recheck_on,
+            rep.slack_user_id,
+            WalkawayRecord.created_at,
+        )
+        .join(Deal, Deal.id == WalkawayRecord.deal_id)
+        .join(rep, rep.id == WalkawayRecord.rep_user_id)
+        .where(WalkawayRecord.id.in_(bindparam("ids", expanding=True))),
+        count=select(func.count()).select_from(WalkawayRecord).where(where),
+    )
 
 
 def candidates_query(
