@@ -34,6 +34,8 @@ class Nudge(Base):
 
     __tablename__ = "nudges"
     __table_args__ = (
+        # The sweep's "not claimed yet" check over the days it looks at, read as a range.
+        Index("ix_nudges_due_on_record_id", "due_on", "record_id"),
         # A claim whose job was never queued (its process died in between) is queued again.
         Index(
             "ix_nudges_unqueued",

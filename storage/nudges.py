@@ -330,7 +330,12 @@ def candidates_query(
     """The sweep's read (public so the benchmark can show its plan)."""
     claimed = (
         select(Nudge.record_id)
-        .where(Nudge.record_id == WalkawayRecord.id, Nudge.due_on == WalkawayRecord.recheck_on)
+        .where(
+            Nudge.record_id == WalkawayRecord.id,
+            Nudge.due_on == WalkawayRecord.recheck_on,
+            Nudge.due_on >= since,  # implied, but lets the planner read only the window's claims
+            Nudge.due_on <= through,
+        )
         .exists()
     )
     return (

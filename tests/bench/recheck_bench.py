@@ -20,7 +20,8 @@ What one run does
    transactions on SQLite, `COPY` on PostgreSQL, then ANALYZE on PostgreSQL as autovacuum would.
    Exactly `--due` records (10,000) are open and due on the bench's day, a Tuesday; of the
    rest, a share has no date (proceed verdicts), some have dates long past, some dates in the
-   last 30 days that were already nudged (their `nudges` rows are seeded), some future dates;
+   last 30 days, all of them already nudged (their `nudges` rows are seeded, ~200,000 in
+   all, so the sweep's "not claimed yet" check meets a realistic history), some future dates;
    statuses are mixed (60% open), so the sweep must skip closed records due that day too.
 3. Times `bot.pathback.nudges.sweep` at 18:00 UTC on that day (9:30 has come in every seeded
    zone, Los Angeles to Sydney): its reads, the 10,000 claims and the 10,000 queued jobs; then
@@ -156,6 +157,11 @@ class Seed:
                 recheck = None
             elif pick < 0.70:
                 recheck = day - timedelta(days=rng.randint(31, 1200))
+                if status == "open":  # nudged long ago, never acted on: overdue in the lists
+                    out["nudges"].append(
+                        (rid, recheck, workspace, secrets.token_hex(16), created, created)
+                    )
+                    self.nudged += 1
             elif pick < 0.75:
                 recheck = day - timedelta(days=rng.randint(1, 30))
                 if status == "open":  # nudged on its day, as the app would have
