@@ -117,6 +117,8 @@ class Block(StrEnum):
     RECORD_STATUS_NOTE = "record_status_note"
     DEAL_INPUT = "deal_input"
     HOME_START = "home_start"
+    RECHECK_DAYS = "recheck_days"
+    """The settings modal's "Re-check after (days)" (bot/pathback/settings.py)."""
 
 
 class Field(StrEnum):
