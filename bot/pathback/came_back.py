@@ -26,7 +26,7 @@ from bot.domain.model import Actor
 from bot.pathback.access import allow, desk_of
 from bot.pathback.payloads import RecordRef
 from bot.pathback.ticks import recheck_offer
-from bot.slack.card import refresh_card
+from bot.slack.card import card_ts, refresh_card
 from bot.slack.deps import Deps, actor_from, homes_changed
 from bot.slack.effects import post_for_job
 from bot.slack.errors import Refusal
@@ -110,14 +110,13 @@ def mark(client: WebClient, deps: Deps, actor: Actor, record_id: int, note: str 
 
 
 def after_marked(
-    client: WebClient, deps: Deps, *, actor: Actor, record_id: int, card_ts: str | None
+    client: WebClient, deps: Deps, *, actor: Actor, record_id: int, at: str | None
 ) -> None:
     """Re-render the card and tell the manager (or the deal desk), in the job after the mark."""
     record = deps.store.get_record(record_id=record_id)
     if record is None:
         return
-    approval = deps.store.approvals.get(record_id=record_id)
-    ts = card_ts or (approval.card_ts if approval is not None else None)
+    ts = at or card_ts(deps, record_id)
     if ts:
         refresh_card(client, deps, record=record, ts=ts)
     note = next((c.note for c in reversed(record.status_history) if c.status == "re-engaged"), None)
@@ -154,7 +153,7 @@ def said_back(client: WebClient, deps: Deps, body: dict[str, Any], respond: Resp
         text=text,
         blocks=recheck_offer(text, ref.record),
     )
-    after_marked(client, deps, actor=actor, record_id=ref.record, card_ts=ref.ts)
+    after_marked(client, deps, actor=actor, record_id=ref.record, at=ref.ts)
 
 
 # -- /walkaway back <deal> [note] -------------------------------------------------------------
@@ -181,7 +180,7 @@ def back_command(
     text = DONE.format(deal=deal_words) if marked.changed else ALREADY.format(deal=deal_words)
     respond(text=text, blocks=recheck_offer(text, deal.record_id), response_type="ephemeral")
     if marked.changed:
-        after_marked(client, deps, actor=actor, record_id=deal.record_id, card_ts=None)
+        after_marked(client, deps, actor=actor, record_id=deal.record_id, at=None)
 
 
 def find_deal(text: str, deals: list[DealRecord]) -> tuple[DealRecord, str] | None:

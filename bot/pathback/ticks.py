@@ -27,7 +27,7 @@ from bot.pathback.access import CLOSED_STATUSES, Allowed, allow
 from bot.pathback.condition_blocks import condition_blocks, replace_conditions, shown_in
 from bot.pathback.payloads import ConditionRef
 from bot.pathback.sections import RECHECK_BLOCK, recheck_button
-from bot.slack.card import refresh_card
+from bot.slack.card import card_ts, refresh_card
 from bot.slack.dates import calendar_day
 from bot.slack.deps import Deps, actor_from, homes_changed
 from bot.slack.errors import Refusal
@@ -155,7 +155,8 @@ def rerender(client: WebClient, deps: Deps, body: dict[str, Any], record_id: int
     record = deps.store.get_record(record_id=record_id)
     if record is None:
         return
-    if any(b.get("block_id") == BlockId.VERDICT for b in blocks):
+    is_card = any(b.get("block_id") == BlockId.VERDICT for b in blocks)
+    if is_card or card_ts(deps, record_id) == str(message["ts"]):
         refresh_card(client, deps, record=record, ts=str(message["ts"]))
         return
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(

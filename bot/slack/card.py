@@ -99,6 +99,17 @@ def sentence_case(item: str) -> str:
     return item[:1].upper() + item[1:]
 
 
+def card_key(record_id: int) -> str:
+    """The verdict card's post key (bot/slack/effects.py): its ts, for whoever re-renders it."""
+    return f"card:{record_id}"
+
+
+def card_ts(deps: Deps, record_id: int) -> str | None:
+    """Where the record's verdict card is (its ts in the record's thread), once posted."""
+    posted = deps.store.post_info(key=card_key(record_id))
+    return posted.ts if posted is not None else None
+
+
 def full_card(deps: Deps, record: RecordDetail, *, notice: str | None = None) -> Message:
     """The card with every capability's section under it, and a one-off notice at the foot."""
     text, blocks = verdict_card(
