@@ -54,6 +54,9 @@ def blocks(deps: Deps, workspace_id: int) -> list[Block]:
 
 
 def check(values: Mapping[str, Any]) -> dict[str, str]:
+    """A modal opened before this input existed sends none: the setting is then left as it is."""
+    if _raw(values) is None:
+        return {}
     try:
         parse_recheck_days(_raw(values))
     except RecheckProblem as problem:
@@ -62,6 +65,8 @@ def check(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def save(deps: Deps, workspace_id: int, values: Mapping[str, Any]) -> None:
+    if _raw(values) is None:
+        return
     days = parse_recheck_days(_raw(values))
     deps.store.pathback.save_recheck_days(workspace_id=workspace_id, days=days)
 

@@ -178,9 +178,8 @@ def rerender_conditions(
     blocks: list[dict[str, Any]],
 ) -> None:
     """Update `message` (as Slack sent it in a click's body) with `blocks` in its place."""
-    client.chat_update(
-        channel=channel, ts=str(message["ts"]), text=str(message.get("text") or ""), blocks=blocks
-    )
+    text = str(message.get("text") or "") or "What would change the decision, updated"
+    client.chat_update(channel=channel, ts=str(message["ts"]), text=text, blocks=blocks)
 
 
 def _fresh_part(

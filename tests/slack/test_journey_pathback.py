@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.domain.pathback import add_months
 from bot.pathback.access import forget_members
+from bot.pathback.condition_blocks import condition_blocks
 from bot.slack.dates import calendar_day
 from storage.records import RecordStatus
 from tests.slack.fake_slack import FakeSlack
@@ -32,7 +34,7 @@ from tests.slack.test_journey_managers import (
     set_manager,
     settings_values,
 )
-from tests.slack.world import REP, World, actions_of, text_of, wait_until
+from tests.slack.world import REP, TOKEN, World, actions_of, text_of, wait_until
 
 CONDITION = "The terms change so that we can honour every one of them in good conscience"
 
@@ -349,3 +351,39 @@ def test_walkaway_back_marks_the_reps_latest_record_and_an_unknown_deal_gets_clo
     assert record.status_history[-1].note == "They called: an owner is named"
     offers = [c for c in world.calls_since(mark) if "recheck_now" in json.dumps(c.args)]
     assert offers
+
+
+def test_a_tick_in_another_message_replaces_only_its_conditions_part(
+    world: World, fake: FakeSlack
+) -> None:
+    """What the nudge relies on: its own message, with `condition_blocks` in it, re-rendered
+    after a *Not yet* with everything else as it was."""
+    reach_verdict(world)
+    record = record_id(world)
+    part = condition_blocks(
+        world.store().conditions.for_record(record_id=record),
+        record_id=record,
+        can_tick=True,
+        not_yet=True,
+        only_open=True,
+    )
+    blocks = [
+        {"type": "section", "block_id": "nudge_head", "text": {"type": "mrkdwn", "text": "Hi"}},
+        *[b.to_dict() for b in part],
+    ]
+    posted = WebClient(token=TOKEN, base_url=fake.base_url).chat_postMessage(
+        channel=world.dm, text="Time to look again", blocks=blocks
+    )
+    nudge = next(m for m in fake.messages(world.dm) if m["ts"] == posted["ts"])
+    stamp = f"{datetime(2026, 12, 3, 9, 30, tzinfo=UTC).timestamp():.6f}"
+    press(world, nudge, "condition_not_yet:0", action_ts=stamp)
+    press(world, nudge, "condition_not_yet:0", action_ts=stamp)  # replayed: counted once
+    item = condition_state(world)
+    assert item.state == "open" and item.checked_by == REP
+    assert item.checked_at == datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    shown = next(m for m in fake.messages(world.dm) if m["ts"] == posted["ts"])
+    assert shown["blocks"][0]["block_id"] == "nudge_head"
+    assert "Not yet" in text_of(shown) and "condition_not_yet:0" in json.dumps(shown)
+    press(world, shown, "condition_met:0")
+    shown = next(m for m in fake.messages(world.dm) if m["ts"] == posted["ts"])
+    assert "All conditions are ticked" in text_of(shown)
