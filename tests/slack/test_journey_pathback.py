@@ -199,6 +199,9 @@ def test_details_shows_the_conditions_once_and_a_tick_there_updates_the_view(
     world.command(f"search {DEAL}")
     world.settle()
     results = world.private_replies()[-1]
+    record = world.store().get_record(record_id=record_id(world))
+    assert record is not None and record.recheck_on is not None
+    assert f"re-check on {calendar_day(record.recheck_on)}" in text_of(results)
     details = world.element(results, action_id="search_details")
     opened = len(world.fake.calls("views.open"))
     payload = button_click(
