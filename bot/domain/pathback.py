@@ -7,6 +7,8 @@ the same words and compute the same days.
 from __future__ import annotations
 
 import calendar
+import difflib
+from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -114,3 +116,23 @@ def choice_label(choice: str) -> str:
 
 def recheck_choices() -> tuple[str, ...]:
     return (*(str(m) for m in RECHECK_MONTHS), NEVER)
+
+
+def name_key(name: str) -> str:
+    """How deal names compare: case and spacing aside (as storage keys deals)."""
+    return " ".join(name.split()).casefold()
+
+
+def closest_names(typed: str, names: Sequence[str], *, limit: int = 3) -> list[str]:
+    """The names nearest what was typed, best first; the typed text may run on past the name
+    (`/walkaway back acme renewl they called`), so each of its first words' prefixes is tried.
+    Empty when nothing is near (a ratio under 0.5)."""
+    words = typed.split()
+    scored: dict[str, float] = {}
+    for size in range(1, min(len(words), 6) + 1):
+        start = name_key(" ".join(words[:size]))
+        for name in names:
+            ratio = difflib.SequenceMatcher(None, start, name_key(name)).ratio()
+            scored[name] = max(scored.get(name, 0.0), ratio)
+    ranked = sorted(scored, key=lambda n: -scored[n])
+    return [n for n in ranked if scored[n] >= 0.5][:limit]

@@ -8,7 +8,6 @@ closest deal names, from their own records in this workspace only.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.model import Actor
+from bot.domain.pathback import closest_names, name_key
 from bot.pathback.access import allow, desk_of
 from bot.pathback.payloads import RecordRef
 from bot.pathback.ticks import recheck_offer
@@ -36,7 +36,6 @@ from bot.slack.ids import View as ViewId
 from bot.slack.names import names_for
 from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
 from storage.pathback import NOTE_LIMIT, DealRecord
-from storage.queries import name_key
 
 ALREADY = "*{deal}* is marked re-engaged already: the buyer's return is on the record."
 DONE = "Marked *{deal}* re-engaged: the buyer came back. Re-check it with what you knew?"
@@ -198,14 +197,7 @@ def unknown_deal(text: str, deals: list[DealRecord]) -> str:
     if not deals:
         return "You have no walk-away records in this workspace yet, so there is no deal to mark."
     names = [d.deal_name for d in deals]
-    words = text.split()
-    scored: dict[str, float] = {}
-    for size in range(1, min(len(words), 6) + 1):
-        typed = name_key(" ".join(words[:size]))
-        for name in names:
-            ratio = difflib.SequenceMatcher(None, typed, name_key(name)).ratio()
-            scored[name] = max(scored.get(name, 0.0), ratio)
-    closest = [n for n in sorted(scored, key=lambda n: -scored[n]) if scored[n] >= 0.5][:CLOSEST]
+    closest = closest_names(text, names, limit=CLOSEST)
     shown = closest or names[:CLOSEST]
     listed = ", ".join(f"*{escape(truncate(n, 150))}*" for n in shown)
     heading = "Did you mean" if closest else "Your latest deals are"
