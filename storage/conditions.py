@@ -124,7 +124,8 @@ class Conditions:
         """Set one condition's state; True only for the call that changed it.
 
         False when it already was in that state (a stale or double click), when `key` (the
-        click) was claimed before, or when the record has no such condition.
+        click) was claimed before, or when the record has no such condition. The note is kept
+        unless one is given.
         """
         try:
             wanted = ConditionState(state)
@@ -143,10 +144,19 @@ class Conditions:
                 state=wanted.value,
                 changed_by_user_id=by_user_id,
                 changed_at=moment,
-                note=(note or "").strip()[:NOTE_LIMIT] or None,
+                **({} if note is None else {"note": note.strip()[:NOTE_LIMIT] or None}),
             )
         )
         return self._once(statement, key=key)
+
+    def set_note(self, *, record_id: int, position: int, note: str | None) -> bool:
+        """The condition's note (None or blank clears it); True when the condition exists."""
+        statement = (
+            update(RecordCondition)
+            .where(RecordCondition.record_id == record_id, RecordCondition.position == position)
+            .values(note=(note or "").strip()[:NOTE_LIMIT] or None)
+        )
+        return self._once(statement, key=None)
 
     def not_yet(
         self,

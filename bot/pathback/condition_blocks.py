@@ -137,13 +137,14 @@ def _buttons(item: ConditionInfo, shown: Shown) -> list[ButtonElement]:
             style=style,
         )
 
+    note = button(Action.CONDITION_ADD_NOTE, "Edit note" if item.note else "Add a note")
     if not item.is_open:
-        return [button(Action.CONDITION_REOPEN, "Reopen")]
+        return [button(Action.CONDITION_REOPEN, "Reopen"), note]
     buttons = [button(Action.CONDITION_MET, "Mark met", "primary")]
     if shown.not_yet:
         buttons.append(button(Action.CONDITION_NOT_YET, "Not yet"))
     buttons.append(button(Action.CONDITION_NOT_RELEVANT, "No longer relevant"))
-    return buttons
+    return [*buttons, note]
 
 
 # -- finding the part again ------------------------------------------------------------------

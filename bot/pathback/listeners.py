@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.pathback import came_back, ticks
+from bot.pathback import came_back, notes, ticks
 from bot.pathback.payloads import RecordRef
 from bot.slack.deps import Deps, Subcommand, actor_from
 from bot.slack.errors import Refusal, tell
@@ -32,6 +32,26 @@ def register(app: App, deps: Deps) -> None:
 
     @app.action(ticks.TICK, middleware=[tick.first])
     def tick_clicked(ack: Ack) -> None:
+        ack()
+
+    @app.action(notes.NOTE_BUTTON)
+    def note_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        tell(body, client, respond, lambda: notes.open_modal(client, deps, body), stale=STALE)
+
+    @deferred(deps, "pathback.note_saved", stale=STALE)
+    def note_saved(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        notes.refresh(client, deps, int(body["record"]))
+
+    @app.view(View.CONDITION_NOTE)
+    def note_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        try:
+            record_id = notes.save(client, deps, body)
+        except (BadPayload, Refusal) as problem:
+            message = STALE if isinstance(problem, BadPayload) else str(problem)
+            ack(response_action="errors", errors={Block.NOTE_INPUT: message.replace("*", "")})
+            return
+        note_saved.later({"record": record_id, "user": body.get("user"), "team": body.get("team")})
         ack()
 
     @deferred(deps, "pathback.recheck_date", stale=STALE)

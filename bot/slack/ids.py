@@ -68,6 +68,9 @@ class Action(StrEnum):
     # bot/qualification/recheck.py (a new check that starts from the earlier answers)
     RECHECK_NOW = "recheck_now"
     """On a nudge, a card, Details, a came-back reply, a due list: re-check this record's deal."""
+    # bot/pathback/listeners.py
+    CONDITION_ADD_NOTE = "condition_add_note"
+    """Prefix: `condition_add_note:<n>`, opening View.CONDITION_NOTE for that condition."""
 
 
 class View(StrEnum):

@@ -390,3 +390,23 @@ def test_a_tick_in_another_message_replaces_only_its_conditions_part(
     press(world, shown, "condition_met:0")
     shown = next(m for m in fake.messages(world.dm) if m["ts"] == posted["ts"])
     assert "All conditions are ticked" in text_of(shown)
+
+
+def test_a_note_on_a_condition_is_kept_through_a_tick_and_shown_on_the_card(
+    world: World,
+) -> None:
+    reach_verdict(world)
+    opened = len(world.fake.calls("views.open"))
+    press(world, world.verdict(), "condition_add_note:0")
+    view = world.fake.wait_for("views.open", count=opened + 1)[-1].args["view"]
+    assert view["callback_id"] == "condition_note_view"
+    note = {"note_input": {"note": {"type": "plain_text_input", "value": "<!here> Legal agreed"}}}
+    assert world.submit_view(view, note).status == 200
+    world.settle()
+    press(world, world.verdict(), "condition_met:0")
+    item = condition_state(world)
+    assert item.state == "met" and item.note == "<!here> Legal agreed"
+    card = text_of(world.verdict())
+    assert "&lt;!here&gt; Legal agreed" in card and "<!here>" not in card
+    stranger = world.submit_view(view, note, user=OTHER)
+    assert "Nothing was changed" in json.dumps(stranger.json())

@@ -60,7 +60,9 @@ def test_buttons_follow_the_state_and_the_nudge_gets_not_yet() -> None:
         "condition_met:0",
         "condition_not_yet:0",
         "condition_not_relevant:0",
+        "condition_add_note:0",
         "condition_reopen:1",
+        "condition_add_note:1",
     ]
     only_open = condition_blocks(
         [item(0), item(1, ConditionState.MET)], record_id=7, can_tick=True, only_open=True
