@@ -41,6 +41,9 @@ from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
+from bot.pathback import listeners as pathback
+from bot.pathback import sections as pathback_sections
+from bot.pathback.settings import RECHECK_SETTING
 from bot.qualification import (
     buttons,
     followups,
@@ -66,7 +69,10 @@ from storage.repository import Store
 log = logging.getLogger("walkaway")
 
 SUBCOMMANDS = command.by_word(
-    *approvals.SUBCOMMANDS, *search.SUBCOMMANDS, *check_command.SUBCOMMANDS
+    *approvals.SUBCOMMANDS,
+    *search.SUBCOMMANDS,
+    *pathback.SUBCOMMANDS,
+    *check_command.SUBCOMMANDS,
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,
@@ -85,6 +91,7 @@ SURFACES = (
     home_start,
     approvals,
     search,
+    pathback,
 )
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
@@ -95,7 +102,8 @@ def hooks() -> Hooks:
     return Hooks(
         after_verdict=[approval_ping.after_verdict, home.after_verdict],
         before_send=[approval_ping.check_send_allowed],
-        card_sections=[approval_ping.card_section],
+        card_sections=[pathback_sections.card_section, approval_ping.card_section],
+        details_sections=[pathback_sections.details_section],
         home_sections=[
             home_sections.start_section,
             home_sections.unfinished,
@@ -104,6 +112,8 @@ def hooks() -> Hooks:
             home_sections.help_section,
         ],
         home_changed=[home.refresh_later],
+        settings_parts=[RECHECK_SETTING],
+        lists_conditions=True,
     )
 
 
