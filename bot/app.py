@@ -42,6 +42,7 @@ from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
 from bot.pathback import listeners as pathback
+from bot.pathback import nudge_listeners, nudges
 from bot.pathback import sections as pathback_sections
 from bot.pathback.settings import RECHECK_SETTING
 from bot.qualification import (
@@ -73,6 +74,7 @@ SUBCOMMANDS = command.by_word(
     *search.SUBCOMMANDS,
     *pathback.SUBCOMMANDS,
     *check_command.SUBCOMMANDS,
+    *nudge_listeners.SUBCOMMANDS,
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,
@@ -92,9 +94,17 @@ SURFACES = (
     approvals,
     search,
     pathback,
+    nudge_listeners,
 )
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
+"""Timed work that needs no settings; `timed_tasks` adds the rest."""
+
+
+def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
+    """Every timed task; the nudges skip the deployment's holidays (WALKAWAY_HOLIDAYS)."""
+    holidays = settings.holidays if settings is not None else frozenset()
+    return (*TIMED_TASKS, nudges.task(holidays))
 
 
 def hooks() -> Hooks:
@@ -108,6 +118,7 @@ def hooks() -> Hooks:
             home_sections.start_section,
             home_sections.unfinished,
             approval_home.waiting_positions,
+            nudge_listeners.due_section,
             home_sections.latest_verdicts,
             home_sections.help_section,
         ],
@@ -209,9 +220,10 @@ def scheduler(
     *,
     every: float = POLL_SECONDS,
     clock: Callable[[], datetime] = utcnow,
+    settings: Settings | None = None,
 ) -> Scheduler:
     """The app's timed work, for `serve` (every ten minutes) and `walkaway tick` (once)."""
-    return Scheduler(client, store, TIMED_TASKS, every=every, clock=clock)
+    return Scheduler(client, store, timed_tasks(settings), every=every, clock=clock)
 
 
 def _apologise(

@@ -2,8 +2,8 @@
 
 Its methods come from one module per aggregate: people.py (workspaces, people, claims),
 qualifications.py (sessions and answers), walkaways.py (records), recipients.py (who a
-draft is for), posts.py (messages posted once), and, as attributes,
-approvals.py (`store.approvals`), conditions.py (`store.conditions`), pathback.py
+draft is for), posts.py (messages posted once), nudges.py (re-check nudges, due lists), and,
+as attributes, approvals.py (`store.approvals`), conditions.py (`store.conditions`), pathback.py
 (`store.pathback`) and jobs.py (`store.jobs`); search is storage/search/.
 Methods take keyword arguments only and return frozen records, never ORM rows, so nothing
 outside storage can lazy-load, hold a transaction open, or write by accident; how writes lock
@@ -22,6 +22,7 @@ from storage.base import sessions
 from storage.conditions import Conditions
 from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
+from storage.nudges import Nudges
 from storage.pathback import PathBack
 from storage.people import People
 from storage.posts import Posts
@@ -30,7 +31,7 @@ from storage.recipients import Recipients
 from storage.walkaways import Records
 
 
-class Store(People, Qualifications, Records, Posts, Recipients):
+class Store(People, Qualifications, Records, Posts, Recipients, Nudges):
     """Every aggregate's repository over one database (and, on SQLite, the jobs file)."""
 
     def __init__(self, engine: Engine, *, jobs_engine: Engine | None = None) -> None:

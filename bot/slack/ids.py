@@ -122,6 +122,10 @@ class Block(StrEnum):
     HOME_START = "home_start"
     RECHECK_DAYS = "recheck_days"
     """The settings modal's "Re-check after (days)" (bot/pathback/settings.py)."""
+    NUDGE_ACTIONS = "nudge_actions"
+    """Prefix: `nudge_actions:<record>`, the nudge's Re-check now / Snooze / Close for good."""
+    DUE_ACTIONS = "due_actions"
+    """Prefix: `due_actions:<record>`, a line's buttons in `/walkaway due` and on App Home."""
 
 
 class Field(StrEnum):

@@ -209,3 +209,22 @@ def test_0011_gives_existing_records_their_conditions_as_open_items(
         (1, 0, "terms.values", "They drop the clause.", "open"),
         (1, 1, "scar.owner", "An owner is named.", "open"),
     ]
+
+
+def test_the_nudges_migration_goes_down_and_up_again(fresh_url: Callable[[], str]) -> None:
+    """0012 (issue 12's nudges) removes its tables and indexes cleanly and adds them back."""
+    url = fresh_url()
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        config = alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0011")
+            assert "nudges" not in inspect(conn).get_table_names()
+            command.upgrade(config, "head")
+            assert {"nudges", "user_profiles"} <= set(inspect(conn).get_table_names())
+            indexes = {i["name"] for i in inspect(conn).get_indexes("walkaway_records")}
+            assert "ix_walkaway_records_status_recheck_on" in indexes
+    finally:
+        engine.dispose()
