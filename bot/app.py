@@ -47,6 +47,8 @@ from bot.qualification import (
     form,
     home_sections,
     home_start,
+    recheck,
+    recheck_hooks,
     submissions,
     typed_replies,
 )
@@ -66,7 +68,7 @@ from storage.repository import Store
 log = logging.getLogger("walkaway")
 
 SUBCOMMANDS = command.by_word(
-    *approvals.SUBCOMMANDS, *search.SUBCOMMANDS, *check_command.SUBCOMMANDS
+    *approvals.SUBCOMMANDS, *search.SUBCOMMANDS, *check_command.SUBCOMMANDS, *recheck.SUBCOMMANDS
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,
@@ -85,6 +87,7 @@ SURFACES = (
     home_start,
     approvals,
     search,
+    recheck,
 )
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
@@ -93,9 +96,14 @@ TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
 def hooks() -> Hooks:
     """How the capabilities meet (a fresh set per app, so tests never share one)."""
     return Hooks(
-        after_verdict=[approval_ping.after_verdict, home.after_verdict],
+        after_verdict=[
+            approval_ping.after_verdict,
+            recheck_hooks.after_verdict,
+            home.after_verdict,
+        ],
         before_send=[approval_ping.check_send_allowed],
-        card_sections=[approval_ping.card_section],
+        card_sections=[approval_ping.card_section, recheck_hooks.card_section],
+        details_sections=[recheck_hooks.details_section],
         home_sections=[
             home_sections.start_section,
             home_sections.unfinished,

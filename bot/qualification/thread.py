@@ -41,7 +41,10 @@ def question_key(session: SessionInfo) -> str:
 
 
 def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
-    """Post the waiting question in the thread (once), or finish when none is left."""
+    """Post the waiting question in the thread (once), or finish when none is left.
+
+    In a re-check it shows the earlier check's answer, with *Still true* to give it again.
+    """
     session = progress.session
     assert session.channel_id and session.thread_ts, "a Slack session always has a thread"
     question = progress.next_question
@@ -54,6 +57,7 @@ def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
         steps=progress.conversation.progress(),
         deal_name=session.deal_name,
         before=answered_before(deps, session.id, question.id),
+        last_time=deps.store.earlier_answers(session_id=session.id).get(question.id),
     )
     posted = post_once(
         client,
