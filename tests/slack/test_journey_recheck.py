@@ -14,6 +14,7 @@ from typing import Any
 from bot.search.payloads import SearchRecordRef
 from storage.records import RecordStatus
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.form_world import Form
 from tests.slack.world import World, actions_of, text_of, wait_until
 
 MGR = "U0MGR"
@@ -199,3 +200,41 @@ def test_a_double_click_opens_one_recheck(world: World) -> None:
     assert store.recheck_of(session_id=sessions[0].id) == record_id
     first = [m for m in world.open_questions() if "deal.stage|" in json.dumps(m["blocks"])]
     assert len(first) == 1
+
+
+def test_the_form_of_a_recheck_offers_still_true_first_and_fills_in_numbers(
+    world: World,
+) -> None:
+    earlier = walk(world)
+    assert world.click(world.verdict(), action_id="recheck_now").status == 200
+    world.settle()
+    opening = wait_until(
+        lambda: [m for m in world.fake.messages(world.dm) if "thread_ts" not in m][1:],
+        what="the re-check's thread",
+    )[-1]
+    form = Form.open_from(world, opening)
+    world.settle()
+    stage = form.element("deal.stage")
+    assert stage["options"][0] == {
+        "text": {"type": "plain_text", "text": "Still true: Negotiation", "emoji": True},
+        "value": "negotiation",
+    }
+    assert "Last time: Negotiation" in json.dumps(form.block("deal.stage")["hint"])
+    assert [o["value"] for o in stage["options"]].count("negotiation") == 1
+    for question_id, value in SCAR_WALK.items():
+        if question_id in TYPED:
+            assert form.element(question_id)["initial_value"] == "12"  # kept unless retyped
+            continue
+        chosen = "yes" if question_id == "scar.addressable" else value
+        element = form.element(question_id)
+        assert element["type"] != "checkboxes"  # a yes/no asked again offers Still true too
+        assert element["options"][0]["text"]["text"].startswith("Still true")
+        form.choose(question_id, chosen)
+        world.settle()
+    assert form.send().status == 200
+    world.settle()
+    card = world.verdict()
+    assert "Proceed:" in str(card.get("text"))
+    assert f"Re-check of record #{earlier}" in text_of(card)
+    record = world.store().get_record(record_id=earlier)
+    assert record is not None and record.status == RecordStatus.RE_ENGAGED
