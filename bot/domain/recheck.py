@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from bot.domain.labels import signal_label
 from bot.domain.model import AnswerValue, Condition, Outcome, Verdict
 
+STILL_TRUE = "Still true"
+"""The first answer of each re-checked question: last time's answer, given again."""
 MAX_LINE = 300
 """The manager's line stays a line: a long condition is cut, its start is what matters."""
 

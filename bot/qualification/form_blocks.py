@@ -29,9 +29,9 @@ from slack_sdk.models.views import View
 from bot.domain.checklist import Question, QuestionKind
 from bot.domain.conversation import TEXT_ANSWER_LIMIT, Conversation, InvalidAnswer, parse_answer
 from bot.domain.model import AnswerValue
+from bot.domain.recheck import STILL_TRUE
 from bot.qualification.payloads import FormMeta
 from bot.qualification.question_blocks import MAX_CHOICE_BUTTONS
-from bot.qualification.recheck_blocks import STILL_TRUE
 from bot.slack.ids import Action
 from bot.slack.ids import View as ViewId
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn

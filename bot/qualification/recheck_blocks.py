@@ -23,7 +23,7 @@ from bot.domain.checklist import Checklist, Question
 from bot.domain.conversation import InvalidAnswer, parse_answer
 from bot.domain.labels import status_label
 from bot.domain.model import AnswerValue, Outcome
-from bot.domain.recheck import Ask, Changes, Describe, describe
+from bot.domain.recheck import STILL_TRUE, Ask, Changes, Describe, describe
 from bot.qualification.payloads import AnswerRef
 from bot.slack.dates import slack_day
 from bot.slack.ids import Action
@@ -31,7 +31,6 @@ from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
 from storage.rechecks import HistoryItem
 from storage.records import RecordStatus
 
-STILL_TRUE = "Still true"
 RECHECK_NOW = "Re-check now"
 EARLIER = "Earlier check"
 NO_RECHECK = frozenset({RecordStatus.WON, RecordStatus.LOST, RecordStatus.CLOSED})

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.domain.model import Actor, Outcome
-from bot.domain.recheck import Changes, came_back_line, compare
+from bot.domain.recheck import came_back_line
 from bot.qualification.recheck_blocks import (
     came_back_message,
     changes_blocks,
@@ -27,6 +27,7 @@ from bot.qualification.recheck_blocks import (
     offers_recheck,
     recheck_button,
 )
+from bot.qualification.recheck_changes import changes_of
 from bot.qualification.service import checklist_from_snapshot
 from bot.slack.deps import Deps, VerdictPosted, homes_changed
 from bot.slack.effects import post_once
@@ -37,24 +38,9 @@ from storage.records import RecordDetail
 log = logging.getLogger(__name__)
 
 
-def changes_of(deps: Deps, record: RecordDetail) -> tuple[RecordDetail, Changes] | None:
-    """The earlier record this one re-checked, and what changed (None: a first check)."""
-    previous = deps.store.recheck_of(session_id=record.session_id)
-    earlier = deps.store.get_record(record_id=previous) if previous is not None else None
-    if earlier is None:
-        return None
-    order = tuple(q.id for q in checklist_from_snapshot(record.checklist_snapshot).questions)
-    changes = compare(_live(earlier), earlier.verdict, _live(record), record.verdict, order=order)
-    return earlier, changes
-
-
-def _live(record: RecordDetail) -> dict[str, str | int | float]:
-    return {a.question_id: a.value for a in record.answers if a.superseded_at is None}
-
-
 def card_section(deps: Deps, record: RecordDetail) -> list[Block]:
     blocks: list[Block] = []
-    found = changes_of(deps, record)
+    found = changes_of(deps.store, record)
     if found is not None:
         earlier, changes = found
         checklist = checklist_from_snapshot(record.checklist_snapshot)
@@ -86,7 +72,7 @@ def after_verdict(client: WebClient, deps: Deps, posted: VerdictPosted) -> None:
     if posted.outcome is not Outcome.PROCEED:
         return
     record = deps.store.get_record(record_id=posted.record_id)
-    found = changes_of(deps, record) if record is not None else None
+    found = changes_of(deps.store, record) if record is not None else None
     if record is None or found is None:
         return
     earlier, changes = found
