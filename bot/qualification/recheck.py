@@ -18,10 +18,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.domain.model import Actor
-from bot.qualification.command import begin, deal_name_of
+from bot.qualification.command import deal_name_of
 from bot.qualification.home_start import DmReply
 from bot.qualification.recheck_blocks import started_words, unknown_deal_words
-from bot.qualification.thread import service
+from bot.qualification.thread import ThreadBusy, open_thread, post_next, service
 from bot.slack.deps import Deps, Subcommand, actor_from, homes_changed
 from bot.slack.effects import owner
 from bot.slack.errors import Duplicate, Refusal
@@ -79,27 +79,22 @@ def start_recheck(
         previous_record_id=latest.record_id,
         started_by_user_id=deps.user_id(actor),
     )
-    resumed = progress.session.channel_id is not None
     for_rep = None if rep.user_id == actor.user_id else rep.user_id
-    begin(client, deps, _Silent() if for_rep else respond, actor=rep, deal=record.deal_name)
-    if for_rep or not resumed:
-        respond(
-            text=started_words(record.deal_name, for_rep=for_rep, resumed=resumed),
-            response_type="ephemeral",
-        )
+    resumed = progress.session.channel_id is not None
+    try:
+        progress = open_thread(client, deps, progress, user_id=rep.user_id)
+    except ThreadBusy:  # a racing click's job is opening it this moment, and will ask
+        resumed = True
+    else:
+        # Posted once per revision of the answers: a second click, a retried job or a
+        # racing one finds the waiting question there, rather than asking it again below.
+        post_next(client, deps, progress)
+    respond(
+        text=started_words(record.deal_name, for_rep=for_rep, resumed=resumed),
+        response_type="ephemeral",
+    )
     homes_changed(deps, team_id=actor.team_id, users=[rep.user_id])
     return progress.session.id
-
-
-class _Silent(Respond):
-    """The rep's "picking up where you left off" is for the rep: a manager starting it for
-    them hears only that it is open."""
-
-    def __init__(self) -> None:
-        super().__init__(response_url=None)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return None
 
 
 def may_recheck(

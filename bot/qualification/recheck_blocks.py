@@ -170,16 +170,17 @@ def came_back_message(line: str, *, new_record_id: int, earlier_id: int) -> tupl
     ]
 
 
-def started_words(deal: str, *, for_rep: str | None, resumed: bool) -> str:
+def started_words(deal: str, *, for_rep: str | None, resumed: bool = False) -> str:
     """The private reply once a re-check is open (or found open)."""
     name = escape(deal)
+    if resumed:
+        where = f"<@{for_rep}>'s DM with me" if for_rep else "our DM"
+        return f"The re-check of *{name}* is already open: its waiting question is in {where}."
     if for_rep is not None:
         return (
             f"Re-check of *{name}* opened in <@{for_rep}>'s DM with me: they get each question "
             "with last time's answer."
         )
-    if resumed:
-        return f"Your re-check of *{name}* is already open: the question waiting is in our DM."
     return (
         f"Re-checking *{name}*: each question in our DM shows last time's answer, with "
         f"*{STILL_TRUE}* to keep it."

@@ -72,6 +72,10 @@ def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
         deps.store.set_prompt(session_id=session.id, prompt_ts=posted.ts)
 
 
+class ThreadBusy(RuntimeError):
+    """Another job is opening this session's thread right now (it asks the first question)."""
+
+
 def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: str) -> Progress:
     """Give a new session its DM thread; a resumed one keeps the thread it already has."""
     session = progress.session
@@ -83,7 +87,7 @@ def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: s
         client, deps.store, key=f"opening:{session.id}", channel=channel, text=text, blocks=blocks
     )
     if opening is None:
-        raise RuntimeError(f"the thread of session {session.id} is being opened elsewhere")
+        raise ThreadBusy(f"the thread of session {session.id} is being opened elsewhere")
     deps.store.set_session_thread(
         session_id=session.id, channel_id=opening.channel, thread_ts=opening.ts
     )

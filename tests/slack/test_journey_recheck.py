@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.qualification.recheck_blocks import details_button
 from bot.search.payloads import SearchRecordRef
 from storage.records import RecordStatus
 from tests.slack.fake_slack import FakeSlack
@@ -92,6 +93,8 @@ def test_a_walk_rechecked_with_an_owner_named_proceeds_and_the_manager_is_told_o
             assert actions_of(message)[0]["text"]["text"] == "Still true"
             world.answer(question_id, "yes")  # changed: the buyer will name an owner now
         else:
+            if question_id == "self.quota_only":  # the last: Slack fails telling the manager
+                world.fake.fail_next("conversations.open", "internal_error", status=500, times=3)
             asked.append(still_true(world, question_id))
     assert all("Last time:" in text_of(m) for m in asked)
     number = next(m for m in asked if "scar.months_since|" in json.dumps(m["blocks"]))
@@ -118,6 +121,7 @@ def test_a_walk_rechecked_with_an_owner_named_proceeds_and_the_manager_is_told_o
     record = store.get_record(record_id=earlier)
     assert record is not None and record.status == RecordStatus.RE_ENGAGED
     assert record.status_history[-1].note and "owner is named" in record.status_history[-1].note
+    assert [c.status for c in record.status_history].count(RecordStatus.RE_ENGAGED) == 1
     lines = came_back_lines(world.fake)
     assert len(lines) == 1
     assert lines[0]["text"] == "Acme renewal came back: an operational owner is named."
@@ -238,3 +242,48 @@ def test_the_form_of_a_recheck_offers_still_true_first_and_fills_in_numbers(
     assert f"Re-check of record #{earlier}" in text_of(card)
     record = world.store().get_record(record_id=earlier)
     assert record is not None and record.status == RecordStatus.RE_ENGAGED
+
+
+def test_a_manager_rechecks_their_reps_deal_in_the_reps_dm_from_details(world: World) -> None:
+    set_manager(world)
+    record_id = walk(world)
+    manager = World(fake=world.fake, slack=world.slack, database_url=world.database_url, user=MGR)
+    assert manager.command(f"recheck {DEAL}").status == 200
+    world.settle()
+    assert manager.ephemeral_texts()[-1].startswith(
+        f"Re-check of *{DEAL}* opened in <@{world.user}>"
+    )
+    question = world.current_question("deal.stage")
+    assert "Last time: *Negotiation*" in text_of(question)
+    assert world.fake.messages("D" + MGR, thread_ts=None)  # the ping; no thread of their own
+    assert not [m for m in world.fake.messages("D" + MGR) if "thread_ts" in m]
+
+    link = details_button(record_id).to_dict()  # as a search result's Details button
+    holder = {
+        "ts": world.verdict()["ts"],
+        "blocks": [{"type": "actions", "block_id": "d", "elements": [link]}],
+    }
+    details = world.open_view(holder, "search_details")
+    button = next(
+        e
+        for b in details["blocks"]
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "recheck_now"
+    )
+    assert button["value"] == str(record_id)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": world.team},
+        "user": {"id": world.user, "team_id": world.team},
+        "api_app_id": "A1",
+        "token": "unused",
+        "trigger_id": "1.trigger",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "modal", "callback_id": "record_details_view"},
+        "actions": [{**button, "block_id": "b", "action_ts": "1700000001.000001"}],
+    }
+    assert world.slack.block_action(payload).status == 200
+    world.settle()
+    said = [m for m in world.fake.messages(world.dm) if "already open" in str(m.get("text"))]
+    assert said  # a click in a modal has no response_url: the word comes in the DM
