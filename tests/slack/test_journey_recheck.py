@@ -9,6 +9,7 @@ Signed requests to the real app, the recording fake Web API, every call within B
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.qualification.recheck_blocks import details_button
@@ -97,6 +98,8 @@ def test_a_walk_rechecked_with_an_owner_named_proceeds_and_the_manager_is_told_o
                 world.fake.fail_next("conversations.open", "internal_error", status=500, times=3)
             asked.append(still_true(world, question_id))
     assert all("Last time:" in text_of(m) for m in asked)
+    totals = [int(re.search(r"of (?:up to )?(\d+)", str(m["text"])).group(1)) for m in asked]  # type: ignore[union-attr]
+    assert totals == sorted(totals, reverse=True)  # the progress shown never grows
     number = next(m for m in asked if "scar.months_since|" in json.dumps(m["blocks"]))
     assert "Last time: *12*" in text_of(number)
 
@@ -287,3 +290,26 @@ def test_a_manager_rechecks_their_reps_deal_in_the_reps_dm_from_details(world: W
     world.settle()
     said = [m for m in world.fake.messages(world.dm) if "already open" in str(m.get("text"))]
     assert said  # a click in a modal has no response_url: the word comes in the DM
+
+
+def test_a_question_last_time_did_not_ask_is_asked_plainly(world: World) -> None:
+    no_scar = {
+        "deal.stage": "negotiation",
+        "use_case.autonomous_irreversible": "no",
+        "scar.previous_attempt": "no",
+        "buyer.evidence_receptive": "yes",
+        "terms.guarantee_demanded": "no",
+        "terms.values_compromised": "yes",
+        "terms.mutual_benefit": "yes",
+        "dynamics.deadlock": "no",
+        "dynamics.better_alternative": "no",
+        "self.quota_only": "no",
+    }
+    walk(world, answers=no_scar)
+    assert world.click(world.verdict(), action_id="recheck_now").status == 200
+    still_true(world, "deal.stage")
+    still_true(world, "use_case.autonomous_irreversible")
+    world.answer("scar.previous_attempt", "yes")  # an earlier failure, news since last time
+    plain = world.current_question("scar.failure_mode")
+    assert "Last time" not in text_of(plain)
+    assert all(e["text"]["text"] != "Still true" for e in actions_of(plain))
