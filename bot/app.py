@@ -51,6 +51,8 @@ from bot.qualification import (
     form,
     home_sections,
     home_start,
+    recheck,
+    recheck_hooks,
     submissions,
     typed_replies,
 )
@@ -75,6 +77,7 @@ SUBCOMMANDS = command.by_word(
     *pathback.SUBCOMMANDS,
     *check_command.SUBCOMMANDS,
     *nudge_listeners.SUBCOMMANDS,
+    *recheck.SUBCOMMANDS,
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,
@@ -95,6 +98,7 @@ SURFACES = (
     search,
     pathback,
     nudge_listeners,
+    recheck,
 )
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
@@ -110,10 +114,18 @@ def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
 def hooks() -> Hooks:
     """How the capabilities meet (a fresh set per app, so tests never share one)."""
     return Hooks(
-        after_verdict=[approval_ping.after_verdict, home.after_verdict],
+        after_verdict=[
+            approval_ping.after_verdict,
+            recheck_hooks.after_verdict,
+            home.after_verdict,
+        ],
         before_send=[approval_ping.check_send_allowed],
-        card_sections=[pathback_sections.card_section, approval_ping.card_section],
-        details_sections=[pathback_sections.details_section],
+        card_sections=[
+            pathback_sections.card_section,
+            approval_ping.card_section,
+            recheck_hooks.card_section,
+        ],
+        details_sections=[pathback_sections.details_section, recheck_hooks.details_section],
         home_sections=[
             home_sections.start_section,
             home_sections.unfinished,

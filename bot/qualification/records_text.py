@@ -29,6 +29,7 @@ def records_list_text(store: Store, *, team_id: str, limit: int) -> str:
 def record_text(store: Store, *, record_id: int) -> str | None:
     """The record in full (verdict, answers, manager, history, message), or None if unknown."""
     from bot.qualification.console import format_verdict
+    from bot.qualification.recheck_console import history_text
 
     record = store.get_record(record_id=record_id)
     if record is None:
@@ -52,6 +53,7 @@ def record_text(store: Store, *, record_id: int) -> str | None:
     for change in record.status_history:
         note = f" - {change.note}" if change.note else ""
         out.append(f"  {change.changed_at:%Y-%m-%d %H:%M} {change.status}{note}\n")
+    out.append(history_text(store, record.id))  # earlier and later checks of the deal
     text = record.sent_text or record.draft_text
     if text:
         subject = (

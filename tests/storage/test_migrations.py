@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
+from storage import recheck_models  # noqa: F401  (0013: the rechecks table, its own module)
 from storage.db import alembic_config, hold_migration_lock, make_engine, migrate
 from storage.models import Base
 from storage.models_conditions import RecordCondition  # noqa: F401  (its table, in Base)
