@@ -41,13 +41,18 @@ from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
+from bot.pathback import listeners as pathback
 from bot.pathback import nudge_listeners, nudges
+from bot.pathback import sections as pathback_sections
+from bot.pathback.settings import RECHECK_SETTING
 from bot.qualification import (
     buttons,
     followups,
     form,
     home_sections,
     home_start,
+    recheck,
+    recheck_hooks,
     submissions,
     typed_replies,
 )
@@ -69,8 +74,10 @@ log = logging.getLogger("walkaway")
 SUBCOMMANDS = command.by_word(
     *approvals.SUBCOMMANDS,
     *search.SUBCOMMANDS,
+    *pathback.SUBCOMMANDS,
     *check_command.SUBCOMMANDS,
     *nudge_listeners.SUBCOMMANDS,
+    *recheck.SUBCOMMANDS,
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,
@@ -89,7 +96,9 @@ SURFACES = (
     home_start,
     approvals,
     search,
+    pathback,
     nudge_listeners,
+    recheck,
 )
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
@@ -105,9 +114,18 @@ def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
 def hooks() -> Hooks:
     """How the capabilities meet (a fresh set per app, so tests never share one)."""
     return Hooks(
-        after_verdict=[approval_ping.after_verdict, home.after_verdict],
+        after_verdict=[
+            approval_ping.after_verdict,
+            recheck_hooks.after_verdict,
+            home.after_verdict,
+        ],
         before_send=[approval_ping.check_send_allowed],
-        card_sections=[approval_ping.card_section],
+        card_sections=[
+            pathback_sections.card_section,
+            approval_ping.card_section,
+            recheck_hooks.card_section,
+        ],
+        details_sections=[pathback_sections.details_section, recheck_hooks.details_section],
         home_sections=[
             home_sections.start_section,
             home_sections.unfinished,
@@ -117,6 +135,8 @@ def hooks() -> Hooks:
             home_sections.help_section,
         ],
         home_changed=[home.refresh_later],
+        settings_parts=[RECHECK_SETTING],
+        lists_conditions=True,
     )
 
 

@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help='how drafts are signed: "Name, Title" (asked once and remembered when left out)',
     )
+    console.add_argument(
+        "--recheck", action="store_true", help="re-check the deal, starting from last time"
+    )
     console.set_defaults(run=_console)
 
     ev = commands.add_parser("evaluate", help="print the verdict for an answers file")
@@ -164,6 +167,7 @@ def _console(args: argparse.Namespace) -> int:
     from bot.domain.drafts import Signature
     from bot.domain.model import Actor
     from bot.qualification.console import run_console
+    from bot.qualification.recheck_console import run_recheck
     from bot.qualification.service import Qualifications
 
     settings = load_settings()
@@ -181,7 +185,8 @@ def _console(args: argparse.Namespace) -> int:
     # name the console asks for (display_name None keeps the one remembered).
     actor = Actor(team_id=LOCAL_TEAM, user_id=args.user or getpass.getuser(), display_name=None)
     rep = Signature.parse(args.rep) if args.rep else None
-    return run_console(service, actor=actor, deal_name=deal, read=input, out=sys.stdout, rep=rep)
+    run = run_recheck if args.recheck else run_console  # a re-check starts from last time
+    return run(service, actor=actor, deal_name=deal, read=input, out=sys.stdout, rep=rep)
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ so, and a click on an old copy shows that line instead of changing anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -23,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.model import Verdict
+from bot.pathback.condition_blocks import condition_blocks
 from bot.pathback.payloads import NudgeRef
 from bot.pathback.snooze import PERIODS, moved_on
 from bot.slack.dates import calendar_day, slack_day
@@ -30,6 +32,7 @@ from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
 from bot.slack.names import Naming
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn
+from storage.conditions import ConditionInfo
 from storage.records import RecordDetail
 
 MAX_REASONS = 6
@@ -41,6 +44,7 @@ REASONS_TEXT = 2700
 
 def nudge_message(
     record: RecordDetail,
+    conditions: Sequence[ConditionInfo],
     *,
     due_on: date,
     who: Naming,
@@ -66,7 +70,7 @@ def nudge_message(
         )
     )
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_why(record.verdict))))
-    blocks += render_conditions(record)
+    blocks += render_conditions(record, conditions, who)
     state = moved_on(record.status, record.recheck_on, due_on)
     if state is None:
         blocks.append(actions(record.id, due_on, block=f"{BlockId.NUDGE_ACTIONS}:{record.id}"))
@@ -85,36 +89,19 @@ def _why(verdict: Verdict) -> str:
     return "*Why:*\n" + "\n".join(lines)
 
 
-def render_conditions(record: RecordDetail) -> list[Block]:
-    """The one call site for the conditions with their buttons.
-
-    LOCAL STAND-IN (issue 12): the `conditions` part builds bot/pathback/condition_blocks.py,
-    the public builder of stored conditions with *Mark met* / *Not yet*; at merge this body
-    becomes a call to it. Until then the verdict's conditions are rendered here with the
-    CONDITION_MET / CONDITION_NOT_YET ids (`<id>:<n>`, as ids.py prescribes).
-    """
-    conditions = record.verdict.conditions[:MAX_CONDITIONS]
+def render_conditions(
+    record: RecordDetail, conditions: Sequence[ConditionInfo], who: Naming
+) -> list[Block]:
+    """What is still open, with *Met* / *Not yet* (bot/pathback/condition_blocks.py, whose
+    tick handler re-renders just this part of the nudge after a click)."""
     if not conditions:
         return []
-    blocks: list[Block] = [
+    return [
         DividerBlock(),
-        SectionBlock(text=MarkdownTextObject(text="*What would bring us back*")),
+        *condition_blocks(
+            conditions, record_id=record.id, can_tick=True, only_open=True, not_yet=True, who=who
+        ),
     ]
-    for n, condition in enumerate(conditions):
-        value = NudgeRef(r=record.id, d=record.recheck_on or date.min).dump()
-        blocks += [
-            SectionBlock(text=MarkdownTextObject(text=f"• {safe_mrkdwn(condition.text, LINE)}")),
-            ActionsBlock(
-                block_id=f"nudge_condition:{record.id}:{n}",
-                elements=[
-                    ButtonElement(text="Met", action_id=f"{Action.CONDITION_MET}:{n}", value=value),
-                    ButtonElement(
-                        text="Not yet", action_id=f"{Action.CONDITION_NOT_YET}:{n}", value=value
-                    ),
-                ],
-            ),
-        ]
-    return blocks
 
 
 def actions(record_id: int, due_on: date, *, block: str) -> ActionsBlock:

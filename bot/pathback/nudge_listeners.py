@@ -205,7 +205,8 @@ def _update(
     record = deps.store.get_record(record_id=record_id)
     if record is None:
         return
-    text, blocks = nudge_message(record, due_on=due_on, who=MENTIONS)
+    conditions = deps.store.conditions.for_record(record_id=record.id)
+    text, blocks = nudge_message(record, conditions, due_on=due_on, who=MENTIONS)
     try:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     except SlackApiError as error:  # the message is gone or not ours: the reply still says it

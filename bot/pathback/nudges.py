@@ -179,7 +179,11 @@ def _deliver(store: Store, client: WebClient, *, record_id: int, due_on: date) -
             else MENTIONS
         )
         text, blocks = nudge_blocks.nudge_message(
-            record, due_on=due_on, who=naming, instead_of_rep=rep_gone
+            record,
+            store.conditions.for_record(record_id=record.id),
+            due_on=due_on,
+            who=naming,
+            instead_of_rep=rep_gone,
         )
         try:
             channel = (

@@ -1,7 +1,7 @@
-"""What the nudge's and the due lists' buttons and modals carry (bot/slack/payloads.py).
+"""What the path back's buttons and modals carry (see bot/slack/payloads.py for why).
 
-The re-check date the person saw travels with the click: a change applies only while the record
-still is open on that date, so an old nudge or a second click changes nothing.
+A nudge's re-check date travels with its click: a change applies only while the record still is
+open on that date, so an old nudge or a second click changes nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +11,21 @@ from datetime import date
 from pydantic import Field as PydanticField
 
 from bot.slack.payloads import Ref
+
+
+class ConditionRef(Ref):
+    """One condition of one record: a tick button's value."""
+
+    record: int
+    n: int = PydanticField(ge=0, le=1000)
+
+
+class RecordRef(Ref):
+    """A record (They came back), and where the click came from, to re-render it after."""
+
+    record: int
+    channel: str | None = PydanticField(default=None, max_length=64)
+    ts: str | None = PydanticField(default=None, max_length=64)
 
 
 class NudgeRef(Ref):

@@ -14,10 +14,11 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.qualification.payloads import DealRef, SessionRef
+from bot.qualification.recheck_blocks import recheck_button
 from bot.slack.dates import slack_day
 from bot.slack.ids import COMMAND, Action
 from bot.slack.text import LIMITS, safe_mrkdwn
-from storage.records import RecordDetail, SessionInfo
+from storage.records import RecordDetail, RecordStatus, SessionInfo
 
 Message = tuple[str, list[Block]]
 MAX_LISTED = 15
@@ -38,6 +39,9 @@ HELP = (
     f"*{COMMAND} search &lt;words&gt; [outcome:walked] [rep:@someone] …* — find past "
     f"walk-away records: why we walked and what happened since (`{COMMAND} search` alone lists "
     "the filters).\n"
+    f"*{COMMAND} recheck {DEAL_PLACEHOLDER}* — check a deal again, starting from last time: "
+    "each question shows the earlier answer with *Still true*, and the verdict says what "
+    "changed.\n"
     f"*{COMMAND} help* — this help.\n"
     "In the thread: click an answer, or *Answer…* to type a number or add a note; "
     "*Back* changes your previous answer; *Start over* begins again. "
@@ -116,7 +120,9 @@ def last_verdict(record: RecordDetail, *, thread_link: str | None) -> Message:
                     action_id=Action.START_NEW,
                     value=DealRef(deal=record.deal_name[:200]).dump(),
                     style="primary",
-                )
+                ),
+                # From last time's answers (bot/qualification/recheck.py); never for a win.
+                *([recheck_button(record.id)] if record.status != RecordStatus.WON else []),
             ]
         ),
     ]

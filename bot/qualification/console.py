@@ -12,7 +12,8 @@ from typing import TextIO
 from bot.domain.checklist import Question
 from bot.domain.conversation import InvalidAnswer
 from bot.domain.drafts import Recipient, Signature
-from bot.domain.model import Actor, Verdict
+from bot.domain.model import Actor, AnswerValue, Verdict
+from bot.domain.recheck import STILL_TRUE
 from bot.qualification.service import Progress, Qualifications
 
 NOTE_MARK = " // "
@@ -32,16 +33,28 @@ def run_console(
     read: Callable[[str], str],
     out: TextIO,
     rep: Signature | None = None,
+    after: Callable[[int], str] | None = None,
 ) -> int:
     """Run (or resume) a qualification for one deal. Returns the process exit code.
 
     `rep` signs the draft (and is remembered for this console user); without it, the one
-    remembered is used, or the rep is asked once, before the first draft."""
+    remembered is used, or the rep is asked once, before the first draft. A re-check's
+    questions each show last time's answer (`s` or Enter keeps it), and `after` gets the new
+    record's id to say what changed (bot/qualification/recheck_console.py)."""
     progress = service.start(actor, deal_name)
+    earlier = service.store.earlier_answers(session_id=progress.session.id)
     _say_hello(progress, out)
     try:
         while (question := progress.next_question) is not None:
-            progress = _ask(service, progress, question, actor=actor, read=read, out=out)
+            progress = _ask(
+                service,
+                progress,
+                question,
+                actor=actor,
+                read=read,
+                out=out,
+                last=earlier.get(question.id),
+            )
     except (KeyboardInterrupt, EOFError):
         # Read back, not remembered: Ctrl-C can land after an answer is stored and before
         # the loop has taken the progress that holds it.
@@ -70,6 +83,8 @@ def run_console(
         f"\nStored as record #{finished.record_id} "
         f"(`walkaway records show {finished.record_id}`).\n"
     )
+    if after is not None:
+        out.write(after(finished.record_id))
     return 0
 
 
@@ -157,14 +172,19 @@ def _ask(
     actor: Actor,
     read: Callable[[str], str],
     out: TextIO,
+    last: AnswerValue | None = None,
 ) -> Progress:
     out.write(f"\n({progress.conversation.progress().shown()}) {question.text}\n")
     if question.help:
         out.write(f"    {question.help}\n")
+    if last is not None:
+        out.write(f"  Last time: {question.label_for(last)}\n  s. {STILL_TRUE} (or Enter)\n")
     for number, choice in enumerate(question.choices, start=1):
         out.write(f"  {number}. {choice.label}\n")
     line = read("> ").strip()
     command = line.casefold()
+    if last is not None and command in ("", "s", STILL_TRUE.casefold()):
+        line = str(last)
     if command in ("quit", "exit"):
         raise _Quit
     if command == "back":

@@ -58,7 +58,7 @@ def register(app: App, deps: Deps) -> None:
         def open_form() -> None:
             ref = SessionRef.load((body.get("actions") or [{}])[0].get("value"))
             progress = current_for(client, deps, actor=actor_from(body), session_id=ref.session)
-            client.views_open(trigger_id=body["trigger_id"], view=view_of(progress))
+            client.views_open(trigger_id=body["trigger_id"], view=view_of(deps, progress))
 
         tell(body, client, respond, open_form)
 
@@ -112,7 +112,10 @@ def register(app: App, deps: Deps) -> None:
             return
         if progress.next_question is not None:
             left = len(progress.conversation.pending())
-            ack(response_action="update", view=view_of(progress, notice=NEEDS_MORE.format(n=left)))
+            ack(
+                response_action="update",
+                view=view_of(deps, progress, notice=NEEDS_MORE.format(n=left)),
+            )
             return
         deps.jobs.later(FORM_DONE, {"session": meta.session, **_who(actor)})
         ack()
@@ -147,12 +150,14 @@ def register(app: App, deps: Deps) -> None:
 STALE_FORM = "This form is out of date. Close it and open it again from our DM thread."
 
 
-def view_of(progress: Progress, *, notice: str | None = None) -> Any:
+def view_of(deps: Deps, progress: Progress, *, notice: str | None = None) -> Any:
+    """The form; a re-check's also shows last time's answers (Still true)."""
     return form_blocks.form_view(
         progress.conversation,
         session_id=progress.session.id,
         deal_name=progress.session.deal_name,
         notice=notice,
+        earlier=deps.store.earlier_answers(session_id=progress.session.id),
     )
 
 
@@ -181,7 +186,7 @@ def redraw(
             return
         drawn = progress.session.revision
         try:
-            client.views_update(view_id=view_id, hash=wanted, view=view_of(progress))
+            client.views_update(view_id=view_id, hash=wanted, view=view_of(deps, progress))
         except SlackApiError as error:
             problem = error.response.get("error")
             if is_transient(error) or problem not in STALE_VIEW_ERRORS:

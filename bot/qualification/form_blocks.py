@@ -9,6 +9,8 @@ click only on what is true; other choices are radio buttons (one click), a long 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
@@ -25,8 +27,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.checklist import Question, QuestionKind
-from bot.domain.conversation import TEXT_ANSWER_LIMIT, Conversation
+from bot.domain.conversation import TEXT_ANSWER_LIMIT, Conversation, InvalidAnswer, parse_answer
 from bot.domain.model import AnswerValue
+from bot.domain.recheck import STILL_TRUE
 from bot.qualification.payloads import FormMeta
 from bot.qualification.question_blocks import MAX_CHOICE_BUTTONS
 from bot.slack.ids import Action
@@ -72,9 +75,19 @@ def shown_questions(conversation: Conversation) -> tuple[list[Question], int]:
 
 
 def form_view(
-    conversation: Conversation, *, session_id: int, deal_name: str, notice: str | None = None
+    conversation: Conversation,
+    *,
+    session_id: int,
+    deal_name: str,
+    notice: str | None = None,
+    earlier: Mapping[str, AnswerValue] | None = None,
 ) -> View:
-    """The form for this check as stored now; `notice` heads it (e.g. questions newly open)."""
+    """The form for this check as stored now; `notice` heads it (e.g. questions newly open).
+
+    `earlier` holds a re-check's answers from last time: each such question says what it was
+    and offers it as its first choice, *Still true* (a number or text comes filled in with it).
+    """
+    earlier = earlier or {}
     rows, hidden = shown_questions(conversation)
     steps = conversation.progress()
     intro = (
@@ -99,7 +112,7 @@ def form_view(
         SectionBlock(text=MarkdownTextObject(text=intro)),
         ContextBlock(elements=[MarkdownTextObject(text=status)]),
     ]
-    blocks += [_input(q, conversation.answers.get(q.id)) for q in rows]
+    blocks += [_input(q, conversation.answers.get(q.id), _fits(q, earlier.get(q.id))) for q in rows]
     return View(
         type="modal",
         callback_id=ViewId.FORM,
@@ -112,14 +125,30 @@ def form_view(
     )
 
 
-def _input(question: Question, value: AnswerValue | None) -> InputBlock | SectionBlock:
+def _fits(question: Question, last: AnswerValue | None) -> AnswerValue | None:
+    """Last time's answer, if the question (perhaps edited since) can still take it."""
+    if last is None:
+        return None
+    try:
+        return parse_answer(question, last if isinstance(last, str) else str(last))
+    except InvalidAnswer:
+        return None
+
+
+def _input(
+    question: Question, value: AnswerValue | None, last: AnswerValue | None = None
+) -> InputBlock | SectionBlock:
     """One question. Choices report each change at once (dispatch_action), so the answer is
     stored and the branches redrawn; a number or text is read when the form is sent or closed.
 
     A tick box sits beside its question in a section, not in an input block: Slack labels an
     optional input "(optional)", which a yes/no question is not.
     """
-    element = _element(question, value)
+    element = _element(question, value, last)
+    hint = question.help
+    if last is not None:
+        said = f"Last time: {question.label_for(last)}"
+        hint = f"{said}. {question.help}" if question.help else said
     if isinstance(element, CheckboxesElement):
         text = f"*{safe_mrkdwn(question.text, 2500)}*"
         if question.help:
@@ -132,14 +161,14 @@ def _input(question: Question, value: AnswerValue | None) -> InputBlock | Sectio
     return InputBlock(
         block_id=block_id(question.id)[: LIMITS.BLOCK_ID],
         label=plain_text(question.text, 2000),
-        hint=plain_text(question.help, 2000) if question.help else None,
+        hint=plain_text(hint, 2000) if hint else None,
         element=element,
         dispatch_action=question.kind is QuestionKind.CHOICE,
     )
 
 
 def _element(
-    question: Question, value: AnswerValue | None
+    question: Question, value: AnswerValue | None, last: AnswerValue | None = None
 ) -> (
     CheckboxesElement
     | RadioButtonsElement
@@ -147,13 +176,14 @@ def _element(
     | NumberInputElement
     | (PlainTextInputElement)
 ):
+    shown = value if value is not None else last  # a number or text: last time's, filled in
     if question.kind is QuestionKind.NUMBER:
         return NumberInputElement(
             action_id=Action.FORM_ANSWER,
             is_decimal_allowed=True,
             min_value=None if question.minimum is None else _num(question.minimum),
             max_value=None if question.maximum is None else _num(question.maximum),
-            initial_value=None if value is None else _num(float(value)),
+            initial_value=None if shown is None else _num(float(shown)),
             placeholder=plain_text("A number", 150),
         )
     if question.kind is QuestionKind.TEXT:
@@ -161,14 +191,20 @@ def _element(
             action_id=Action.FORM_ANSWER,
             multiline=True,
             max_length=TEXT_ANSWER_LIMIT,
-            initial_value=None if value is None else str(value),
+            initial_value=None if shown is None else str(shown),
         )
     options = [
         Option(text=plain_text(c.label, LIMITS.OPTION_TEXT), value=c.value)
         for c in question.choices[: LIMITS.OPTIONS]
     ]
+    if last is not None:  # Still true first, the other answers after it
+        label = next((c.label for c in question.choices if c.value == last), str(last))
+        still = Option(
+            text=plain_text(f"{STILL_TRUE}: {label}", LIMITS.OPTION_TEXT), value=str(last)
+        )
+        options = [still, *(o for o in options if o.value != last)]
     chosen = next((o for o in options if o.value == value), None)
-    if is_tick_box(question):
+    if is_tick_box(question) and last is None:
         yes = next(o for o in options if o.value == YES)
         return CheckboxesElement(
             action_id=Action.FORM_ANSWER,

@@ -22,6 +22,7 @@ from bot.domain.checklist import Question, QuestionKind
 from bot.domain.conversation import Steps
 from bot.domain.model import AnswerValue
 from bot.qualification.payloads import AnswerRef, SessionRef
+from bot.qualification.recheck_blocks import last_time_words, still_true_button
 from bot.slack.ids import Action
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn
 
@@ -65,8 +66,12 @@ def question_message(
     steps: Steps,
     deal_name: str,
     before: AnswerValue | None = None,
+    last_time: AnswerValue | None = None,
 ) -> Message:
     """One question with its answer controls; from the second on, Back and Start over too.
+
+    `last_time` is the earlier check's answer, in a re-check: shown, with *Still true* as the
+    first button, which gives that answer again (bot/qualification/recheck_blocks.py).
 
     `before` is the answer this question had until Back or Start over took it away: shown, so
     the rep re-asked knows what they said and can keep it with one click. The first question
@@ -79,6 +84,9 @@ def question_message(
     if before is not None:
         was = safe_mrkdwn(question.label_for(before), 200)
         header += f"\n:leftwards_arrow_with_hook: Before: *{was}*"
+    still = still_true_button(question, session_id, last_time) if last_time is not None else None
+    if last_time is not None:
+        header += f"\n{last_time_words(question, last_time)}"
     extra: list[ButtonElement] = (
         _navigation(question, session_id) if step > 1 else [form_button(session_id)]
     )
@@ -86,7 +94,11 @@ def question_message(
         SectionBlock(text=MarkdownTextObject(text=header)),
         ActionsBlock(
             block_id=_block_id(question.id, session_id, step),
-            elements=[*_answer_elements(question, session_id), *extra],
+            elements=[
+                *([still] if still is not None else []),
+                *_answer_elements(question, session_id),
+                *extra,
+            ],
         ),
         ContextBlock(elements=[MarkdownTextObject(text=f"Deal: {safe_mrkdwn(deal_name, 500)}")]),
     ]

@@ -22,6 +22,7 @@ from bot.qualification import question_blocks as convo_blocks
 from bot.qualification.service import Progress, Qualifications
 from bot.qualification.signature import rep_signature
 from bot.slack import card
+from bot.slack.card import card_key
 from bot.slack.deps import Deps, VerdictPosted
 from bot.slack.effects import owner, post_once
 from bot.slack.errors import is_transient
@@ -41,7 +42,10 @@ def question_key(session: SessionInfo) -> str:
 
 
 def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
-    """Post the waiting question in the thread (once), or finish when none is left."""
+    """Post the waiting question in the thread (once), or finish when none is left.
+
+    In a re-check it shows the earlier check's answer, with *Still true* to give it again.
+    """
     session = progress.session
     assert session.channel_id and session.thread_ts, "a Slack session always has a thread"
     question = progress.next_question
@@ -54,6 +58,7 @@ def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
         steps=progress.conversation.progress(),
         deal_name=session.deal_name,
         before=answered_before(deps, session.id, question.id),
+        last_time=deps.store.earlier_answers(session_id=session.id).get(question.id),
     )
     posted = post_once(
         client,
@@ -68,6 +73,10 @@ def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
         deps.store.set_prompt(session_id=session.id, prompt_ts=posted.ts)
 
 
+class ThreadBusy(RuntimeError):
+    """Another job is opening this session's thread right now (it asks the first question)."""
+
+
 def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: str) -> Progress:
     """Give a new session its DM thread; a resumed one keeps the thread it already has."""
     session = progress.session
@@ -79,7 +88,7 @@ def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: s
         client, deps.store, key=f"opening:{session.id}", channel=channel, text=text, blocks=blocks
     )
     if opening is None:
-        raise RuntimeError(f"the thread of session {session.id} is being opened elsewhere")
+        raise ThreadBusy(f"the thread of session {session.id} is being opened elsewhere")
     deps.store.set_session_thread(
         session_id=session.id, channel_id=opening.channel, thread_ts=opening.ts
     )
@@ -242,10 +251,6 @@ def finish(client: WebClient, deps: Deps, progress: Progress) -> None:
     )
     for react in deps.hooks.after_verdict:
         react(client, deps, event)
-
-
-def card_key(record_id: int) -> str:
-    return f"card:{record_id}"
 
 
 def show_verdict(

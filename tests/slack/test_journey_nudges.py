@@ -101,7 +101,7 @@ def test_the_nudge_comes_once_on_the_date_then_a_snooze_brings_a_second(world: W
     (nudge,) = nudges_in(world.fake, world.dm)
     said = text_of(nudge)
     assert "Acme renewal" in said and "*Defer*" in said
-    assert "Why:" in said and "What would bring us back" in said
+    assert "Why:" in said and "What would change the decision" in said
     ids = [a["action_id"] for a in actions_of(nudge)]
     assert {"recheck_now", "nudge_snooze", "nudge_close"} <= set(ids)
     assert any(i.startswith("condition_met:") for i in ids)

@@ -14,6 +14,7 @@ from bot.pathback.due_blocks import due_blocks
 from bot.pathback.nudge_blocks import nudge_message
 from bot.pathback.payloads import CloseRef
 from bot.slack.names import MENTIONS, Naming
+from storage.conditions import ConditionInfo, ConditionState
 from storage.nudge_info import DueRecord
 from storage.records import RecordDetail, RecordStatus
 from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
@@ -51,12 +52,20 @@ def record(items: int, length: int, status: RecordStatus = RecordStatus.OPEN) ->
     )
 
 
+def conditions(shown: RecordDetail) -> list[ConditionInfo]:
+    return [
+        ConditionInfo(shown.id, n, c.signal, c.text, ConditionState.OPEN, None, None, NASTY[:900])
+        for n, c in enumerate(shown.verdict.conditions)
+    ]
+
+
 @pytest.mark.parametrize(("items", "length"), [(0, 10), (1, 5000), (12, 400), (60, 3000)])
 @pytest.mark.parametrize("status", [RecordStatus.OPEN, RecordStatus.LOST])
 def test_the_nudge_fits_and_pings_nobody(items: int, length: int, status: RecordStatus) -> None:
     for who in (MENTIONS, Naming({"U1": NASTY[:60]})):
+        shown = record(items, length, status)
         text, blocks = nudge_message(
-            record(items, length, status), due_on=DUE, who=who, instead_of_rep=True
+            shown, conditions(shown), due_on=DUE, who=who, instead_of_rep=True
         )
         assert_message_within_limits(blocks, text)
         rendered = str([b.to_dict() for b in blocks])
