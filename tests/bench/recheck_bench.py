@@ -17,7 +17,7 @@ What one run does
    user postgres, database test), dropped at the end.
 2. Seeds `--records` records as finished checks leave them (workspace, rep with a manager and a
    time zone, deal, completed session, verdict, record), in bulk: `executemany` in 10,000-row
-   transactions on SQLite, `COPY` on PostgreSQL, then ANALYZE on PostgreSQL as autovacuum would.
+   transactions on SQLite, `COPY` on PostgreSQL, then VACUUM ANALYZE there as autovacuum would.
    Exactly `--due` records (10,000) are open and due on the bench's day, a Tuesday; of the
    rest, a share has no date (proceed verdicts), some have dates long past, some dates in the
    last 30 days, all of them already nudged (their `nudges` rows are seeded, ~200,000 in
@@ -280,8 +280,10 @@ def load_postgres(engine: Engine, seed: Seed, log: Callable[[str], None]) -> Non
                 conn.commit()
                 if start % (BATCH * 20) == 1:
                     log(f"seeded {start + BATCH - 1:,}")
-            cur.execute("ANALYZE")
             conn.commit()
+            conn.autocommit = True
+            cur.execute("VACUUM ANALYZE")
+            conn.autocommit = False
     finally:
         raw.close()
 

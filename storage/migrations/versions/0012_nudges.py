@@ -72,7 +72,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_walkaway_records_rep_status_recheck_on",
         "walkaway_records",
-        ["rep_user_id", "status", "recheck_on"],
+        ["rep_user_id", "status", "recheck_on", "id"],
     )
 
 
