@@ -23,10 +23,13 @@ from storage.repository import Store
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_journey_managers import (
     DEFER,
+    DESK,
+    DESK_MEMBER,
     MGR,
     click_in,
     manager_dm,
     reach_verdict,
+    save_settings,
     set_manager,
 )
 from tests.slack.world import REP, TOKEN, World, actions_of, block_ids, text_of
@@ -256,3 +259,24 @@ def nudge_claims(store: Store, record: RecordDetail) -> list[NudgeClaim]:
     assert record.recheck_on is not None
     claim = NudgeClaim(record.id, record.recheck_on, record.workspace_id, "crash" + "0" * 27)
     return store.claim_nudges(claims=[claim], at=due_moment(record.recheck_on))
+
+
+def test_a_rep_who_left_with_no_manager_has_their_nudge_sent_to_the_deal_desk(
+    world: World,
+) -> None:
+    save_settings(world, deal_desk_channel_id=DESK)
+    world.fake.set_user(REP, tz=ZONE, real_name="Ria Reyes")
+    reach_verdict(world, DEFER)
+    record = the_record(world)
+    assert record.recheck_on is not None
+    tick(world, due_moment(record.recheck_on) - timedelta(minutes=10))
+    world.fake.set_user(REP, tz=ZONE, real_name="Ria Reyes", deleted=True)
+    tick(world, due_moment(record.recheck_on))
+    assert nudges_in(world.fake, world.dm) == []
+    (nudge,) = nudges_in(world.fake, DESK)
+    said = text_of(nudge)
+    assert "has left the workspace" in said
+    assert f"<@{REP}>" not in said, "named in the channel, not mentioned"
+    click_in(world, DESK, nudge, "nudge_close", user=DESK_MEMBER)  # a desk member may close it
+    world.settle()
+    assert not any("Only the rep" in t for t in world.ephemeral_texts())
