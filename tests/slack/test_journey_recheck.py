@@ -188,7 +188,8 @@ def test_a_stranger_is_refused_and_a_won_deal_is_refused(world: World) -> None:
     assert world.command(f"recheck {DEAL}").status == 200
     world.settle()
     assert world.ephemeral_texts()[-1] == f"*{DEAL}* was won: there is nothing to re-check."
-    assert store.list_open_sessions(workspace_id=1, rep_user_id=rep) == []
+    workspace = store.ensure_workspace(team_id=world.team)
+    assert store.list_open_sessions(workspace_id=workspace, rep_user_id=rep) == []
 
 
 def test_a_double_click_opens_one_recheck(world: World) -> None:
