@@ -41,6 +41,10 @@ from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
+from bot.pathback import listeners as pathback
+from bot.pathback import nudge_listeners, nudges
+from bot.pathback import sections as pathback_sections
+from bot.pathback.settings import RECHECK_SETTING
 from bot.qualification import (
     buttons,
     followups,
@@ -68,7 +72,12 @@ from storage.repository import Store
 log = logging.getLogger("walkaway")
 
 SUBCOMMANDS = command.by_word(
-    *approvals.SUBCOMMANDS, *search.SUBCOMMANDS, *check_command.SUBCOMMANDS, *recheck.SUBCOMMANDS
+    *approvals.SUBCOMMANDS,
+    *search.SUBCOMMANDS,
+    *pathback.SUBCOMMANDS,
+    *check_command.SUBCOMMANDS,
+    *nudge_listeners.SUBCOMMANDS,
+    *recheck.SUBCOMMANDS,
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,
@@ -87,10 +96,19 @@ SURFACES = (
     home_start,
     approvals,
     search,
+    pathback,
+    nudge_listeners,
     recheck,
 )
 """Every module with listeners; each exposes register(app, deps)."""
 TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
+"""Timed work that needs no settings; `timed_tasks` adds the rest."""
+
+
+def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
+    """Every timed task; the nudges skip the deployment's holidays (WALKAWAY_HOLIDAYS)."""
+    holidays = settings.holidays if settings is not None else frozenset()
+    return (*TIMED_TASKS, nudges.task(holidays))
 
 
 def hooks() -> Hooks:
@@ -102,16 +120,23 @@ def hooks() -> Hooks:
             home.after_verdict,
         ],
         before_send=[approval_ping.check_send_allowed],
-        card_sections=[approval_ping.card_section, recheck_hooks.card_section],
-        details_sections=[recheck_hooks.details_section],
+        card_sections=[
+            pathback_sections.card_section,
+            approval_ping.card_section,
+            recheck_hooks.card_section,
+        ],
+        details_sections=[pathback_sections.details_section, recheck_hooks.details_section],
         home_sections=[
             home_sections.start_section,
             home_sections.unfinished,
             approval_home.waiting_positions,
+            nudge_listeners.due_section,
             home_sections.latest_verdicts,
             home_sections.help_section,
         ],
         home_changed=[home.refresh_later],
+        settings_parts=[RECHECK_SETTING],
+        lists_conditions=True,
     )
 
 
@@ -207,9 +232,10 @@ def scheduler(
     *,
     every: float = POLL_SECONDS,
     clock: Callable[[], datetime] = utcnow,
+    settings: Settings | None = None,
 ) -> Scheduler:
     """The app's timed work, for `serve` (every ten minutes) and `walkaway tick` (once)."""
-    return Scheduler(client, store, TIMED_TASKS, every=every, clock=clock)
+    return Scheduler(client, store, timed_tasks(settings), every=every, clock=clock)
 
 
 def _apologise(

@@ -1,4 +1,5 @@
-"""The `walkaway` command: console, evaluate, tone, records, serve, worker, tick (alias remind).
+"""The `walkaway` command: console, evaluate, tone, records, due, serve, worker, tick (alias
+remind).
 
 Each sub-command turns expected failures (bad settings, a broken checklist, a bad file) into
 one clear line and a non-zero exit code instead of a traceback.
@@ -105,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
     show = which.add_parser("show", help="one record in full")
     show.add_argument("record_id", type=int, metavar="ID")
     show.set_defaults(run=_records_show)
+
+    due = commands.add_parser("due", help="re-checks due soon and overdue (for scripts)")
+    due.add_argument("--days", type=int, default=14, help="days ahead to include (0-365)")
+    due.add_argument("--json", action="store_true", help="print JSON for scripts")
+    due.add_argument("--team", default=LOCAL_TEAM, help="Slack team id (default: console)")
+    due.add_argument("--rep", default=None, help="a Slack user id: theirs and their reps'")
+    due.set_defaults(run=_due)
 
     serve = commands.add_parser(
         "serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)"
@@ -238,6 +246,22 @@ def _records_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _due(args: argparse.Namespace) -> int:
+    from bot.pathback.due import cli_due
+
+    store = _store(load_settings())
+    out, code = cli_due(
+        store,
+        team_id=args.team,
+        rep=args.rep,
+        days=args.days,
+        json_out=args.json,
+        now=datetime.now(UTC),
+    )
+    print(out, end="", file=sys.stderr if code else sys.stdout)
+    return code
+
+
 def _tick(args: argparse.Namespace) -> int:
     from bot.app import scheduler, web_client
 
@@ -248,7 +272,8 @@ def _tick(args: argparse.Namespace) -> int:
         )
     store = _store(settings)
     try:
-        sent = scheduler(web_client(settings), store).tick(args.now or datetime.now(UTC))
+        ticker = scheduler(web_client(settings), store, settings=settings)
+        sent = ticker.tick(args.now or datetime.now(UTC))
     finally:
         store.close()
     for what, count in sent.items():
@@ -282,7 +307,7 @@ def _serve(args: argparse.Namespace) -> int:
         supervise_workers(settings, store, processes=processes, threads=threads)
     else:
         wired.start_worker(threads=threads)
-    scheduler(wired.app.client, store).start()
+    scheduler(wired.app.client, store, settings=settings).start()
     app = wired.app
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -101,6 +102,31 @@ class JobQueue:
             self._intake.put(row)
         else:
             self._writer.insert(row)
+
+    def put_many(self, *, kind: str, jobs: Sequence[tuple[str, dict[str, Any]]]) -> int:
+        """Store many jobs of one kind, each under its given key, straight into the queue.
+
+        For timed work (the nudge sweep queues thousands at once): one transaction, not one
+        commit each. A key the queue holds already is skipped: queued again, a waiting job is
+        still one job. Returns how many were new.
+        """
+        if not 0 < len(kind) <= MAX_KIND:
+            raise ValueError(f"job kinds are 1-{MAX_KIND} characters")
+        if not jobs:
+            return 0
+        now = utcnow()
+        blank = {"kind": kind, "enqueued_at": now, "attempts": 0, "failures": 0}
+        rows = [{**blank, "payload": payload, "key": key} for key, payload in jobs]
+        added = 0
+        with self._writes.begin() as s:
+            dialect = s.get_bind().dialect.name
+            insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
+            for start in range(0, len(rows), 500):  # 3,000 parameters a statement
+                statement = insert_of(Job).values(rows[start : start + 500])
+                new = statement.on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
+                added += len(s.execute(new).all())
+        self._notify()
+        return added
 
     def on_stored(self, callback: Callable[[], None]) -> None:
         """Call `callback` when jobs this process put reach the queue from its intake."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,8 @@ from storage.models import (
     WalkawayRecord,
     Workspace,
 )
+from storage.nudge_models import UserProfile
+from storage.nudges import Profile, profile_of
 
 NAMED_LIMIT = 10
 
@@ -169,3 +172,20 @@ class People(Repo):
         with self._reads() as s:
             found = s.get(IdempotencyKey, checked_key(key))
             return found.owner if found is not None else None
+
+    def profile(self, *, user_id: int) -> Profile | None:
+        """What Slack last told us of this person (zone, left or not); None: never asked."""
+        with self._reads() as s:
+            return profile_of(s, user_id)
+
+    def remember_profile(
+        self, *, user_id: int, tz: str | None, deactivated: bool, at: datetime
+    ) -> None:
+        """Keep users.info's answer on the person: their nudges come at 9:30 in this zone, and
+        go to their manager once they have left."""
+        with self._write() as s:
+            row = s.get(UserProfile, user_id, with_for_update=True)
+            if row is None:
+                row = UserProfile(user_id=user_id)
+                s.add(row)
+            row.tz, row.deactivated, row.fetched_at = (tz or None), deactivated, at

@@ -2,9 +2,10 @@
 
 Its methods come from one module per aggregate: people.py (workspaces, people, claims),
 qualifications.py (sessions and answers), walkaways.py (records), recipients.py (who a
-draft is for), posts.py (messages posted once), rechecks.py (a re-check's link to the
-record it looks at again, and a deal's history), and, as attributes,
-approvals.py (`store.approvals`) and jobs.py (`store.jobs`); search is storage/search/.
+draft is for), posts.py (messages posted once), nudges.py (re-check nudges, due lists),
+rechecks.py (a re-check's link to the record it looks at again, and a deal's history), and, as
+attributes, approvals.py (`store.approvals`), conditions.py (`store.conditions`), pathback.py
+(`store.pathback`) and jobs.py (`store.jobs`); search is storage/search/.
 Methods take keyword arguments only and return frozen records, never ORM rows, so nothing
 outside storage can lazy-load, hold a transaction open, or write by accident; how writes lock
 is in storage/base.py.
@@ -19,8 +20,11 @@ from sqlalchemy import Engine
 from storage import db
 from storage.approvals import Approvals
 from storage.base import sessions
+from storage.conditions import Conditions
 from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
+from storage.nudges import Nudges
+from storage.pathback import PathBack
 from storage.people import People
 from storage.posts import Posts
 from storage.qualifications import Qualifications
@@ -29,7 +33,7 @@ from storage.recipients import Recipients
 from storage.walkaways import Records
 
 
-class Store(People, Qualifications, Records, Posts, Recipients, Rechecks):
+class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks):
     """Every aggregate's repository over one database (and, on SQLite, the jobs file)."""
 
     def __init__(self, engine: Engine, *, jobs_engine: Engine | None = None) -> None:
@@ -38,6 +42,10 @@ class Store(People, Qualifications, Records, Posts, Recipients, Rechecks):
         self._reads, self._writes = sessions(engine)
         self.approvals = Approvals(reads=self._reads, writes=self._writes)
         """Managers, approval settings and managers' positions on records."""
+        self.conditions = Conditions(reads=self._reads, writes=self._writes)
+        """Each record's re-engagement conditions, as items to tick (storage/conditions.py)."""
+        self.pathback = PathBack(reads=self._reads, writes=self._writes)
+        """Re-check dates and their default, They came back, a rep's deals (storage/pathback.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )

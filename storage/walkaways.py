@@ -8,10 +8,12 @@ from dataclasses import fields
 from sqlalchemy import select, update
 
 from bot.domain.model import Verdict
+from bot.domain.pathback import first_recheck
 from storage import queries as q
 from storage import search
 from storage.base import Repo
 from storage.columns import utcnow
+from storage.conditions import add_for_record
 from storage.errors import InvalidValueError
 from storage.models import (
     Deal,
@@ -22,6 +24,7 @@ from storage.models import (
     VerdictRow,
     WalkawayRecord,
 )
+from storage.pathback import recheck_days_in
 from storage.records import (
     RecordDetail,
     RecordStatus,
@@ -57,6 +60,12 @@ class Records(Repo):
                 ).one()
             q.require_open(row)
             now = utcnow()
+            recheck_on = first_recheck(
+                verdict.outcome,
+                verdict.recheck_on,
+                made_on=now.date(),
+                default_days=recheck_days_in(s, row.workspace_id),
+            )
             verdict_row = VerdictRow(
                 session_id=session_id,
                 outcome=verdict.outcome.value,
@@ -75,7 +84,7 @@ class Records(Repo):
                 rep_user_id=row.rep_user_id,
                 outcome=verdict.outcome.value,
                 status=RecordStatus.OPEN,
-                recheck_on=verdict.recheck_on,
+                recheck_on=recheck_on,
                 draft_text=draft_text,
                 draft_short=draft_short,
                 subject=subject,
@@ -85,6 +94,7 @@ class Records(Repo):
             )
             s.add(record)
             s.flush()
+            add_for_record(s, record.id, verdict.conditions)
             s.add(
                 RecordStatusChange(
                     record_id=record.id,

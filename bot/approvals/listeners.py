@@ -70,6 +70,8 @@ def register(app: App, deps: Deps) -> None:
         summary = approval_modals.settings_summary(
             current, default_days=deps.settings.walkaway_reminder_business_days
         )
+        for part in deps.hooks.settings_parts:  # the other capabilities' settings
+            summary = f"{summary.removesuffix('.')} · {part.summary(deps, workspace_id)}."
         channel = str(client.conversations_open(users=user)["channel"]["id"])
         post_for_job(
             client,
@@ -194,8 +196,16 @@ def register(app: App, deps: Deps) -> None:
         except SettingsProblem as problem:
             ack(response_action="errors", errors={Block.REMINDER_DAYS: str(problem)})
             return
+        problems = {
+            k: v for part in deps.hooks.settings_parts for k, v in part.check(values).items()
+        }
+        if problems:
+            ack(response_action="errors", errors=problems)
+            return
         workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
         deps.store.approvals.save_settings(workspace_id=workspace_id, settings=chosen)
+        for part in deps.hooks.settings_parts:
+            part.save(deps, workspace_id, values)
         deps.jobs.later(SETTINGS_SAVED, {"user_id": actor.user_id, "team_id": actor.team_id})
         ack()
 
@@ -226,7 +236,9 @@ def settings_command(
     workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
     current = deps.store.approvals.settings(workspace_id=workspace_id)
     view = approval_modals.settings_modal(
-        current, default_days=deps.settings.walkaway_reminder_business_days
+        current,
+        default_days=deps.settings.walkaway_reminder_business_days,
+        more=[b for part in deps.hooks.settings_parts for b in part.blocks(deps, workspace_id)],
     )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 

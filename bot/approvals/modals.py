@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import (
     Block,
     ChannelSelectElement,
@@ -71,7 +73,10 @@ def override_modal(approval: ApprovalInfo, *, meta: OverrideMeta) -> View:
     )
 
 
-def settings_modal(current: ApprovalSettings, *, default_days: int) -> View:
+def settings_modal(
+    current: ApprovalSettings, *, default_days: int, more: Sequence[Block] = ()
+) -> View:
+    """The workspace's settings; `more`: the other capabilities' inputs (Hooks.settings_parts)."""
     hold_option = Option(
         value="on",
         text=PlainTextObject(text="Hold the buyer draft until the manager agrees"),
@@ -127,6 +132,7 @@ def settings_modal(current: ApprovalSettings, *, default_days: int) -> View:
                     initial_value=str(days),
                 ),
             ),
+            *more,
         ],
     )
 

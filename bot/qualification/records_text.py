@@ -38,6 +38,8 @@ def record_text(store: Store, *, record_id: int) -> str | None:
         f"Record #{record.id}: {record.deal_name} (rep {record.rep_slack_user_id})\n",
         f"Status: {record.status}    Created: {record.created_at:%Y-%m-%d %H:%M} UTC\n",
         format_verdict(record.verdict, deal_name=record.deal_name),
+        *_conditions(store, record.id),
+        f"\nRe-check: {record.recheck_on.isoformat() if record.recheck_on else 'none'}\n",
         "\nAnswers:\n",
     ]
     for answer in record.answers:
@@ -62,6 +64,24 @@ def record_text(store: Store, *, record_id: int) -> str | None:
     if record.draft_short and not record.sent_text:
         out.append("\nShort note drafted:\n\n" + record.draft_short + "\n")
     return "".join(out)
+
+
+def _conditions(store: Store, record_id: int) -> list[str]:
+    """Each condition with its state, who changed it and when (and the last *Not yet*)."""
+    items = store.conditions.for_record(record_id=record_id)
+    if not items:
+        return []
+    out = ["\nConditions:\n"]
+    for item in items:
+        line = f"  [{item.state.label}] {item.text}"
+        if item.changed_at is not None:
+            line += f" ({item.changed_by or 'system'}, {item.changed_at:%Y-%m-%d %H:%M} UTC)"
+        if item.checked_at is not None and item.is_open:
+            line += f" (not yet: {item.checked_by}, {item.checked_at:%Y-%m-%d %H:%M} UTC)"
+        if item.note:
+            line += f" - {item.note}"
+        out.append(line + "\n")
+    return out
 
 
 def _position(approval: ApprovalInfo) -> str:

@@ -22,6 +22,7 @@ from bot.qualification import question_blocks as convo_blocks
 from bot.qualification.service import Progress, Qualifications
 from bot.qualification.signature import rep_signature
 from bot.slack import card
+from bot.slack.card import card_key
 from bot.slack.deps import Deps, VerdictPosted
 from bot.slack.effects import owner, post_once
 from bot.slack.errors import is_transient
@@ -250,10 +251,6 @@ def finish(client: WebClient, deps: Deps, progress: Progress) -> None:
     )
     for react in deps.hooks.after_verdict:
         react(client, deps, event)
-
-
-def card_key(record_id: int) -> str:
-    return f"card:{record_id}"
 
 
 def show_verdict(

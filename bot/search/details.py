@@ -55,6 +55,7 @@ def details_modal(
     notice: str | None = None,
     labels: Mapping[tuple[str, str], str] | None = None,
     sections: Iterable[Block] = (),
+    conditions_listed: bool = False,
 ) -> View:
     """The whole history of one record; its rep or their manager also gets the status form."""
     blocks: list[Block] = []
@@ -82,7 +83,7 @@ def details_modal(
     verdict = record.verdict
     for heading, items in (
         ("Why", [r.text for r in verdict.reasons]),
-        ("What would change it", [c.text for c in verdict.conditions]),
+        ("What would change it", [] if conditions_listed else [c.text for c in verdict.conditions]),
         ("Cautions", [c.text for c in verdict.cautions]),
     ):
         if items:

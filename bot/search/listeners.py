@@ -263,6 +263,7 @@ def _details(deps: Deps, actor: Actor, meta: SearchRecordRef, *, notice: str | N
         notice=notice,
         labels=current,
         sections=sections,
+        conditions_listed=deps.hooks.lists_conditions,
     )
 
 

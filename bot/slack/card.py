@@ -53,7 +53,10 @@ stated once."""
 _NEXT_WITH_CAUTIONS = "Nothing in your answers calls for walking away: settle the cautions first."
 
 
-def verdict_card(verdict: Verdict, *, deal_name: str, record_id: int) -> Message:
+def verdict_card(
+    verdict: Verdict, *, deal_name: str, record_id: int, conditions: bool = True
+) -> Message:
+    """The card's own blocks; `conditions=False` when a section lists them (Hooks)."""
     outcome = verdict.outcome
     title = f"{outcome.label}: {deal_name}"
     lead = _NEXT[outcome]
@@ -68,7 +71,10 @@ def verdict_card(verdict: Verdict, *, deal_name: str, record_id: int) -> Message
     ]
     for heading, items in (
         ("Why", [r.text for r in verdict.reasons]),
-        ("What would change the decision", [c.text for c in verdict.conditions]),
+        (
+            "What would change the decision",
+            [c.text for c in verdict.conditions] if conditions else [],
+        ),
         ("Cautions", [c.text for c in verdict.cautions]),
     ):
         if items:
@@ -93,9 +99,25 @@ def sentence_case(item: str) -> str:
     return item[:1].upper() + item[1:]
 
 
+def card_key(record_id: int) -> str:
+    """The verdict card's post key (bot/slack/effects.py): its ts, for whoever re-renders it."""
+    return f"card:{record_id}"
+
+
+def card_ts(deps: Deps, record_id: int) -> str | None:
+    """Where the record's verdict card is (its ts in the record's thread), once posted."""
+    posted = deps.store.post_info(key=card_key(record_id))
+    return posted.ts if posted is not None else None
+
+
 def full_card(deps: Deps, record: RecordDetail, *, notice: str | None = None) -> Message:
     """The card with every capability's section under it, and a one-off notice at the foot."""
-    text, blocks = verdict_card(record.verdict, deal_name=record.deal_name, record_id=record.id)
+    text, blocks = verdict_card(
+        record.verdict,
+        deal_name=record.deal_name,
+        record_id=record.id,
+        conditions=not deps.hooks.lists_conditions,
+    )
     for section in deps.hooks.card_sections:
         blocks += section(deps, record)
     if notice:

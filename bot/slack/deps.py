@@ -47,6 +47,20 @@ HomeChanged = Callable[["Deps", str, str], None]
 """Something a person's App Home shows has changed (team id, Slack user id): republish it."""
 
 
+@dataclass(frozen=True)
+class SettingsPart:
+    """A capability's inputs in the one settings modal an admin opens with `/walkaway settings`
+    (approvals owns the modal; bot/approvals/listeners.py runs these)."""
+
+    blocks: Callable[[Deps, int], list[Block]]
+    """Its input blocks, for the workspace (stored id), showing the current values."""
+    check: Callable[[Mapping[str, Any]], dict[str, str]]
+    """Problems in the submitted view.state.values, by block_id (empty: fine)."""
+    save: Callable[[Deps, int, Mapping[str, Any]], None]
+    summary: Callable[[Deps, int], str]
+    """Its part of the line sent to the admin after saving."""
+
+
 @dataclass
 class Hooks:
     after_verdict: list[AfterVerdict] = field(default_factory=list)
@@ -59,6 +73,12 @@ class Hooks:
     """App Home, top to bottom (bot/home/)."""
     home_changed: list[HomeChanged] = field(default_factory=list)
     """Told when a check finishes or a position is given, for the people whose Home shows it."""
+    settings_parts: list[SettingsPart] = field(default_factory=list)
+    """Other capabilities' inputs in the workspace settings modal (`/walkaway settings`)."""
+    lists_conditions: bool = False
+    """A capability shows the verdict's conditions as items of its own (the path back's, to
+    tick) in its card and Details sections: the card and Details then leave out their own
+    bullet list of the same sentences, so each is stated once."""
 
 
 Handler = Callable[[str, dict[str, Any], WebClient, Respond, "Deps"], None]

@@ -68,6 +68,9 @@ class Action(StrEnum):
     # bot/qualification/recheck.py (a new check that starts from the earlier answers)
     RECHECK_NOW = "recheck_now"
     """On a nudge, a card, Details, a came-back reply, a due list: re-check this record's deal."""
+    # bot/pathback/listeners.py
+    CONDITION_ADD_NOTE = "condition_add_note"
+    """Prefix: `condition_add_note:<n>`, opening View.CONDITION_NOTE for that condition."""
 
 
 class View(StrEnum):
@@ -117,6 +120,12 @@ class Block(StrEnum):
     RECORD_STATUS_NOTE = "record_status_note"
     DEAL_INPUT = "deal_input"
     HOME_START = "home_start"
+    RECHECK_DAYS = "recheck_days"
+    """The settings modal's "Re-check after (days)" (bot/pathback/settings.py)."""
+    NUDGE_ACTIONS = "nudge_actions"
+    """Prefix: `nudge_actions:<record>`, the nudge's Re-check now / Snooze / Close for good."""
+    DUE_ACTIONS = "due_actions"
+    """Prefix: `due_actions:<record>`, a line's buttons in `/walkaway due` and on App Home."""
 
 
 class Field(StrEnum):

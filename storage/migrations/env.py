@@ -15,6 +15,8 @@ from sqlalchemy import Connection
 
 from storage.db import hold_migration_lock, make_engine, normalize_url
 from storage.models import Base
+from storage.models_conditions import RecordCondition  # noqa: F401  (its table, for Alembic)
+from storage.nudge_models import Nudge, UserProfile  # noqa: F401  (their tables, for Alembic)
 from storage.search import include_object
 
 config = context.config

@@ -17,6 +17,7 @@ from sqlalchemy import inspect
 from storage import recheck_models  # noqa: F401  (0013: the rechecks table, its own module)
 from storage.db import alembic_config, hold_migration_lock, make_engine, migrate
 from storage.models import Base
+from storage.models_conditions import RecordCondition  # noqa: F401  (its table, in Base)
 from storage.search import UNMODELLED, include_object
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +141,91 @@ def test_alembic_command_line_upgrades_from_any_directory(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stderr
     assert _revision(f"sqlite:///{db_file}") == _head()
+
+
+def test_0011_gives_existing_records_their_conditions_as_open_items(
+    fresh_url: Callable[[], str],
+) -> None:
+    import json
+
+    from sqlalchemy import text
+
+    url = fresh_url()
+    engine = make_engine(url)
+    config = alembic_config()
+    verdict = {
+        "outcome": "walk",
+        "reasons": [],
+        "conditions": [
+            {"signal": "terms.values", "text": "They drop the clause."},
+            {"signal": "scar.owner", "text": "An owner is named."},
+        ],
+        "cautions": [],
+        "recheck_on": None,
+        "record_line": "Walked.",
+    }
+    try:
+        with engine.connect() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0010")
+            now = "2026-01-05 10:00:00+00:00"
+            for statement in (
+                "INSERT INTO workspaces (id, team_id, settings, created_at) "
+                f"VALUES (1, 'T1', '{{}}', '{now}')",
+                f"INSERT INTO users (id, workspace_id, slack_user_id, created_at) "
+                f"VALUES (1, 1, 'U1', '{now}')",
+                "INSERT INTO deals (id, workspace_id, name, name_key, created_at) "
+                f"VALUES (1, 1, 'Acme', 'acme', '{now}')",
+                "INSERT INTO qualification_sessions (id, workspace_id, deal_id, rep_user_id, "
+                "status, checklist_hash, checklist_snapshot, revision, started_at, updated_at) "
+                f"VALUES (1, 1, 1, 1, 'complete', 'h', '{{}}', 0, '{now}', '{now}')",
+            ):
+                conn.execute(text(statement))
+            conn.execute(
+                text(
+                    "INSERT INTO verdicts (id, session_id, outcome, data, record_line, created_at)"
+                    " VALUES (1, 1, 'walk', :data, 'Walked.', :now)"
+                ),
+                {"data": json.dumps(verdict), "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO walkaway_records (id, workspace_id, session_id, verdict_id, "
+                    "deal_id, rep_user_id, outcome, status, created_at, updated_at) "
+                    "VALUES (1, 1, 1, 1, 1, 1, 'walk', 'open', :now, :now)"
+                ),
+                {"now": now},
+            )
+            command.upgrade(config, "0011")
+            rows = conn.execute(
+                text(
+                    "SELECT record_id, position, signal, text, state FROM record_conditions "
+                    "ORDER BY position"
+                )
+            ).all()
+            conn.commit()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (1, 0, "terms.values", "They drop the clause.", "open"),
+        (1, 1, "scar.owner", "An owner is named.", "open"),
+    ]
+
+
+def test_the_nudges_migration_goes_down_and_up_again(fresh_url: Callable[[], str]) -> None:
+    """0012 (issue 12's nudges) removes its tables and indexes cleanly and adds them back."""
+    url = fresh_url()
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        config = alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0011")
+            assert "nudges" not in inspect(conn).get_table_names()
+            command.upgrade(config, "head")
+            assert {"nudges", "user_profiles"} <= set(inspect(conn).get_table_names())
+            indexes = {i["name"] for i in inspect(conn).get_indexes("walkaway_records")}
+            assert "ix_walkaway_records_status_recheck_on" in indexes
+    finally:
+        engine.dispose()
