@@ -129,6 +129,9 @@ def test_a_walk_rechecked_with_an_owner_named_proceeds_and_the_manager_is_told_o
     assert len(lines) == 1
     assert lines[0]["text"] == "Acme renewal came back: an operational owner is named."
 
+    first_card = next(m for m in world.thread() if f"Record #{earlier}" in text_of(m))
+    assert not any(e["action_id"] == "came_back" for e in actions_of(first_card))  # redrawn
+
     history = store.deal_history(record_id=earlier)
     assert [h.previous_record_id for h in history] == [None, earlier]
 
