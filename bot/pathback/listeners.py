@@ -52,7 +52,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={Block.NOTE_INPUT: message.replace("*", "")})
             return
         note_saved.later({"record": record_id, "user": body.get("user"), "team": body.get("team")})
-        ack()
+        _close(ack, body)
 
     @deferred(deps, "pathback.recheck_date", stale=STALE)
     def recheck_date(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -97,6 +97,14 @@ def register(app: App, deps: Deps) -> None:
                 "team": {"id": actor.team_id},
             }
         )
+        _close(ack, body)
+
+
+def _close(ack: Ack, body: dict[str, Any]) -> None:
+    """Pushed over *Details*, close both: the Details beneath would show the record as it was."""
+    if (body.get("view") or {}).get("previous_view_id"):
+        ack(response_action="clear")
+    else:
         ack()
 
 
