@@ -152,11 +152,16 @@ def _deliver(store: Store, client: WebClient, *, record_id: int, due_on: date) -
     )
     profile = store.profile(user_id=rep_id)
     now = utcnow()
-    if profile is None or not profile.deactivated:
-        profile_now = learn_profile(client, store, rep_id, record.rep_slack_user_id, now)
-        rep_gone = profile_now.deactivated
-    else:
-        rep_gone = True
+    rep_gone = profile is not None and profile.deactivated
+    if not rep_gone:
+        try:
+            rep_gone = learn_profile(client, store, rep_id, record.rep_slack_user_id, now)[1]
+        except SlackApiError as error:
+            if is_transient(error):
+                raise
+            rep_gone = error.response.get("error") in GONE  # else try the DM and see
+            if rep_gone:
+                store.remember_profile(user_id=rep_id, tz=None, deactivated=True, at=now)
     manager = store.approvals.manager_of(rep_user_id=rep_id)
     desk = store.approvals.settings(workspace_id=record.workspace_id).deal_desk_channel_id
     recipients: list[tuple[str, bool]] = []  # (Slack id or channel, is a channel)

@@ -179,6 +179,18 @@ def test_a_post_refused_as_account_inactive_goes_to_the_manager_instead(world: W
     assert len(nudges_in(world.fake, manager_dm())) == 1
 
 
+def test_a_rep_slack_no_longer_knows_has_their_nudge_sent_to_their_manager(
+    world: World,
+) -> None:
+    record = walked_away(world)
+    assert record.recheck_on is not None
+    tick(world, due_moment(record.recheck_on) - timedelta(minutes=10))  # the manager reminder
+    world.fake.fail_next("users.info", "user_not_found")
+    tick(world, due_moment(record.recheck_on))
+    assert nudges_in(world.fake, world.dm) == []
+    assert len(nudges_in(world.fake, manager_dm())) == 1
+
+
 def test_a_post_slack_fails_for_a_passing_reason_is_retried_and_sent_once(world: World) -> None:
     record = walked_away(world)
     assert record.recheck_on is not None
