@@ -87,12 +87,18 @@ def recheck_block(record: RecordDetail, *, can_change: bool) -> Block:
 
 
 def came_back_blocks(record: RecordDetail) -> list[Block]:
-    """*They came back*; once re-engaged, the offer to re-check instead."""
+    """*They came back*; once re-engaged, a line saying so. *Re-check now* is the re-check
+    flow's part of the card and of Details (bot/qualification/recheck_hooks.py): offering it
+    here too showed it twice."""
     if record.status is RecordStatus.RE_ENGAGED:
         return [
-            ActionsBlock(
+            ContextBlock(
                 block_id=f"{CAME_BACK_BLOCK}{record.id}",
-                elements=[recheck_button(record.id)],
+                elements=[
+                    MarkdownTextObject(
+                        text=":leftwards_arrow_with_hook: *Re-engaged*: this deal came back."
+                    )
+                ],
             )
         ]
     blocks: list[Block] = [

@@ -7,7 +7,9 @@
 - `after_verdict` (Hooks.after_verdict): a re-check that ends in *proceed* marks the earlier
   record re-engaged and tells the rep's manager in one line. It runs in the job that posted the
   card, so a failure retries it; the status changes once (storage/rechecks.py) and the line is
-  posted once (bot/slack/effects.py `post_once`), however often the job runs.
+  posted once (bot/slack/effects.py `post_once`), however often the job runs; the earlier
+  card is redrawn, re-engaged. A proceed re-checked that still proceeds came back from nothing:
+  it is not marked and nobody is told (a stale *Re-check now* on an old nudge does that).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.qualification.recheck_blocks import (
 )
 from bot.qualification.recheck_changes import changes_of
 from bot.qualification.service import checklist_from_snapshot
+from bot.slack.card import card_ts, refresh_card
 from bot.slack.deps import Deps, VerdictPosted, homes_changed
 from bot.slack.effects import post_once
 from bot.slack.errors import is_transient
@@ -76,6 +79,8 @@ def after_verdict(client: WebClient, deps: Deps, posted: VerdictPosted) -> None:
     if record is None or found is None:
         return
     earlier, changes = found
+    if earlier.outcome is Outcome.PROCEED:
+        return  # a proceed looked at again that still proceeds: nothing came back
     line = came_back_line(record.deal_name, changes)
     deps.store.mark_came_back(
         session_id=record.session_id,
@@ -83,9 +88,24 @@ def after_verdict(client: WebClient, deps: Deps, posted: VerdictPosted) -> None:
         by_user_id=posted.rep_user_id,
     )
     tell_manager(client, deps, posted, earlier_id=earlier.id, line=line, deal=record.deal_name)
+    _redraw_card(client, deps, earlier.id)
     team = deps.store.team_id_of(workspace_id=posted.workspace_id)
     if team:
         homes_changed(deps, team_id=team, users=[record.rep_slack_user_id])
+
+
+def _redraw_card(client: WebClient, deps: Deps, record_id: int) -> None:
+    """The earlier record's card, now re-engaged: it stops offering *They came back*."""
+    ts = card_ts(deps, record_id)
+    record = deps.store.get_record(record_id=record_id) if ts else None
+    if ts is None or record is None:
+        return
+    try:
+        refresh_card(client, deps, record=record, ts=ts)
+    except SlackApiError as error:
+        if is_transient(error):
+            raise
+        log.warning("could not redraw the card of record %s: %s", record_id, error)
 
 
 def tell_manager(
