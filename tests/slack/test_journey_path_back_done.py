@@ -197,8 +197,10 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
 
     # What the earlier card, Details and search show for the earlier record.
     card_then = shown(world, first_card)
-    assert "came_back" not in {a["action_id"] for a in actions_of(card_then)}
+    assert not {"came_back", "recheck_date"} & {a["action_id"] for a in actions_of(card_then)}
     assert "Re-engaged" in text_of(card_then)
+    assert "Look again" not in text_of(card_then), "no date: a re-engaged record is not nudged"
+    assert [a["action_id"] for a in actions_of(card_then)].count("recheck_now") <= 1
     details = world.open_view(card, "search_details")
     details_say = text_of({"blocks": details["blocks"]})
     assert [a["action_id"] for a in actions_of(details)].count("recheck_now") == 1
@@ -209,6 +211,7 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
     world.settle()
     results = text_of(world.private_replies()[-1])
     assert "re-engaged" in results.lower()
+    assert "re-check on" not in results and "re-check on" not in details_say
 
     # The nudge, once the record has moved on, says so; the clock going on sends nothing more.
     assert tick(world, due_moment(later) + timedelta(days=120), processes=2) == 0
