@@ -40,6 +40,7 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         self._engine = engine
         self._jobs_engine = jobs_engine
         self._reads, self._writes = sessions(engine)
+        self._ids = {}
         self.approvals = Approvals(reads=self._reads, writes=self._writes)
         """Managers, approval settings and managers' positions on records."""
         self.conditions = Conditions(reads=self._reads, writes=self._writes)

@@ -89,19 +89,16 @@ def recheck_block(record: RecordDetail, *, can_change: bool) -> Block:
 
 
 def came_back_blocks(record: RecordDetail) -> list[Block]:
-    """*They came back*; once re-engaged, a line saying so. *Re-check now* is the re-check
-    flow's part of the card and of Details (bot/qualification/recheck_hooks.py): offering it
-    here too showed it twice."""
+    """*They came back*; once re-engaged, a line saying so and the offer to re-check instead
+    (the re-check flow's own section offers *Re-check now* on open records only)."""
     if record.status is RecordStatus.RE_ENGAGED:
+        said = ":leftwards_arrow_with_hook: *Re-engaged*: this deal came back."
         return [
-            ContextBlock(
+            ContextBlock(elements=[MarkdownTextObject(text=said)]),
+            ActionsBlock(
                 block_id=f"{CAME_BACK_BLOCK}{record.id}",
-                elements=[
-                    MarkdownTextObject(
-                        text=":leftwards_arrow_with_hook: *Re-engaged*: this deal came back."
-                    )
-                ],
-            )
+                elements=[recheck_button(record.id)],
+            ),
         ]
     blocks: list[Block] = [
         ActionsBlock(

@@ -11,13 +11,13 @@ session, linked once, and its first question already shows last time's answer.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.domain.model import Actor
+from bot.domain.pathback import closest_names
 from bot.qualification.command import deal_name_of
 from bot.qualification.home_start import DmReply
 from bot.qualification.recheck_blocks import started_words, unknown_deal_words
@@ -142,13 +142,8 @@ def record_for_deal(store: Store, *, actor: Actor, deal: str) -> int:
 
 
 def closest(deal: str, names: list[str]) -> list[str]:
-    """The deal names nearest to what was typed, case and spacing aside."""
-    keys = {" ".join(n.split()).casefold(): n for n in names}
-    wanted = " ".join(deal.split()).casefold()
-    found = difflib.get_close_matches(wanted, list(keys), n=SUGGESTIONS, cutoff=0.5)
-    if not found:  # a word of the name typed alone ("acme") is close to "Acme renewal" too
-        found = [k for k in keys if wanted and wanted in k][:SUGGESTIONS]
-    return [keys[k] for k in found]
+    """The deal names nearest to what was typed (the path back's `back` answers the same)."""
+    return closest_names(deal, names, limit=SUGGESTIONS)
 
 
 def recheck_command(

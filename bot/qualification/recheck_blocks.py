@@ -33,9 +33,6 @@ from storage.records import RecordStatus
 
 RECHECK_NOW = "Re-check now"
 EARLIER = "Earlier check"
-NO_RECHECK = frozenset({RecordStatus.WON, RecordStatus.LOST, RecordStatus.CLOSED})
-"""Statuses whose card and Details offer no *Re-check now* (a command may still re-check a
-lost or closed one; a won one never)."""
 _HISTORY_LINES = 12
 
 
@@ -85,8 +82,10 @@ def details_button(record_id: int, text: str = EARLIER) -> ButtonElement:
 
 
 def offers_recheck(outcome: Outcome, status: RecordStatus) -> bool:
-    """A walk-away still standing: not a proceed, not won, lost or closed."""
-    return outcome is not Outcome.PROCEED and status not in NO_RECHECK
+    """A walk-away still standing and open. A re-engaged one gets *Re-check now* from the path
+    back's section instead (bot/pathback/sections.py), and won, lost or closed ones none (a
+    command may still re-check a lost or closed deal; a won one never)."""
+    return outcome is not Outcome.PROCEED and status == RecordStatus.OPEN
 
 
 def answer_words(checklist: Checklist) -> tuple[Describe, Ask]:

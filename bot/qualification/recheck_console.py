@@ -8,12 +8,12 @@ the earlier record re-engaged, once. No Slack import: the console needs no token
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import TextIO
 
 from bot.domain.drafts import Signature
 from bot.domain.model import Actor, AnswerValue, Outcome
+from bot.domain.pathback import closest_names
 from bot.domain.recheck import Changes, came_back_line, describe
 from bot.qualification.console import run_console
 from bot.qualification.recheck_changes import changes_of
@@ -130,10 +130,8 @@ def history_text(store: Store, record_id: int) -> str:
 
 def _unknown(deal: str, names: list[str]) -> str:
     said = f"No walk-away record of '{deal}' to re-check."
-    keys = {" ".join(n.split()).casefold(): n for n in names}
-    wanted = " ".join(deal.split()).casefold()
-    close = difflib.get_close_matches(wanted, list(keys), n=SUGGESTIONS, cutoff=0.5)
+    close = closest_names(deal, names, limit=SUGGESTIONS)
     if not close:
         return said + ' Check it first with `walkaway console "<deal>"`.\n'
-    options = "\n".join(f'  walkaway console --recheck "{keys[k]}"' for k in close)
+    options = "\n".join(f'  walkaway console --recheck "{name}"' for name in close)
     return f"{said} Did you mean:\n{options}\n"

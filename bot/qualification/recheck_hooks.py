@@ -31,7 +31,7 @@ from bot.qualification.recheck_blocks import (
 )
 from bot.qualification.recheck_changes import changes_of
 from bot.qualification.service import checklist_from_snapshot
-from bot.slack.card import card_ts, refresh_card
+from bot.slack import card
 from bot.slack.deps import Deps, VerdictPosted, homes_changed
 from bot.slack.effects import post_once
 from bot.slack.errors import is_transient
@@ -88,20 +88,20 @@ def after_verdict(client: WebClient, deps: Deps, posted: VerdictPosted) -> None:
         by_user_id=posted.rep_user_id,
     )
     tell_manager(client, deps, posted, earlier_id=earlier.id, line=line, deal=record.deal_name)
-    _redraw_card(client, deps, earlier.id)
+    redraw_earlier(client, deps, earlier.id)
     team = deps.store.team_id_of(workspace_id=posted.workspace_id)
     if team:
         homes_changed(deps, team_id=team, users=[record.rep_slack_user_id])
 
 
-def _redraw_card(client: WebClient, deps: Deps, record_id: int) -> None:
-    """The earlier record's card, now re-engaged: it stops offering *They came back*."""
-    ts = card_ts(deps, record_id)
-    record = deps.store.get_record(record_id=record_id) if ts else None
+def redraw_earlier(client: WebClient, deps: Deps, record_id: int) -> None:
+    """The earlier card shows it is re-engaged now (an update: the same however often)."""
+    ts = card.card_ts(deps, record_id)
+    record = deps.store.get_record(record_id=record_id)
     if ts is None or record is None:
         return
     try:
-        refresh_card(client, deps, record=record, ts=ts)
+        card.refresh_card(client, deps, record=record, ts=ts)
     except SlackApiError as error:
         if is_transient(error):
             raise

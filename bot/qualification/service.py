@@ -93,8 +93,11 @@ class Qualifications:
         return self._progress(session)
 
     def progress(self, session_id: int) -> Progress | None:
-        session = self._store.get_session(session_id=session_id)
-        return None if session is None else self._progress(session)
+        state = self._store.session_state(session_id=session_id)
+        if state is None:
+            return None
+        session, answers, notes = state
+        return self._progress(session, answers=answers, notes=notes)
 
     def answer(
         self,
@@ -201,15 +204,23 @@ class Qualifications:
             raise LookupError(f"qualification {session_id} does not exist")
         return progress
 
-    def _progress(self, session: SessionInfo) -> Progress:
+    def _progress(
+        self,
+        session: SessionInfo,
+        *,
+        answers: dict[str, AnswerValue] | None = None,
+        notes: dict[str, str] | None = None,
+    ) -> Progress:
         checklist = (
             self._checklist
             if session.checklist_hash == self._checklist.content_hash
             else checklist_from_snapshot(session.checklist_snapshot)
         )
-        answers: dict[str, AnswerValue] = self._store.current_answers(session_id=session.id)
+        if answers is None or notes is None:
+            state = self._store.session_state(session_id=session.id)
+            answers, notes = (state[1], state[2]) if state else ({}, {})
         return Progress(
             session=session,
             conversation=Conversation.resume(checklist, answers),
-            notes=self._store.current_notes(session_id=session.id),
+            notes=notes,
         )

@@ -129,6 +129,9 @@ def test_a_walk_rechecked_with_an_owner_named_proceeds_and_the_manager_is_told_o
     assert len(lines) == 1
     assert lines[0]["text"] == "Acme renewal came back: an operational owner is named."
 
+    first_card = next(m for m in world.thread() if f"Record #{earlier}" in text_of(m))
+    assert not any(e["action_id"] == "came_back" for e in actions_of(first_card))  # redrawn
+
     history = store.deal_history(record_id=earlier)
     assert [h.previous_record_id for h in history] == [None, earlier]
 
@@ -188,7 +191,8 @@ def test_a_stranger_is_refused_and_a_won_deal_is_refused(world: World) -> None:
     assert world.command(f"recheck {DEAL}").status == 200
     world.settle()
     assert world.ephemeral_texts()[-1] == f"*{DEAL}* was won: there is nothing to re-check."
-    assert store.list_open_sessions(workspace_id=1, rep_user_id=rep) == []
+    workspace = store.ensure_workspace(team_id=world.team)
+    assert store.list_open_sessions(workspace_id=workspace, rep_user_id=rep) == []
 
 
 def test_a_double_click_opens_one_recheck(world: World) -> None:
