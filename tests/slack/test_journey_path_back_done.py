@@ -34,9 +34,12 @@ from tests.slack.test_journey_recheck import (
 )
 from tests.slack.world import REP, World, actions_of, text_of, wait_until
 
-CHANGED = "scar.addressable"
-"""The answer that made it walk: the earlier failure (no owner) could not be addressed. Now the
-buyer names an operational owner, so the re-check answers Yes and the deal proceeds."""
+WALKED = {**SCAR_WALK, "terms.values_compromised": "yes"}
+"""Two reasons to walk, so two conditions: the earlier failure (no owner) will not be addressed,
+and the terms would compromise our values."""
+CHANGED = {"scar.addressable": ("No", "yes"), "terms.values_compromised": ("Yes", "no")}
+"""What the re-check answers differently (last time's label, the new value): the buyer names an
+operational owner and the terms changed, so the deal proceeds."""
 
 
 def record(world: World, record_id: int) -> RecordDetail:
@@ -91,7 +94,7 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
     # 1. A walk-away, with a manager: its re-check date is the workspace default, 90 days.
     world.fake.set_user(REP, tz=ZONE, real_name="Ria Reyes")
     set_manager(world)
-    earlier = walk(world)
+    earlier = walk(world, answers=WALKED)
     walked = record(world, earlier)
     assert walked.outcome is Outcome.WALK
     due = walked.recheck_on
@@ -99,7 +102,7 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
     first_card = world.verdict()
     assert calendar_day(due) in text_of(first_card)
     conditions = world.store().conditions.for_record(record_id=earlier)
-    assert conditions, "a walk names what would change the decision"
+    assert len(conditions) == 2, "each reason to walk names what would change the decision"
 
     # 2. The clock reaches the date: two schedulers, one nudge, and not a minute early.
     assert tick(world, due_moment(due) - timedelta(minutes=2), processes=2) == 0
@@ -134,6 +137,8 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
         assert f"condition_met:{item.position}" in ticks_offered(now)
         click_in_message(world, now, f"condition_met:{item.position}")
         assert f"condition_met:{item.position}" not in ticks_offered(shown(world, second))
+        if item is not conditions[-1]:
+            assert "time to look at it again" not in " ".join(world.ephemeral_texts())
     assert all(
         c.state.value == "met" for c in world.store().conditions.for_record(record_id=earlier)
     )
@@ -160,12 +165,13 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
     assert recheck_button["value"] == str(earlier)
     click_in_message(world, nudge, "recheck_now")
     asked = []
-    for question_id in SCAR_WALK:
-        if question_id == CHANGED:
+    for question_id in WALKED:
+        if question_id in CHANGED:
+            before, now_value = CHANGED[question_id]
             message = world.current_question(question_id)
-            assert "Last time: *No*" in text_of(message)
+            assert f"Last time: *{before}*" in text_of(message)
             assert actions_of(message)[0]["text"]["text"] == "Still true"
-            world.answer(question_id, "yes")
+            world.answer(question_id, now_value)
         else:
             asked.append(still_true(world, question_id))
     assert all("Last time:" in text_of(m) for m in asked)
@@ -180,8 +186,9 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
     )
     world.settle()
     card_says = text_of(card)
-    assert "What changed since last time" in card_says and "No → Yes" in card_says
-    assert CHANGED not in card_says
+    assert "What changed since last time" in card_says
+    assert "No → Yes" in card_says and "Yes → No" in card_says
+    assert not [q for q in CHANGED if q in card_says]  # labels, never ids
     assert f"Re-check of record #{earlier}" in card_says
     link = next(e for e in actions_of(card) if e["action_id"] == "search_details")
     assert SearchRecordRef.load(link["value"]).record == earlier
@@ -213,17 +220,17 @@ def test_a_walk_away_comes_back_through_its_nudge_and_a_recheck_that_proceeds(
     assert "re-engaged" in results.lower()
     assert "re-check on" not in results and "re-check on" not in details_say
 
-    # The nudge, once the record has moved on, says so; the clock going on sends nothing more.
+    # The clock going on sends nothing more: a re-engaged record is not nudged.
     assert tick(world, due_moment(later) + timedelta(days=120), processes=2) == 0
     assert len(nudges_in(world.fake, world.dm)) == 2
     assert len(came_back_lines(world.fake)) == 1
     assert not [m for m in world.fake.messages("D" + MGR) if "Time to look again" in text_of(m)]
 
-    # A busy rep clicks Re-check now on the old nudge a week later: the deal's latest check
+    # A busy rep clicks Re-check now on the old nudge again: the deal's latest check
     # (the proceed) is looked at again and still proceeds. Nothing came back this time: the
     # proceed is not marked re-engaged and the manager hears nothing more.
     click_in_message(world, shown(world, second), "recheck_now")
-    for question_id in SCAR_WALK:
+    for question_id in WALKED:
         still_true(world, question_id)
     wait_until(
         lambda: [m for m in world.thread() if "Re-check of record #" in text_of(m)][1:],
