@@ -16,6 +16,7 @@ from enum import Enum
 
 from sqlalchemy.exc import IntegrityError
 
+from storage import queries as q
 from storage.base import Repo, checked_key
 from storage.columns import utcnow
 from storage.models import SlackPost
@@ -120,13 +121,29 @@ class Posts(Repo):
             if row is not None and row.ts is None:
                 s.delete(row)
 
-    def posted(self, *, key: str, channel_id: str, ts: str) -> None:
+    def posted(
+        self,
+        *,
+        key: str,
+        channel_id: str,
+        ts: str,
+        prompt_of: int | None = None,
+        thread_of: int | None = None,
+    ) -> None:
+        """Keep the ts of a post; with `prompt_of` / `thread_of`, also as that qualification
+        session's open question / thread, in the same write (one commit where two were, on
+        every question a check posts)."""
         with self._write() as s:
             row = s.get(SlackPost, checked_key(key))
             if row is None:
                 row = SlackPost(key=key, started_at=utcnow())
                 s.add(row)
             row.channel_id, row.ts, row.posted_at = channel_id, ts, utcnow()
+            if prompt_of is not None:
+                q.session_row(s, prompt_of).prompt_ts = ts
+            if thread_of is not None:
+                session = q.session_row(s, thread_of)
+                session.channel_id, session.thread_ts = channel_id, ts
 
 
 def _info(row: SlackPost) -> PostInfo:

@@ -68,9 +68,10 @@ def post_next(client: WebClient, deps: Deps, progress: Progress) -> None:
         thread_ts=session.thread_ts,
         text=text,
         blocks=blocks,
+        prompt_of=session.id,
     )
-    if posted is not None and posted.ts != session.prompt_ts:
-        deps.store.set_prompt(session_id=session.id, prompt_ts=posted.ts)
+    if posted is not None and not posted.new and posted.ts != session.prompt_ts:
+        deps.store.set_prompt(session_id=session.id, prompt_ts=posted.ts)  # posted by a run before
 
 
 class ThreadBusy(RuntimeError):
@@ -85,13 +86,20 @@ def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: s
     channel = str(client.conversations_open(users=user_id)["channel"]["id"])
     text, blocks = convo_blocks.thread_opening(session.deal_name, session_id=session.id)
     opening = post_once(
-        client, deps.store, key=f"opening:{session.id}", channel=channel, text=text, blocks=blocks
+        client,
+        deps.store,
+        key=f"opening:{session.id}",
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        thread_of=session.id,
     )
     if opening is None:
         raise ThreadBusy(f"the thread of session {session.id} is being opened elsewhere")
-    deps.store.set_session_thread(
-        session_id=session.id, channel_id=opening.channel, thread_ts=opening.ts
-    )
+    if not opening.new:  # posted by a run before, which may have died before storing it here
+        deps.store.set_session_thread(
+            session_id=session.id, channel_id=opening.channel, thread_ts=opening.ts
+        )
     refreshed = service(deps).progress(session.id)
     assert refreshed is not None
     return refreshed

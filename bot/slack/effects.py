@@ -93,9 +93,15 @@ def post_once(
     text: str,
     blocks: Sequence[Block | dict[str, Any]] | None = None,
     thread_ts: str | None = None,
+    prompt_of: int | None = None,
+    thread_of: int | None = None,
     **extra: Any,
 ) -> Posted | None:
-    """Post the message named `key` unless it is there already; None: another job is on it."""
+    """Post the message named `key` unless it is there already; None: another job is on it.
+
+    `prompt_of` / `thread_of` name a qualification session whose open question / thread this
+    post is: its ts is stored there in the same write as the post's own (storage/posts.py)."""
+    where = {"prompt_of": prompt_of, "thread_of": thread_of}
     intent, earlier = store.intend_post(
         key=key, owner=owner(), channel_id=channel, thread_ts=thread_ts
     )
@@ -113,7 +119,7 @@ def post_once(
             since=earlier.first_started_at,
         )
         if found is not None:
-            store.posted(key=key, channel_id=found.channel, ts=found.ts)
+            store.posted(key=key, channel_id=found.channel, ts=found.ts, **where)
             return found
     try:
         response = client.chat_postMessage(
@@ -130,7 +136,7 @@ def post_once(
         store.forget_intent(key=key)
         raise
     posted = Posted(str(response["channel"]), str(response["ts"]), new=True)
-    store.posted(key=key, channel_id=posted.channel, ts=posted.ts)
+    store.posted(key=key, channel_id=posted.channel, ts=posted.ts, **where)
     return posted
 
 
