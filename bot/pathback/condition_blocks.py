@@ -79,7 +79,11 @@ def condition_blocks(
     base = f"{PREFIX}:{record_id}:{shown.flags}"
     items = [c for c in conditions if c.is_open or not only_open]
     if not items:
-        text = "All conditions are ticked." if conditions else "No conditions on this record."
+        text = (
+            f"{HEADING}\nAll conditions are ticked: each is met or no longer relevant."
+            if conditions
+            else "No conditions on this record."
+        )
         return [SectionBlock(block_id=f"{base}:h", text=MarkdownTextObject(text=text))]
     hidden = len(items) - MAX_ITEMS
     items = items[:MAX_ITEMS]

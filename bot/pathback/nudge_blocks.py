@@ -64,7 +64,8 @@ def nudge_message(
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"{opener}*{deal}* was *{record.outcome.label}* on "
-                f"{slack_day(record.created_at)} (rep {rep}); the re-check date was "
+                f"{slack_day(record.created_at)}{f' (rep {rep})' if instead_of_rep else ''}; "
+                "the re-check date was "
                 f"*{calendar_day(due_on)}*."
             )
         )

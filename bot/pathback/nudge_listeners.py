@@ -25,6 +25,7 @@ from bot.pathback.due_blocks import due_blocks
 from bot.pathback.nudge_blocks import nudge_message
 from bot.pathback.payloads import CloseRef, NudgeRef
 from bot.pathback.snooze import PERIODS, moved_on, snoozed_until
+from bot.pathback.ticks import card_too
 from bot.slack.dates import calendar_day
 from bot.slack.deps import Deps, Subcommand, actor_from, homes_changed
 from bot.slack.errors import Refusal, reply_privately, tell
@@ -61,6 +62,7 @@ def register(app: App, deps: Deps) -> None:
                 record_id=ref.r, from_date=ref.d, to_date=until, by=actor.user_id, at=utcnow()
             ):
                 _show(deps, client, body, respond, ref.r, ref.d)
+                card_too(client, deps, ref.r)  # its *Look again* day moved too
                 _homes(deps, actor, record)
                 said = f"the next nudge for *{safe_mrkdwn(record.deal_name, 200)}* comes on"
                 reply_privately(
@@ -141,6 +143,7 @@ def register(app: App, deps: Deps) -> None:
         meta = CloseRef.load(body.get("meta"))
         if meta.c and meta.t:
             _update(deps, client, meta.c, meta.t, meta.r, meta.d)
+        card_too(client, deps, meta.r)  # closed: the card stops offering ticks
 
     deps.jobs.define(REFRESH, refresh)
 

@@ -1,9 +1,10 @@
 """The path back's parts of the verdict card and of *Details* (Hooks.card_sections and
 Hooks.details_sections, wired in bot/app.py).
 
-On the card: the conditions to tick, when to look again (with the select that changes it) and
-*They came back*. In Details: the conditions and *They came back*; the re-check day is already
-in Details' first line, so it is not said twice. A proceed walked away from nothing: none.
+On the card: the conditions to tick, when to look again (with the select that changes it; only
+while the record is open, as only an open record is nudged) and *They came back*. In Details:
+the conditions and *They came back*; the re-check day is already in Details' first line, so it
+is not said twice. A proceed walked away from nothing: none.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def card_section(deps: Deps, record: RecordDetail) -> list[Block]:
     closed = record.status in CLOSED_STATUSES
     conditions = deps.store.conditions.for_record(record_id=record.id)
     blocks = condition_blocks(conditions, record_id=record.id, can_tick=not closed)
-    blocks.append(recheck_block(record, can_change=not closed))
+    if record.status is RecordStatus.OPEN:  # only an open record is nudged (storage/nudges.py)
+        blocks.append(recheck_block(record, can_change=True))
     blocks += came_back_blocks(record)
     return blocks
 
@@ -87,13 +89,16 @@ def recheck_block(record: RecordDetail, *, can_change: bool) -> Block:
 
 
 def came_back_blocks(record: RecordDetail) -> list[Block]:
-    """*They came back*; once re-engaged, the offer to re-check instead."""
+    """*They came back*; once re-engaged, a line saying so and the offer to re-check instead
+    (the re-check flow's own section offers *Re-check now* on open records only)."""
     if record.status is RecordStatus.RE_ENGAGED:
+        said = ":leftwards_arrow_with_hook: *Re-engaged*: this deal came back."
         return [
+            ContextBlock(elements=[MarkdownTextObject(text=said)]),
             ActionsBlock(
                 block_id=f"{CAME_BACK_BLOCK}{record.id}",
                 elements=[recheck_button(record.id)],
-            )
+            ),
         ]
     blocks: list[Block] = [
         ActionsBlock(

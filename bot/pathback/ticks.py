@@ -10,16 +10,21 @@ re-run job find it done and only re-render. Then the surface the button lives on
 - any other message (the nudge): its conditions part is replaced in `body["message"]`, the rest
   left exactly as Slack sent it, through chat.update. A message showing conditions through
   `condition_blocks` gets this for free; `rerender_conditions` is public for other callers.
+
+After a tick in a modal or another message the card is rebuilt too (`card_too`): the rep
+scrolling back to it sees the same state as the nudge they ticked in.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, MarkdownTextObject, SectionBlock
 
 from bot.domain.pathback import ConditionState, RecheckProblem, recheck_from_choice
@@ -30,11 +35,13 @@ from bot.pathback.sections import RECHECK_BLOCK, recheck_button
 from bot.slack.card import card_ts, refresh_card
 from bot.slack.dates import calendar_day
 from bot.slack.deps import Deps, actor_from, homes_changed
-from bot.slack.errors import Refusal
+from bot.slack.errors import Refusal, is_transient
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
 from bot.slack.payloads import BadPayload
 from bot.slack.text import safe_mrkdwn
+
+log = logging.getLogger(__name__)
 
 TICK = re.compile(
     rf"^({Action.CONDITION_MET}|{Action.CONDITION_NOT_YET}|{Action.CONDITION_NOT_RELEVANT}"
@@ -147,6 +154,7 @@ def rerender(client: WebClient, deps: Deps, body: dict[str, Any], record_id: int
         fresh = _fresh_part(deps, view.get("blocks") or [], record_id)
         if fresh is not None:
             client.views_update(view_id=str(view["id"]), view=_view_with(view, fresh))
+        card_too(client, deps, record_id)
         return
     message = body.get("message")
     if not isinstance(message, dict) or not message.get("ts"):
@@ -167,6 +175,23 @@ def rerender(client: WebClient, deps: Deps, body: dict[str, Any], record_id: int
         rerender_conditions(
             client, channel=str(channel), message=message, record_id=record_id, blocks=fresh
         )
+    card_too(client, deps, record_id)
+
+
+def card_too(client: WebClient, deps: Deps, record_id: int) -> None:
+    """The record's verdict card, after a change made elsewhere (the nudge, Details): the card
+    in the rep's thread must not go on offering *Mark met* on a condition that is met. A card
+    Slack no longer has (deleted) is not worth failing the click for; a passing error retries."""
+    ts = card_ts(deps, record_id)
+    record = deps.store.get_record(record_id=record_id) if ts else None
+    if ts is None or record is None:
+        return
+    try:
+        refresh_card(client, deps, record=record, ts=ts)
+    except SlackApiError as error:
+        if is_transient(error):
+            raise
+        log.warning("could not redraw the card of record %s: %s", record_id, error)
 
 
 def rerender_conditions(

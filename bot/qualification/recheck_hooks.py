@@ -7,7 +7,9 @@
 - `after_verdict` (Hooks.after_verdict): a re-check that ends in *proceed* marks the earlier
   record re-engaged and tells the rep's manager in one line. It runs in the job that posted the
   card, so a failure retries it; the status changes once (storage/rechecks.py) and the line is
-  posted once (bot/slack/effects.py `post_once`), however often the job runs.
+  posted once (bot/slack/effects.py `post_once`), however often the job runs; the earlier
+  card is redrawn, re-engaged. A proceed re-checked that still proceeds came back from nothing:
+  it is not marked and nobody is told (a stale *Re-check now* on an old nudge does that).
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def after_verdict(client: WebClient, deps: Deps, posted: VerdictPosted) -> None:
     if record is None or found is None:
         return
     earlier, changes = found
+    if earlier.outcome is Outcome.PROCEED:
+        return  # a proceed looked at again that still proceeds: nothing came back
     line = came_back_line(record.deal_name, changes)
     deps.store.mark_came_back(
         session_id=record.session_id,

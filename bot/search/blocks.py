@@ -224,7 +224,8 @@ def _hit_blocks(hit: SearchHit, link: str | None, who: Naming = MENTIONS) -> lis
         f"  ·  {STATUS_LABELS[hit.status]}"
     )
     where = f"{slack_day(hit.created_at)} · rep {who(hit.rep_slack_user_id)}"
-    if hit.recheck_on and not recheck_stated(hit.recheck_on, hit.conditions):
+    nudged = hit.status is RecordStatus.OPEN  # only an open record is nudged on its date
+    if hit.recheck_on and nudged and not recheck_stated(hit.recheck_on, hit.conditions):
         where += f" · re-check on {calendar_day(hit.recheck_on)}"
     if link:
         where += f" · <{link}|the check's thread>"

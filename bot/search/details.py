@@ -39,7 +39,7 @@ from bot.slack.ids import Block as BlockId
 from bot.slack.ids import Field
 from bot.slack.ids import View as ViewId
 from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
-from storage.records import AnswerInfo, RecordDetail
+from storage.records import AnswerInfo, RecordDetail, RecordStatus
 from storage.search import SearchHit
 
 Message = tuple[str, list[Block]]
@@ -70,6 +70,7 @@ def details_modal(
             + (
                 f" · re-check on {calendar_day(record.recheck_on)}"
                 if record.recheck_on
+                and record.status is RecordStatus.OPEN  # only an open record is nudged
                 and not recheck_stated(
                     record.recheck_on, [c.text for c in record.verdict.conditions]
                 )
