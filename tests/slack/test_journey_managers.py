@@ -963,10 +963,13 @@ def test_a_pending_decision_is_reminded_exactly_once_by_two_cron_processes(
     runs = [_remind(fake, database_url, later, tmp_path) for _ in range(2)]
     outputs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
-    assert sorted(out.strip() for out, _ in outputs) == [
+    lines = [out.strip().splitlines() for out, _ in outputs]
+    assert sorted(said[0] for said in lines) == [
         "walkaway: sent 0 reminder(s)",
         "walkaway: sent 1 reminder(s)",
     ]
+    # The tick also sweeps for re-check nudges; this walk's re-check is months away.
+    assert [said[1:] for said in lines] == [["walkaway: sent 0 nudge(s)"]] * 2
     (reminder,) = fake.messages(manager_dm(), thread_ts=ping["ts"])
     assert "Reminder: <@U0REP>'s *Walk away* on *Acme renewal*" in text_of(reminder)
     (call,) = [c for c in fake.calls("chat.postMessage") if c.args.get("thread_ts") == ping["ts"]]
