@@ -81,8 +81,11 @@ def report_command(
                 raise Refusal(WHO_MAY)
         job = current_job()
         key = f"report:{job.key}" if job is not None else None
-        if key is not None and deps.store.claim_owner(key=key) is not None:
-            return  # this job's file went out already; a re-run does not send it again
+        if key is not None and job is not None and deps.store.claim_owner(key=key) is not None:
+            # This job's file went out already: a re-run only says so again.
+            _, sent = deps.store.claim(key=key, owner=job.key)
+            respond(text=sent or "Sent the records to our DM.", response_type="ephemeral")
+            return
         out = io.StringIO()
         count = write_csv(
             batches(
@@ -106,12 +109,10 @@ def report_command(
             title=f"Walk-away records {period.words()}",
             initial_comment=f"{_records(count)} of {scope} walk-aways {period.words()}, as CSV.",
         )
+        said = f"Sent {_records(count)} {period.words()} to our DM as a CSV file."
         if key is not None and job is not None:
-            deps.store.claim_once(key=key, owner=job.key)
-        respond(
-            text=f"Sent {_records(count)} {period.words()} to our DM as a CSV file.",
-            response_type="ephemeral",
-        )
+            deps.store.claim(key=key, owner=job.key, note=said)
+        respond(text=said, response_type="ephemeral")
 
     tell(body, client, respond, send)
 

@@ -42,6 +42,8 @@ HELP = (
     f"*{COMMAND} recheck {DEAL_PLACEHOLDER}* — check a deal again, starting from last time: "
     "each question shows the earlier answer with *Still true*, and the verdict says what "
     "changed.\n"
+    f"*{COMMAND} report [since:YYYY-MM-DD] [until:YYYY-MM-DD]* — admins and managers: the "
+    "records as a CSV file in our DM (a manager gets their reps').\n"
     f"*{COMMAND} help* — this help.\n"
     "In the thread: click an answer, or *Answer…* to type a number or add a note; "
     "*Back* changes your previous answer; *Start over* begins again. "

@@ -138,3 +138,29 @@ def test_a_deal_named_report_something_is_still_a_deal(world: World) -> None:
 
     assert takes("") and takes("since:2026-01-01") and takes("UNTIL:2026-01-01")
     assert not takes("card redesign") and not takes("since 2026")
+
+
+def test_a_failed_upload_is_retried_and_the_file_shared_once(
+    world: World, records: dict[str, int]
+) -> None:
+    world.fake.fail_next("files.completeUploadExternal", "internal_error")
+    said = _report(world, "", user=MGR)
+    assert "Sent 2 records" in said
+    assert len(world.fake.uploaded_files()) == 1
+    assert [c.error for c in world.fake.calls("files.completeUploadExternal")] == [
+        "internal_error",
+        None,
+    ]
+
+
+def test_a_rerun_after_the_file_went_out_does_not_send_it_again(
+    world: World, records: dict[str, int]
+) -> None:
+    world.fake.fail_next(RESPONSE_URL_METHOD, "internal_error", status=500, times=1)
+    reply = world.slack.command(text="report", user_id=MGR, team_id=TEAM, channel_id=CHANNEL)
+    assert reply.status == 200
+    world.fake.wait_for(RESPONSE_URL_METHOD, count=2)
+    world.settle()
+    assert len(world.fake.uploaded_files()) == 1
+    assert len(world.fake.calls("files.completeUploadExternal")) == 1
+    assert "Sent 2 records" in str(_replies(world)[1].get("text"))
