@@ -40,9 +40,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -117,14 +117,14 @@ class JobQueue:
         now = utcnow()
         blank = {"kind": kind, "enqueued_at": now, "attempts": 0, "failures": 0}
         rows = [{**blank, "payload": payload, "key": key} for key, payload in jobs]
-        added = 0
         with self._writes.begin() as s:
             dialect = s.get_bind().dialect.name
             insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
-            for start in range(0, len(rows), 500):  # 3,000 parameters a statement
-                statement = insert_of(Job).values(rows[start : start + 500])
-                new = statement.on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
-                added += len(s.execute(new).all())
+            # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
+            # ("insertmanyvalues") from one cached statement; a key already there returns nothing.
+            table = cast(Table, Job.__table__)
+            statement = insert_of(table).on_conflict_do_nothing(index_elements=["key"])
+            added = len(s.execute(statement.returning(table.c.id), rows).all())
         self._notify()
         return added
 

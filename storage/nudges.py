@@ -13,81 +13,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Date, Select, Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain.model import Outcome
+from bot.domain.nudge_time import local_today
 from storage import search
 from storage.base import Repo
 from storage.models import Deal, RecordStatusChange, User, WalkawayRecord
+from storage.nudge_info import (
+    DueRecord,
+    DueWindow,
+    NudgeCandidate,
+    NudgeClaim,
+    NudgeInfo,
+    Profile,
+)
 from storage.nudge_models import Nudge, UserProfile
 from storage.records import RecordStatus
 
 CLAIM_BATCH = 500
 """Rows per INSERT when claiming: far under SQLite's 32,766 bound parameters."""
 CLOSING = (RecordStatus.LOST, RecordStatus.CLOSED)
-
-
-@dataclass(frozen=True)
-class NudgeCandidate:
-    """An open record whose re-check date may have come for its rep, not yet claimed."""
-
-    record_id: int
-    workspace_id: int
-    due_on: date
-    rep_user_id: int
-    tz: str | None
-    profile_known: bool
-    """False: Slack was never asked for this rep's zone (the sweep asks before it decides)."""
-
-
-@dataclass(frozen=True)
-class NudgeClaim:
-    record_id: int
-    due_on: date
-    workspace_id: int
-    job_key: str
-
-
-@dataclass(frozen=True)
-class NudgeInfo:
-    record_id: int
-    due_on: date
-    workspace_id: int
-    job_key: str
-    claimed_at: datetime
-    queued_at: datetime | None
-    posted_at: datetime | None
-    channel_id: str | None
-    ts: str | None
-    sent_to: str | None
-    ended: str | None
-    snoozed_to: date | None
-    acted_by: str | None
-    acted_at: datetime | None
-
-
-@dataclass(frozen=True)
-class DueRecord:
-    """A line of a due list: enough to show it and its buttons without loading the record."""
-
-    record_id: int
-    deal_name: str
-    outcome: Outcome
-    recheck_on: date
-    rep_slack_user_id: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Profile:
-    tz: str | None
-    deactivated: bool
-    fetched_at: datetime
 
 
 class Nudges(Repo):
@@ -101,29 +54,7 @@ class Nudges(Repo):
         Reads the (status, recheck_on) index as one range and looks each row's nudge up by its
         primary key: the cost follows the records due, not the records kept.
         """
-        claimed = (
-            select(Nudge.record_id)
-            .where(Nudge.record_id == WalkawayRecord.id, Nudge.due_on == WalkawayRecord.recheck_on)
-            .exists()
-        )
-        query = (
-            select(
-                WalkawayRecord.id,
-                WalkawayRecord.workspace_id,
-                WalkawayRecord.recheck_on,
-                WalkawayRecord.rep_user_id,
-                UserProfile.tz,
-                UserProfile.user_id,
-            )
-            .outerjoin(UserProfile, UserProfile.user_id == WalkawayRecord.rep_user_id)
-            .where(
-                WalkawayRecord.status == RecordStatus.OPEN.value,
-                WalkawayRecord.recheck_on >= since,
-                WalkawayRecord.recheck_on <= through,
-                ~claimed,
-            )
-            .limit(limit)
-        )
+        query = candidates_query(since=since, through=through, limit=limit)
         with self._reads() as s:
             return [
                 NudgeCandidate(rid, wid, due, rep, tz, known is not None)  # type: ignore[arg-type]
@@ -135,36 +66,42 @@ class Nudges(Repo):
         won: list[NudgeClaim] = []
         with self._write() as s:
             insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-            for start in range(0, len(claims), CLAIM_BATCH):
-                chunk = claims[start : start + CLAIM_BATCH]
-                rows = [
-                    {
-                        "record_id": c.record_id,
-                        "due_on": c.due_on,
-                        "workspace_id": c.workspace_id,
-                        "job_key": c.job_key,
-                        "claimed_at": at,
-                    }
-                    for c in chunk
-                ]
-                statement = (
-                    insert(Nudge)
-                    .values(rows)
-                    .on_conflict_do_nothing(index_elements=["record_id", "due_on"])
-                    .returning(Nudge.record_id, Nudge.due_on)
-                )
-                taken = {(r, d) for r, d in s.execute(statement)}
-                won += [c for c in chunk if (c.record_id, c.due_on) in taken]
+            table = cast(Table, Nudge.__table__)
+            statement = (
+                insert(table)
+                .on_conflict_do_nothing(index_elements=["record_id", "due_on"])
+                .returning(table.c.record_id, table.c.due_on)
+            )
+            rows = [
+                {
+                    "record_id": c.record_id,
+                    "due_on": c.due_on,
+                    "workspace_id": c.workspace_id,
+                    "job_key": c.job_key,
+                    "claimed_at": at,
+                }
+                for c in claims
+            ]
+            taken = {(r, d) for r, d in s.execute(statement, rows)} if rows else set()
+            won = [c for c in claims if (c.record_id, c.due_on) in taken]
         return won
 
     def mark_nudges_queued(self, *, claims: Sequence[NudgeClaim], at: datetime) -> None:
+        """Their jobs are queued. By date, then record ids: each UPDATE reads the primary key."""
+        by_day: dict[date, list[int]] = {}
+        for claim in claims:
+            by_day.setdefault(claim.due_on, []).append(claim.record_id)
         with self._write() as s:
-            for claim in claims:
-                s.execute(
-                    update(Nudge)
-                    .where(Nudge.record_id == claim.record_id, Nudge.due_on == claim.due_on)
-                    .values(queued_at=at)
-                )
+            for day, records in by_day.items():
+                for start in range(0, len(records), CLAIM_BATCH):
+                    s.execute(
+                        update(Nudge)
+                        .where(
+                            Nudge.due_on == day,
+                            Nudge.record_id.in_(records[start : start + CLAIM_BATCH]),
+                        )
+                        .values(queued_at=at)
+                    )
 
     def unqueued_nudges(self, *, claimed_before: datetime, limit: int = 1000) -> list[NudgeClaim]:
         """Claims whose job was never queued (the claimer died in between), oldest first."""
@@ -284,10 +221,6 @@ class Nudges(Repo):
 
     # -- due lists ------------------------------------------------------------------------
 
-    def workspace_people(self, *, workspace_id: int) -> list[int]:
-        with self._reads() as s:
-            return list(s.scalars(select(User.id).where(User.workspace_id == workspace_id)))
-
     def reports_of(self, *, manager_user_id: int) -> list[int]:
         """The people who name this person as their manager."""
         with self._reads() as s:
@@ -297,44 +230,132 @@ class Nudges(Repo):
                 )
             )
 
-    def due_records(
-        self, *, rep_user_ids: Sequence[int], through: date, limit: int
-    ) -> tuple[list[DueRecord], int]:
-        """These reps' open records due on or before `through` (overdue ones first), at most
-        `limit`, and how many there are in all."""
-        if not rep_user_ids:
-            return [], 0
-        where = and_(
-            WalkawayRecord.rep_user_id.in_(list(rep_user_ids)),
-            WalkawayRecord.status == RecordStatus.OPEN.value,
-            WalkawayRecord.recheck_on <= through,
-        )
-        rep = aliased(User)
-        query = (
-            select(
-                WalkawayRecord.id,
-                Deal.name,
-                WalkawayRecord.outcome,
-                WalkawayRecord.recheck_on,
-                rep.slack_user_id,
-                WalkawayRecord.created_at,
-            )
-            .join(Deal, Deal.id == WalkawayRecord.deal_id)
-            .join(rep, rep.id == WalkawayRecord.rep_user_id)
-            .where(where)
-            .order_by(WalkawayRecord.recheck_on, WalkawayRecord.id)
-            .limit(limit)
-        )
+    def due_list(
+        self,
+        *,
+        workspace_id: int,
+        slack_user_id: str | None,
+        now: datetime,
+        days: int,
+        limit: int,
+    ) -> DueWindow:
+        """What a person has to re-check: their open records (and their reports') due within
+        `days` of their own today, overdue ones first; None for the whole workspace.
+
+        One session for every step, and the ids come from the (rep, status, recheck_on) index
+        alone, soonest first: only the `limit` shown are joined to their deal and rep, so a
+        manager whose reps have thousands of overdue records pays for ten.
+        """
+        q = _due_statements()
         with self._reads() as s:
-            rows = [
-                DueRecord(rid, name, Outcome(outcome), due, slack, created)  # type: ignore[arg-type]
-                for rid, name, outcome, due, slack, created in s.execute(query)
-            ]
+            conn = s.connection()  # Core, not the ORM: a due list is read on every Home view
+            tz: str | None = None
+            if slack_user_id is None:
+                reps = list(conn.execute(q.everyone, {"workspace": workspace_id}).scalars())
+            else:
+                person = conn.execute(
+                    q.person, {"workspace": workspace_id, "slack": slack_user_id}
+                ).first()
+                reps = [] if person is None else [person[0]]
+                if person is not None:
+                    tz = person[1]
+                    reps += list(conn.execute(q.reports, {"manager": person[0]}).scalars())
+            today = local_today(now, tz)
+            through = today + timedelta(days=days)
+            if not reps:
+                return DueWindow(today, through, [], 0)
+            where = {"reps": reps, "status": RecordStatus.OPEN.value, "through": through}
+            ids = list(conn.execute(q.first, {**where, "limit": limit}).scalars())
+            found = {
+                rid: DueRecord(rid, name, Outcome(outcome), due, slack, created)  # type: ignore[arg-type]
+                for rid, name, outcome, due, slack, created in conn.execute(q.details, {"ids": ids})
+            }
+            rows = [found[rid] for rid in ids if rid in found]
             total = len(rows)
             if total >= limit:
-                counted = s.scalar(select(func.count()).select_from(WalkawayRecord).where(where))
-                total = int(counted or 0)
-            return rows, total
+                total = int(conn.execute(q.count, where).scalar() or 0)
+            return DueWindow(today, through, rows, total)
+
+
+@dataclass(frozen=True)
+class _DueStatements:
+    everyone: Select[int]
+    person: Select[int, str | None]
+    reports: Select[int]
+    first: Select[int]
+    details: Select[int, str, str, date | None, str, datetime]
+    count: Select[int]
+
+
+@cache
+def _due_statements() -> _DueStatements:
+    """The due list's statements, built once with bound parameters: building a select costs
+    SQLAlchemy more than running this one does, and Home asks for it on every view."""
+    where = and_(
+        WalkawayRecord.rep_user_id.in_(bindparam("reps", expanding=True)),
+        WalkawayRecord.status == bindparam("status"),
+        WalkawayRecord.recheck_on <= bindparam("through", type_=Date()),
+    )
+    rep = aliased(User)
+    return _DueStatements(
+        everyone=select(User.id).where(User.workspace_id == bindparam("workspace")),
+        person=select(User.id, UserProfile.tz)
+        .outerjoin(UserProfile, UserProfile.user_id == User.id)
+        .where(
+            User.workspace_id == bindparam("workspace"), User.slack_user_id == bindparam("slack")
+        ),
+        reports=select(User.id).where(User.manager_user_id == bindparam("manager")),
+        first=select(WalkawayRecord.id)
+        .where(where)
+        .order_by(WalkawayRecord.recheck_on, WalkawayRecord.id)
+        .limit(bindparam("limit")),
+        details=select(
+            WalkawayRecord.id,
+            Deal.name,
+            WalkawayRecord.outcome,
+            WalkawayRecord.recheck_on,
+            rep.slack_user_id,
+            WalkawayRecord.created_at,
+        )
+        .join(Deal, Deal.id == WalkawayRecord.deal_id)
+        .join(rep, rep.id == WalkawayRecord.rep_user_id)
+        .where(WalkawayRecord.id.in_(bindparam("ids", expanding=True))),
+        count=select(func.count()).select_from(WalkawayRecord).where(where),
+    )
+
+
+def candidates_query(
+    *, since: date, through: date, limit: int
+) -> Select[int, int, date | None, int, str | None, int]:
+    """The sweep's read (public so the benchmark can show its plan)."""
+    claimed = (
+        select(Nudge.record_id)
+        .where(
+            Nudge.record_id == WalkawayRecord.id,
+            Nudge.due_on == WalkawayRecord.recheck_on,
+            Nudge.due_on >= since,  # implied, but lets the planner read only the window's claims
+            Nudge.due_on <= through,
+        )
+        .exists()
+    )
+    return (
+        select(
+            WalkawayRecord.id,
+            WalkawayRecord.workspace_id,
+            WalkawayRecord.recheck_on,
+            WalkawayRecord.rep_user_id,
+            UserProfile.tz,
+            UserProfile.user_id,
+        )
+        .outerjoin(UserProfile, UserProfile.user_id == WalkawayRecord.rep_user_id)
+        .where(
+            WalkawayRecord.status == RecordStatus.OPEN.value,
+            WalkawayRecord.recheck_on >= since,
+            WalkawayRecord.recheck_on <= through,
+            ~claimed,
+        )
+        .limit(limit)
+    )
 
 
 def _count(result: object) -> int:

@@ -16,8 +16,9 @@ from storage.models import (
     WalkawayRecord,
     Workspace,
 )
+from storage.nudge_info import Profile
 from storage.nudge_models import UserProfile
-from storage.nudges import Profile, profile_of
+from storage.nudges import profile_of
 
 NAMED_LIMIT = 10
 

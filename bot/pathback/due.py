@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from bot.domain.nudge_time import local_today
-from storage.nudges import DueRecord
+from storage.nudge_info import DueRecord
 from storage.repository import Store
 
 DEFAULT_DAYS = 14
@@ -62,21 +61,10 @@ def due_for(
     """What `slack_user_id` has to re-check (with their reps' if they manage anyone); None:
     the whole workspace (the terminal, for scripts)."""
     check_days(days)
-    if slack_user_id is None:
-        reps = store.workspace_people(workspace_id=workspace_id)
-        tz = None
-    else:
-        me = store.find_user(workspace_id=workspace_id, slack_user_id=slack_user_id)
-        if me is None:
-            today = now.date()
-            return DueList(today, today + timedelta(days=days), [], 0)
-        reps = [me, *store.reports_of(manager_user_id=me)]
-        profile = store.profile(user_id=me)
-        tz = profile.tz if profile is not None else None
-    today = local_today(now, tz)
-    through = today + timedelta(days=days)
-    shown, total = store.due_records(rep_user_ids=reps, through=through, limit=limit)
-    return DueList(today, through, shown, total)
+    found = store.due_list(
+        workspace_id=workspace_id, slack_user_id=slack_user_id, now=now, days=days, limit=limit
+    )
+    return DueList(found.today, found.through, found.shown, found.total)
 
 
 def as_json(due: DueList) -> str:

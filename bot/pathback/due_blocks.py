@@ -22,7 +22,7 @@ from bot.slack.dates import calendar_day
 from bot.slack.ids import Action
 from bot.slack.ids import Block as BlockId
 from bot.slack.text import safe_mrkdwn
-from storage.nudges import DueRecord
+from storage.nudge_info import DueRecord
 
 
 def due_blocks(due: DueList, *, viewer: str, empty_line: bool = True) -> list[Block]:

@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -40,6 +39,7 @@ MAX_REASONS = 6
 MAX_CONDITIONS = 10
 """Two blocks each (the text, its buttons): with the rest, well under a message's 50."""
 LINE = 600
+REASONS_TEXT = 2700
 
 
 def nudge_message(
@@ -49,7 +49,6 @@ def nudge_message(
     due_on: date,
     who: Naming,
     instead_of_rep: bool = False,
-    notice: str | None = None,
 ) -> tuple[str, list[Block]]:
     """The nudge for `record`'s re-check on `due_on`, as things stand now."""
     deal = safe_mrkdwn(record.deal_name, 200)
@@ -74,8 +73,6 @@ def nudge_message(
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_why(record.verdict))))
     blocks += render_conditions(record, conditions, who)
     state = moved_on(record.status, record.recheck_on, due_on)
-    if notice:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=notice)]))
     if state is None:
         blocks.append(actions(record.id, due_on, block=f"{BlockId.NUDGE_ACTIONS}:{record.id}"))
     else:
@@ -86,7 +83,8 @@ def nudge_message(
 def _why(verdict: Verdict) -> str:
     if not verdict.reasons:
         return f"*Why:* {safe_mrkdwn(verdict.record_line, LINE)}"
-    lines = [f"• {safe_mrkdwn(r.text, LINE)}" for r in verdict.reasons[:MAX_REASONS]]
+    each = REASONS_TEXT // MAX_REASONS  # the section holds them all
+    lines = [f"• {safe_mrkdwn(r.text, each)}" for r in verdict.reasons[:MAX_REASONS]]
     if len(verdict.reasons) > MAX_REASONS:
         lines.append(f"• …and {len(verdict.reasons) - MAX_REASONS} more")
     return "*Why:*\n" + "\n".join(lines)

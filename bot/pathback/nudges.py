@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -30,7 +30,7 @@ from bot.slack.names import MENTIONS, Naming, names_for
 from bot.slack.scheduler import TimedTask
 from storage.columns import utcnow
 from storage.jobs import new_key
-from storage.nudges import NudgeCandidate, NudgeClaim
+from storage.nudge_info import NudgeCandidate, NudgeClaim
 from storage.records import RecordStatus
 from storage.repository import Store
 
@@ -89,9 +89,9 @@ def _zones(
     return found
 
 
-class Learnt:
-    def __init__(self, tz: str | None, deactivated: bool) -> None:
-        self.tz, self.deactivated = tz, deactivated
+class Learnt(NamedTuple):
+    tz: str | None
+    deactivated: bool
 
 
 def learn_profile(
@@ -152,11 +152,16 @@ def _deliver(store: Store, client: WebClient, *, record_id: int, due_on: date) -
     )
     profile = store.profile(user_id=rep_id)
     now = utcnow()
-    if profile is None or not profile.deactivated:
-        profile_now = learn_profile(client, store, rep_id, record.rep_slack_user_id, now)
-        rep_gone = profile_now.deactivated
-    else:
-        rep_gone = True
+    rep_gone = profile is not None and profile.deactivated
+    if not rep_gone:
+        try:
+            rep_gone = learn_profile(client, store, rep_id, record.rep_slack_user_id, now)[1]
+        except SlackApiError as error:
+            if is_transient(error):
+                raise
+            rep_gone = error.response.get("error") in GONE  # else try the DM and see
+            if rep_gone:
+                store.remember_profile(user_id=rep_id, tz=None, deactivated=True, at=now)
     manager = store.approvals.manager_of(rep_user_id=rep_id)
     desk = store.approvals.settings(workspace_id=record.workspace_id).deal_desk_channel_id
     recipients: list[tuple[str, bool]] = []  # (Slack id or channel, is a channel)

@@ -10,19 +10,26 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 from slack_sdk import WebClient
 
 from bot.app import scheduler
 from bot.domain.nudge_time import nudge_at
+from bot.pathback.nudges import post_nudge
+from bot.slack.effects import running_job
+from storage.nudge_info import NudgeClaim
 from storage.records import RecordDetail, RecordStatus
 from storage.repository import Store
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_journey_managers import (
     DEFER,
+    DESK,
+    DESK_MEMBER,
     MGR,
     click_in,
     manager_dm,
     reach_verdict,
+    save_settings,
     set_manager,
 )
 from tests.slack.world import REP, TOKEN, World, actions_of, block_ids, text_of
@@ -172,6 +179,18 @@ def test_a_post_refused_as_account_inactive_goes_to_the_manager_instead(world: W
     assert len(nudges_in(world.fake, manager_dm())) == 1
 
 
+def test_a_rep_slack_no_longer_knows_has_their_nudge_sent_to_their_manager(
+    world: World,
+) -> None:
+    record = walked_away(world)
+    assert record.recheck_on is not None
+    tick(world, due_moment(record.recheck_on) - timedelta(minutes=10))  # the manager reminder
+    world.fake.fail_next("users.info", "user_not_found")
+    tick(world, due_moment(record.recheck_on))
+    assert nudges_in(world.fake, world.dm) == []
+    assert len(nudges_in(world.fake, manager_dm())) == 1
+
+
 def test_a_post_slack_fails_for_a_passing_reason_is_retried_and_sent_once(world: World) -> None:
     record = walked_away(world)
     assert record.recheck_on is not None
@@ -216,3 +235,60 @@ def test_walkaway_due_and_home_list_the_reps_and_the_managers_re_checks(world: W
     assert f"due_actions:{record.id}" in [b.get("block_id") for b in home["blocks"]]
     assert "Re-checks due" in text_of(home)
     assert world.command("Due diligence review").status == 200  # still a deal name
+
+
+def test_a_nudge_job_that_died_after_posting_does_not_post_again(world: World) -> None:
+    """The job's process died between Slack's answer and the nudge marked posted: its re-run
+    finds the post by its key and only records it."""
+    record = walked_away(world)
+    assert record.recheck_on is not None
+    store = Store.open(world.database_url)
+    client = WebClient(token=TOKEN, base_url=world.fake.base_url)
+    try:
+        claims = nudge_claims(store, record)
+        payload = {"record": record.id, "due_on": record.recheck_on.isoformat()}
+        real = store.nudge_posted
+
+        def die(**_: Any) -> None:
+            raise KeyboardInterrupt("the process was killed here")
+
+        store.nudge_posted = die  # type: ignore[method-assign]
+        with pytest.raises(KeyboardInterrupt), running_job(claims[0].job_key):
+            post_nudge(store, client, payload)
+        store.nudge_posted = real  # type: ignore[method-assign]
+        with running_job(claims[0].job_key):
+            post_nudge(store, client, payload)
+        with running_job(claims[0].job_key):
+            post_nudge(store, client, payload)
+        nudge = store.get_nudge(record_id=record.id, due_on=record.recheck_on)
+        assert nudge is not None and nudge.posted_at is not None
+    finally:
+        store.close()
+    assert len(nudges_in(world.fake, world.dm)) == 1
+
+
+def nudge_claims(store: Store, record: RecordDetail) -> list[NudgeClaim]:
+    assert record.recheck_on is not None
+    claim = NudgeClaim(record.id, record.recheck_on, record.workspace_id, "crash" + "0" * 27)
+    return store.claim_nudges(claims=[claim], at=due_moment(record.recheck_on))
+
+
+def test_a_rep_who_left_with_no_manager_has_their_nudge_sent_to_the_deal_desk(
+    world: World,
+) -> None:
+    save_settings(world, deal_desk_channel_id=DESK)
+    world.fake.set_user(REP, tz=ZONE, real_name="Ria Reyes")
+    reach_verdict(world, DEFER)
+    record = the_record(world)
+    assert record.recheck_on is not None
+    tick(world, due_moment(record.recheck_on) - timedelta(minutes=10))
+    world.fake.set_user(REP, tz=ZONE, real_name="Ria Reyes", deleted=True)
+    tick(world, due_moment(record.recheck_on))
+    assert nudges_in(world.fake, world.dm) == []
+    (nudge,) = nudges_in(world.fake, DESK)
+    said = text_of(nudge)
+    assert "has left the workspace" in said
+    assert f"<@{REP}>" not in said, "named in the channel, not mentioned"
+    click_in(world, DESK, nudge, "nudge_close", user=DESK_MEMBER)  # a desk member may close it
+    world.settle()
+    assert not any("Only the rep" in t for t in world.ephemeral_texts())

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from bot.pathback import nudges
 from bot.pathback.nudges import POST_NUDGE, sweep
 from storage import Store
-from storage.nudges import NudgeClaim
+from storage.nudge_info import NudgeClaim
 from storage.records import RecordStatus
 from tests.storage.builders import Team, defer_verdict, make_team, open_deal
 
@@ -160,16 +160,23 @@ def test_close_for_good_applies_once_and_stops_the_nudges(store: Store, team: Te
     )
 
 
-def test_due_lists_are_bounded_and_count_the_rest(store: Store, team: Team) -> None:
+def test_due_lists_are_bounded_count_the_rest_and_include_the_reports(
+    store: Store, team: Team
+) -> None:
     for n in range(4):
         record_due(store, team, f"Due {n}", due=DUE + timedelta(days=n))
-    shown, total = store.due_records(
-        rep_user_ids=[team.rep_id], through=DUE + timedelta(days=9), limit=2
-    )
-    assert [r.recheck_on for r in shown] == [DUE, DUE + timedelta(days=1)]
-    assert total >= 4
+    record_due(store, team, "Much later", due=DUE + timedelta(days=30))
+    args = {"workspace_id": team.workspace_id, "now": AFTER_NINE_THIRTY, "days": 9}
+    mine = store.due_list(slack_user_id=team.rep_slack_id, limit=2, **args)
+    assert mine.today == DUE and mine.through == DUE + timedelta(days=9)
+    assert [r.recheck_on for r in mine.shown] == [DUE, DUE + timedelta(days=1)]
+    assert mine.total == 4
+    assert store.due_list(slack_user_id=team.manager_slack_id, limit=10, **args).total == 0
     store.approvals.set_manager(rep_user_id=team.rep_id, manager_user_id=team.manager_id)
-    assert team.rep_id in store.reports_of(manager_user_id=team.manager_id)
+    theirs = store.due_list(slack_user_id=team.manager_slack_id, limit=10, **args)
+    assert {r.rep_slack_user_id for r in theirs.shown} == {team.rep_slack_id}
+    assert theirs.total == 4
+    assert store.due_list(slack_user_id="U0NOBODY", limit=10, **args).total == 0
 
 
 def test_the_sweep_reads_the_records_by_index(store: Store, migrated_url: str) -> None:

@@ -47,6 +47,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", "due_on", name=op.f("pk_nudges")),
     )
+    op.create_index("ix_nudges_due_on_record_id", "nudges", ["due_on", "record_id"])
     op.create_index(
         "ix_nudges_unqueued",
         "nudges",
@@ -71,7 +72,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_walkaway_records_rep_status_recheck_on",
         "walkaway_records",
-        ["rep_user_id", "status", "recheck_on"],
+        ["rep_user_id", "status", "recheck_on", "id"],
     )
 
 
@@ -80,4 +81,5 @@ def downgrade() -> None:
     op.drop_index("ix_walkaway_records_status_recheck_on", table_name="walkaway_records")
     op.drop_table("user_profiles")
     op.drop_index("ix_nudges_unqueued", table_name="nudges")
+    op.drop_index("ix_nudges_due_on_record_id", table_name="nudges")
     op.drop_table("nudges")
