@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from bot.domain.model import Outcome
 from storage import Store
@@ -106,3 +106,23 @@ def test_only_the_reps_asked_for_and_none_for_an_empty_team(store: Store, team: 
     assert team_id is not None
     assert store.workspace_of_team(team_id=team_id) == team.workspace_id
     assert store.workspace_of_team(team_id="TNEVERSEEN") is None
+
+
+def test_a_batch_costs_the_same_few_queries_however_many_records_it_holds(
+    store: Store, team: Team
+) -> None:
+    for n in range(6):
+        _record(store, team, f"Deal {n}", _day(2, 1 + n))
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(store._engine, "before_cursor_execute", count)
+    try:
+        (batch,) = list(store.report_records(workspace_id=team.workspace_id, batch=10))
+    finally:
+        event.remove(store._engine, "before_cursor_execute", count)
+    assert len(batch) == 6
+    assert len(seen) == 5  # records, tags, positions, comebacks, later re-checks: no N+1
