@@ -51,7 +51,7 @@ def parse(rest: str, *, today: date) -> Period:
         name, _, value = word.partition(":")
         name = name.casefold()
         if name in given:
-            raise PeriodError(f"`{name}:` is given twice. {USAGE}")
+            raise PeriodError(f"`{name}:` is given twice.")
         given[name] = value
     return parse_period(given.get("since"), given.get("until"), today=today, names=WORDS)
 
