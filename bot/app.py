@@ -41,6 +41,7 @@ from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
+from bot.insight import command as insight_command
 from bot.pathback import listeners as pathback
 from bot.pathback import nudge_listeners, nudges
 from bot.pathback import sections as pathback_sections
@@ -78,6 +79,7 @@ SUBCOMMANDS = command.by_word(
     *check_command.SUBCOMMANDS,
     *nudge_listeners.SUBCOMMANDS,
     *recheck.SUBCOMMANDS,
+    *insight_command.SUBCOMMANDS,
 )
 ROUTES = Routes(
     subcommands=SUBCOMMANDS,

@@ -1,5 +1,5 @@
-"""The `walkaway` command: console, evaluate, tone, records, due, serve, worker, tick (alias
-remind).
+"""The `walkaway` command: console, evaluate, tone, records, due, report, serve, worker, tick
+(alias remind).
 
 Each sub-command turns expected failures (bad settings, a broken checklist, a bad file) into
 one clear line and a non-zero exit code instead of a traceback.
@@ -113,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     due.add_argument("--team", default=LOCAL_TEAM, help="Slack team id (default: console)")
     due.add_argument("--rep", default=None, help="a Slack user id: theirs and their reps'")
     due.set_defaults(run=_due)
+
+    report = commands.add_parser("report", help="every record of a period, as CSV or JSON")
+    report.add_argument("--since", default=None, metavar="DATE", help="first day, YYYY-MM-DD")
+    report.add_argument("--until", default=None, metavar="DATE", help="last day, YYYY-MM-DD")
+    report.add_argument("--format", default="csv", help="csv (default) or json")
+    report.add_argument("--team", default=LOCAL_TEAM, help="Slack team id (default: console)")
+    report.set_defaults(run=_report)
 
     serve = commands.add_parser(
         "serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)"
@@ -260,6 +267,21 @@ def _due(args: argparse.Namespace) -> int:
     )
     print(out, end="", file=sys.stderr if code else sys.stdout)
     return code
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.insight.cli import cli_report
+
+    return cli_report(
+        lambda: _store(load_settings()),
+        team_id=args.team,
+        since=args.since,
+        until=args.until,
+        fmt=args.format,
+        today=datetime.now(UTC).date(),
+        out=sys.stdout,
+        err=sys.stderr,
+    )
 
 
 def _tick(args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@
 Its methods come from one module per aggregate: people.py (workspaces, people, claims),
 qualifications.py (sessions and answers), walkaways.py (records), recipients.py (who a
 draft is for), posts.py (messages posted once), nudges.py (re-check nudges, due lists),
-rechecks.py (a re-check's link to the record it looks at again, and a deal's history), and, as
+rechecks.py (a re-check's link to the record it looks at again, and a deal's history),
+report.py (the export's records of a period, in batches), and, as
 attributes, approvals.py (`store.approvals`), conditions.py (`store.conditions`), pathback.py
 (`store.pathback`) and jobs.py (`store.jobs`); search is storage/search/.
 Methods take keyword arguments only and return frozen records, never ORM rows, so nothing
@@ -30,10 +31,11 @@ from storage.posts import Posts
 from storage.qualifications import Qualifications
 from storage.rechecks import Rechecks
 from storage.recipients import Recipients
+from storage.report import Reports
 from storage.walkaways import Records
 
 
-class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks):
+class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks, Reports):
     """Every aggregate's repository over one database (and, on SQLite, the jobs file)."""
 
     def __init__(self, engine: Engine, *, jobs_engine: Engine | None = None) -> None:

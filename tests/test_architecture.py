@@ -17,7 +17,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "storage", "prompts")
-CAPABILITIES = ("bot.qualification", "bot.approvals", "bot.search", "bot.home", "bot.pathback")
+CAPABILITIES = (
+    "bot.qualification",
+    "bot.approvals",
+    "bot.search",
+    "bot.home",
+    "bot.pathback",
+    "bot.insight",
+)
 """Each a package holding one capability's use cases, listeners, Block Kit and steps."""
 EDGE = "bot.slack"
 """The shared Slack edge every capability stands on."""

@@ -28,6 +28,7 @@ JUSTIFIED_BOT_SCOPES = {
     "channels:history": "look in the deal-desk channel for a ping whose outcome was lost",
     "users:read": "users.info: admin checks and display names",
     "channels:read": "conversations.members: only deal-desk channel members may answer its pings",
+    "files:write": "files_upload_v2: /walkaway report sends the records export as a CSV in a DM",
 }
 
 # Events and the scope Slack requires before it will deliver them.

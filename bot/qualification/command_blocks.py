@@ -46,6 +46,8 @@ HELP = (
     "also sees their reps'), with *Re-check now* and *Snooze*.\n"
     f"*{COMMAND} back {DEAL_PLACEHOLDER} [what happened]* — the buyer came back: mark the "
     "deal re-engaged and tell your manager.\n"
+    f"*{COMMAND} report [since:YYYY-MM-DD] [until:YYYY-MM-DD]* — admins and managers: the "
+    "records as a CSV file in our DM (a manager gets their reps').\n"
     f"*{COMMAND} help* — this help.\n"
     "In the thread: click an answer, or *Answer…* to type a number or add a note; "
     "*Back* changes your previous answer; *Start over* begins again. "

@@ -201,6 +201,10 @@ class FakeSlack:
         """Modals on show by id, as last opened or updated: views.update checks their hash."""
         self._view_hashes = itertools.count(1)
         self._closed_views: set[str] = set()
+        self._file_ids = itertools.count(1)
+        self._uploads: dict[str, dict[str, Any]] = {}
+        """Files by id: the name and length asked for, then the bytes sent to the upload URL
+        and, once completed, where they were shared (files_upload_v2's three steps)."""
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -374,6 +378,12 @@ class FakeSlack:
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
             return [call for call in self._calls if method is None or call.method == method]
+
+    def uploaded_files(self) -> list[dict[str, Any]]:
+        """Files completed with files.completeUploadExternal, oldest first: id, filename,
+        title, channel_id, initial_comment and content (the bytes sent, decoded as UTF-8)."""
+        with self._lock:
+            return [dict(f) for f in self._uploads.values() if f.get("channel_id") is not None]
 
     def faults(self) -> list[Fault]:
         """The faults chaos injected since the last ``reset()``, in the order they hit."""
@@ -789,6 +799,55 @@ class FakeSlack:
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._view(args)
 
+    def _api_files_get_upload_u_r_l_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal: a file id and the URL to send its bytes to."""
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._file_ids):08d}"
+        with self._lock:
+            self._uploads[file_id] = {
+                "id": file_id,
+                "filename": str(args["filename"]),
+                "length": int(args["length"]),
+                "content": None,
+                "channel_id": None,
+            }
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.root_url}upload/{file_id}"}
+
+    def _receive_upload(self, file_id: str, raw: bytes) -> bool:
+        """The bytes POSTed to an upload URL; False for a file id never handed out."""
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                return False
+            upload["content"] = raw.decode("utf-8", errors="replace")
+            self._calls.append(Call("upload", {"file_id": file_id, "size": len(raw)}, None))
+            self._lock.notify_all()
+            return True
+
+    def _api_files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        """files.completeUploadExternal: share the uploaded files in the channel named."""
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        with self._lock:
+            for item in files:
+                upload = self._uploads.get(str(item.get("id")))
+                if upload is None or upload["content"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.update(
+                    title=item.get("title") or upload["filename"],
+                    channel_id=args.get("channel_id"),
+                    initial_comment=args.get("initial_comment"),
+                )
+                done.append(
+                    {"id": upload["id"], "title": upload["title"], "name": upload["filename"]}
+                )
+        return {"ok": True, "files": done}
+
 
 def _flag(value: Any) -> bool:
     """A boolean argument as either body sends it: JSON ``true`` or form ``"1"``/``"true"``."""
@@ -1001,6 +1060,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             content_type = self.headers.get("Content-Type", "")
             if parts.path.startswith("/response/"):
                 self._serve_response_url(parts.path, content_type, raw, parts.query)
+                return
+            if parts.path.startswith("/upload/"):
+                known = fake._receive_upload(parts.path.removeprefix("/upload/"), raw)
+                self._send(200 if known else 404, b"OK" if known else b"", "text/plain", {})
                 return
             if not parts.path.startswith("/api/"):
                 self._send(404, b"not found", "text/plain", {})

@@ -647,3 +647,19 @@ def test_malformed_metadata_is_refused_as_slack_refuses_it(fake: FakeSlack) -> N
     with pytest.raises(SlackApiError, match="invalid_metadata_format"):
         client.chat_postMessage(channel="C1", text="hi", metadata={"event_payload": {}})
     assert fake.messages("C1") == []
+
+
+def test_files_upload_v2_goes_through_the_external_upload_flow(fake: FakeSlack) -> None:
+    client = WebClient(token=TOKEN, base_url=fake.base_url)
+    done = client.files_upload_v2(
+        channel="DU1", content="a,b\n1,2\n", filename="x.csv", initial_comment="Here"
+    )
+    assert done["file"]["name"] == "x.csv"
+    (upload,) = fake.uploaded_files()
+    assert upload["content"] == "a,b\n1,2\n" and upload["channel_id"] == "DU1"
+    assert upload["initial_comment"] == "Here" and upload["length"] == len("a,b\n1,2\n")
+    assert [c.method for c in fake.calls()] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]

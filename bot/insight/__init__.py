@@ -1,0 +1,5 @@
+"""Team insight: what a team's walk-away records teach (issue 13).
+
+So far the export for sales ops and CRM: `walkaway report` and `/walkaway report`, one set of
+rows built in report.py from storage/report.py's batches.
+"""
