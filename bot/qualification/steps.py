@@ -28,7 +28,7 @@ from bot.qualification.thread import (
 )
 from bot.slack.deps import Deps
 from bot.slack.effects import owner
-from bot.slack.errors import Duplicate, Refusal
+from bot.slack.errors import Duplicate, Refusal, RetryLater
 from storage.base import Claim
 from storage.records import RecordDetail, SessionStatus
 
@@ -95,7 +95,25 @@ def take_answer(
         message_ts=ts,
     )
     if updated is None:
-        raise Duplicate
+        again = _asked_again(deps, session_id, question_id, ts)
+        if again is None:
+            raise Duplicate
+        # A Resume retired the copy clicked, with this question still waiting: the click
+        # answers the copy asked again, so what the rep chose is not lost to the race.
+        take_answer(
+            client,
+            deps,
+            actor=actor,
+            session_id=session_id,
+            question_id=question_id,
+            raw=answered.value,
+            note=note,
+            channel=channel,
+            ts=again,
+            then=then,
+            repair=repair,
+        )
+        return
     if then is not None:
         then()
         return
@@ -108,6 +126,21 @@ def take_answer(
         ts=ts,
         by_user=actor.user_id,
     )
+
+
+def _asked_again(deps: Deps, session_id: int, question_id: str, ts: str) -> str | None:
+    """The ts of the copy asked again, when the turn on `ts` went to a Resume (not to an
+    answer or Back: the question is still the one waiting); None when it was really taken.
+    While the new copy is not posted yet the job waits for it (RetryLater)."""
+    progress = service(deps).progress(session_id)
+    if progress is None or progress.next_question is None:
+        return None
+    if progress.next_question.id != question_id:
+        return None
+    prompt = progress.session.prompt_ts
+    if not prompt or prompt == ts:
+        raise RetryLater(RuntimeError(f"question {question_id} is being asked again"))
+    return prompt
 
 
 def carry_on(

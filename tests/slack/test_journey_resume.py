@@ -164,3 +164,28 @@ def test_a_refused_resume_from_the_home_tab_is_explained_in_the_dm(world: World)
     said = world.calls_since(before)
     assert [c.method for c in said] == ["chat.postMessage"]
     assert said[0].args["channel"] == world.user and "finished" in said[0].args["text"]
+
+
+def test_a_click_on_the_copy_a_resume_retired_answers_the_copy_asked_again(world: World) -> None:
+    """The chaos run's one lost answer: the rep clicked the question while a Resume (their own
+    `/walkaway <deal>` sent again) was retiring that copy. The Resume took the copy's turn
+    first, and the click was dropped as if answered; it now answers the copy asked again."""
+    world.start("Acme renewal")
+    clicked = world.current_question("deal.stage")  # as the rep's screen still shows it
+    world.command("Acme renewal")
+    again = wait_until(
+        lambda: next((m for m in world.open_questions() if m["ts"] != clicked["ts"]), None),
+        what="the question asked again",
+    )
+    world.settle()
+
+    reply = world.click(clicked, value="renewal")
+    assert reply.status == 200
+    world.settle()
+
+    session = world.session_id()
+    assert world.store().current_answers(session_id=session) == {"deal.stage": "renewal"}
+    world.current_question("use_case.autonomous_irreversible")
+    answered = next(m for m in world.fake.messages(world.dm) if m["ts"] == again["ts"])
+    assert actions_of(answered) == [] and "Renewal" in text_of(answered)
+    assert not any("already answered" in text_of(m) for m in world.private_replies())
