@@ -13,12 +13,10 @@ never blocks another process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.domain.model import Outcome
 from storage import queries as q
@@ -38,6 +36,7 @@ from storage.approval_info import (
     open_position,
     rowcount,
 )
+from storage.base import StorePart
 from storage.columns import utcnow
 from storage.errors import InvalidValueError, NotFoundError
 from storage.models import (
@@ -58,17 +57,8 @@ def discussing_key(record_id: int) -> str:
     return f"discussing:{record_id}"
 
 
-class Approvals:
+class Approvals(StorePart):
     """Reached as `store.approvals`; shares the Store's session factories and their locking."""
-
-    def __init__(self, *, reads: sessionmaker[Session], writes: sessionmaker[Session]) -> None:
-        self._reads = reads
-        self._writes = writes
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._writes.begin() as session:
-            yield session
 
     # -- managers -------------------------------------------------------------------------
 

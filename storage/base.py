@@ -36,6 +36,15 @@ class Repo:
             yield session
 
 
+class StorePart(Repo):
+    """A part reached as an attribute of the Store (`store.approvals`, `store.conditions`, …),
+    on the Store's own session factories, so its writes lock as every other write does."""
+
+    def __init__(self, *, reads: sessionmaker[Session], writes: sessionmaker[Session]) -> None:
+        self._reads = reads
+        self._writes = writes
+
+
 def sessions(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
     """Read and write session factories; SQLite writers take the file lock up front."""
     writer = engine

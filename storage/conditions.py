@@ -8,19 +8,18 @@ transaction, so even *Not yet*, which leaves the state as it is, is recorded onc
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain.model import Condition
 from bot.domain.pathback import ConditionState
 from storage.approval_info import rowcount
-from storage.base import checked_key, take_claim
+from storage.base import StorePart, checked_key, take_claim
 from storage.columns import utcnow
 from storage.errors import InvalidValueError
 from storage.models import IdempotencyKey, User
@@ -63,17 +62,8 @@ def add_for_record(s: Session, record_id: int, conditions: Sequence[Condition]) 
         )
 
 
-class Conditions:
+class Conditions(StorePart):
     """Reached as `store.conditions`; shares the Store's session factories and their locking."""
-
-    def __init__(self, *, reads: sessionmaker[Session], writes: sessionmaker[Session]) -> None:
-        self._reads = reads
-        self._writes = writes
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._writes.begin() as session:
-            yield session
 
     def for_record(self, *, record_id: int) -> tuple[ConditionInfo, ...]:
         """The record's conditions in the verdict's order."""

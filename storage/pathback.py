@@ -7,17 +7,16 @@ so a double click or a retry from another process changes a record once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.domain.pathback import DEFAULT_RECHECK_DAYS, check_recheck_days
 from storage import search
 from storage.approval_info import rowcount
+from storage.base import StorePart
 from storage.columns import utcnow
 from storage.errors import InvalidValueError, NotFoundError
 from storage.models import Deal, RecordStatusChange, WalkawayRecord, Workspace
@@ -50,17 +49,8 @@ class DealRecord:
     status: RecordStatus
 
 
-class PathBack:
+class PathBack(StorePart):
     """Reached as `store.pathback`; shares the Store's session factories and their locking."""
-
-    def __init__(self, *, reads: sessionmaker[Session], writes: sessionmaker[Session]) -> None:
-        self._reads = reads
-        self._writes = writes
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._writes.begin() as session:
-            yield session
 
     # -- the workspace's default -------------------------------------------------------------
 

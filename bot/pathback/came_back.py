@@ -14,9 +14,7 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -31,8 +29,8 @@ from bot.slack.deps import Deps, actor_from, homes_changed
 from bot.slack.effects import post_for_job
 from bot.slack.errors import Refusal
 from bot.slack.ids import Block as BlockId
-from bot.slack.ids import Field
 from bot.slack.ids import View as ViewId
+from bot.slack.inputs import note_input
 from bot.slack.names import names_for
 from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
 from storage.pathback import NOTE_LIMIT, DealRecord
@@ -58,16 +56,11 @@ def modal(deal_name: str, ref: RecordRef) -> View:
                     "becomes re-engaged, and your manager is told."
                 )
             ),
-            InputBlock(
-                block_id=BlockId.NOTE_INPUT,
-                label=plain_text("What happened", 2000),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=Field.NOTE,
-                    multiline=True,
-                    max_length=NOTE_LIMIT,
-                    placeholder=plain_text("e.g. They named an owner and asked us back in", 150),
-                ),
+            note_input(
+                BlockId.NOTE_INPUT,
+                label="What happened",
+                placeholder="e.g. They named an owner and asked us back in",
+                max_length=NOTE_LIMIT,
             ),
         ],
     )

@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     RadioButtonsElement,
     SectionBlock,
 )
@@ -22,6 +21,7 @@ from bot.pathback.payloads import CloseRef
 from bot.slack.ids import Block as BlockId
 from bot.slack.ids import Field
 from bot.slack.ids import View as ViewId
+from bot.slack.inputs import note_input
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn
 from storage.records import RecordDetail, RecordStatus
 
@@ -57,16 +57,11 @@ def close_modal(record: RecordDetail, meta: CloseRef) -> View:
                     ],
                 ),
             ),
-            InputBlock(
-                block_id=BlockId.RECORD_STATUS_NOTE,
-                label=plain_text("A note for the record", 2000),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=Field.NOTE,
-                    multiline=True,
-                    max_length=NOTE_LIMIT,
-                    placeholder=plain_text("e.g. They signed with another vendor in May", 150),
-                ),
+            note_input(
+                BlockId.RECORD_STATUS_NOTE,
+                label="A note for the record",
+                placeholder="e.g. They signed with another vendor in May",
+                max_length=NOTE_LIMIT,
             ),
         ],
     )

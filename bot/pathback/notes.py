@@ -12,9 +12,7 @@ from typing import Any
 from pydantic import Field as PydanticField
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -26,6 +24,7 @@ from bot.slack.errors import Refusal
 from bot.slack.ids import Action, Field
 from bot.slack.ids import Block as BlockId
 from bot.slack.ids import View as ViewId
+from bot.slack.inputs import note_input
 from bot.slack.payloads import BadPayload, Ref
 from bot.slack.text import LIMITS, plain_text, safe_mrkdwn
 from storage.conditions import NOTE_LIMIT
@@ -54,17 +53,12 @@ def open_modal(client: WebClient, deps: Deps, body: dict[str, Any]) -> None:
         close=plain_text("Cancel", LIMITS.MODAL_CLOSE),
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=f"_{safe_mrkdwn(item.text, 2000)}_")),
-            InputBlock(
-                block_id=BlockId.NOTE_INPUT,
-                label=plain_text("Note", 2000),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=Field.NOTE,
-                    multiline=True,
-                    max_length=NOTE_LIMIT,
-                    initial_value=item.note or None,
-                    placeholder=plain_text("What you learnt, for whoever looks next", 150),
-                ),
+            note_input(
+                BlockId.NOTE_INPUT,
+                label="Note",
+                placeholder="What you learnt, for whoever looks next",
+                max_length=NOTE_LIMIT,
+                initial=item.note,
             ),
         ],
     )

@@ -25,6 +25,7 @@ from bot.domain.tone_report import ToneIssue, fault_line
 from bot.qualification.payloads import AnswerModalMeta, DraftModalMeta
 from bot.slack.ids import Block, Field
 from bot.slack.ids import View as ViewId
+from bot.slack.inputs import note_input
 from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
 
 NOTE_LIMIT = 1000
@@ -50,16 +51,11 @@ def answer_modal(
                 label=plain_text(_answer_label(question), 2000),
                 element=_answer_element(question, current),
             ),
-            InputBlock(
-                block_id=Block.NOTE_INPUT,
-                label=plain_text("Note", 2000),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=Field.NOTE,
-                    multiline=True,
-                    max_length=NOTE_LIMIT,
-                    placeholder=plain_text("Context for your manager and the record", 150),
-                ),
+            note_input(
+                Block.NOTE_INPUT,
+                label="Note",
+                placeholder="Context for your manager and the record",
+                max_length=NOTE_LIMIT,
             ),
         ],
     )

@@ -16,7 +16,6 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     Option,
-    PlainTextInputElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -38,6 +37,7 @@ from bot.slack.dates import calendar_day, slack_day, slack_when
 from bot.slack.ids import Block as BlockId
 from bot.slack.ids import Field
 from bot.slack.ids import View as ViewId
+from bot.slack.inputs import note_input
 from bot.slack.text import LIMITS, escape, plain_text, safe_mrkdwn, truncate
 from storage.records import AnswerInfo, RecordDetail, RecordStatus
 from storage.search import SearchHit
@@ -219,14 +219,11 @@ def _status_inputs() -> list[Block]:
                 ],
             ),
         ),
-        InputBlock(
-            block_id=BlockId.RECORD_STATUS_NOTE,
-            label=plain_text("What happened", 2000),
-            element=PlainTextInputElement(
-                action_id=Field.NOTE,
-                multiline=True,
-                max_length=STATUS_NOTE_LIMIT,
-                placeholder=plain_text("e.g. They named an owner and asked us back in", 150),
-            ),
+        note_input(
+            BlockId.RECORD_STATUS_NOTE,
+            label="What happened",
+            placeholder="e.g. They named an owner and asked us back in",
+            max_length=STATUS_NOTE_LIMIT,
+            optional=False,
         ),
     ]
