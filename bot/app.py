@@ -48,12 +48,14 @@ from bot.pathback import sections as pathback_sections
 from bot.pathback.settings import RECHECK_SETTING
 from bot.qualification import (
     buttons,
+    context,
     followups,
     form,
     home_sections,
     home_start,
     recheck,
     recheck_hooks,
+    shortcut,
     submissions,
     typed_replies,
 )
@@ -96,6 +98,7 @@ SURFACES = (
     followups,
     home,
     home_start,
+    shortcut,
     approvals,
     search,
     pathback,
@@ -126,8 +129,13 @@ def hooks() -> Hooks:
             pathback_sections.card_section,
             approval_ping.card_section,
             recheck_hooks.card_section,
+            context.card_section,
         ],
-        details_sections=[pathback_sections.details_section, recheck_hooks.details_section],
+        details_sections=[
+            pathback_sections.details_section,
+            recheck_hooks.details_section,
+            context.details_section,
+        ],
         home_sections=[
             home_sections.start_section,
             home_sections.unfinished,
