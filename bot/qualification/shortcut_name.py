@@ -53,7 +53,7 @@ def suggested_name(message: Mapping[str, Any], names: Mapping[str, str]) -> Sugg
         return SuggestedName("", NO_TEXT)
     for line in plain_lines(raw, names):
         name = deal_name_of(line)
-        if name:
+        if any(char.isalnum() for char in name):  # "***" or "—" names nothing
             return SuggestedName(name)
     return SuggestedName("", ONLY_MARKUP)
 
