@@ -126,15 +126,15 @@ def hooks() -> Hooks:
         ],
         before_send=[approval_ping.check_send_allowed],
         card_sections=[
+            context.card_section,
             pathback_sections.card_section,
             approval_ping.card_section,
             recheck_hooks.card_section,
-            context.card_section,
         ],
         details_sections=[
+            context.details_section,
             pathback_sections.details_section,
             recheck_hooks.details_section,
-            context.details_section,
         ],
         home_sections=[
             home_sections.start_section,
