@@ -4,14 +4,16 @@ Sales ops leads and managers ask for it from Slack rather than a shell. Who may:
 admin (bot/slack/admins.py, WALKAWAY_ADMINS included) gets the whole workspace; a manager (the
 manager of at least one rep) gets their reps' records only; anyone else is told who may. The
 command already runs as a durable job (bot/slack/command.py). The file is uploaded with
-slack_sdk's `files_upload_v2` to the asker's DM; a re-run of the job after the upload was
-recorded does not upload it again (a claim under the job's key; a crash between the upload
-and the claim can send the file twice, the lesser harm than none).
+slack_sdk's `files_upload_v2` to the asker's DM, once per job (bot/slack/uploads.py
+`upload_once`): a re-run after the file went out says so again (a claim under the job's key),
+and one after an attempt that died or lost Slack's answer mid-upload first looks in the DM for
+the file (its name carries the job's reference) and uploads only if it is not there.
 """
 
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date
 from typing import Any
 
@@ -25,6 +27,7 @@ from bot.slack.deps import Deps, Subcommand, actor_from
 from bot.slack.effects import current_job
 from bot.slack.errors import Refusal, tell
 from bot.slack.text import escape
+from bot.slack.uploads import upload_once
 from storage.columns import utcnow
 
 WORDS = ("since", "until")
@@ -100,9 +103,12 @@ def report_command(
         scope = "the workspace's" if whole else "your reps'"
         if count == 0:
             raise Refusal(f"No records {period.words()} among {scope} records: nothing to send.")
-        dm = client.conversations_open(users=actor.user_id)["channel"]["id"]
+        dm = str(client.conversations_open(users=actor.user_id)["channel"]["id"])
         today = utcnow().date().isoformat()
-        client.files_upload_v2(
+        upload_once(
+            client,
+            deps.store,
+            key=f"report-file:{job.key if job is not None else uuid.uuid4().hex}",
             channel=dm,
             content=out.getvalue(),
             filename=f"walkaway-report-{today}.csv",

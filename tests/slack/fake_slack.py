@@ -826,7 +826,10 @@ class FakeSlack:
             return True
 
     def _api_files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
-        """files.completeUploadExternal: share the uploaded files in the channel named."""
+        """files.completeUploadExternal: share the uploaded files in the channel named.
+
+        As on Slack, sharing posts a message there carrying the files (id, name, title) and the
+        initial comment as its text, which conversations.history then lists."""
         files = args.get("files")
         if isinstance(files, str):
             files = json.loads(files)
@@ -846,6 +849,20 @@ class FakeSlack:
                 done.append(
                     {"id": upload["id"], "title": upload["title"], "name": upload["filename"]}
                 )
+        channel = args.get("channel_id")
+        if channel:
+            ts = self._next_ts()
+            shared = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "text": str(args.get("initial_comment") or ""),
+                "ts": ts,
+                "upload": True,
+                "files": [dict(f) for f in done],
+            }
+            with self._lock:
+                self._channels.setdefault(self._dm_channel(str(channel)), {})[ts] = shared
         return {"ok": True, "files": done}
 
 

@@ -164,3 +164,44 @@ def test_a_rerun_after_the_file_went_out_does_not_send_it_again(
     assert len(world.fake.uploaded_files()) == 1
     assert len(world.fake.calls("files.completeUploadExternal")) == 1
     assert "Sent 2 records" in str(_replies(world)[1].get("text"))
+
+
+def test_a_lost_answer_after_the_file_was_shared_does_not_share_it_again(
+    world: World, records: dict[str, int]
+) -> None:
+    # Slack shares the file, but its answer never reaches the app (a timeout): the job is
+    # retried, finds the file in the DM by the reference in its name, and does not upload again.
+    world.fake.chaos(1.0, kinds=["timeout"], methods={"files.completeUploadExternal"})
+    reply = world.slack.command(text="report", user_id=MGR, team_id=TEAM, channel_id=CHANNEL)
+    assert reply.status == 200
+    world.fake.wait_for("conversations.history")
+    world.fake.chaos(0)
+    world.fake.wait_for(RESPONSE_URL_METHOD)
+    world.settle()
+
+    (shared,) = world.fake.uploaded_files()
+    assert len(world.fake.calls("files.completeUploadExternal")) == 1
+    assert len(world.fake.calls("files.getUploadURLExternal")) == 1
+    assert shared["filename"].startswith("walkaway-report-") and shared["filename"].endswith(".csv")
+    files_in_dm = [m for m in world.fake.messages("D" + MGR) if m.get("files")]
+    assert len(files_in_dm) == 1
+    assert "Sent 2 records" in str(_replies(world)[-1].get("text"))
+
+
+def test_an_attempt_lost_before_the_share_uploads_again_once(
+    world: World, records: dict[str, int]
+) -> None:
+    # The first call's answer is lost before anything was shared: the re-run looks, finds no
+    # file in the DM, and shares it then, once.
+    world.fake.chaos(1.0, kinds=["timeout"], methods={"files.getUploadURLExternal"})
+    reply = world.slack.command(text="report", user_id=MGR, team_id=TEAM, channel_id=CHANNEL)
+    assert reply.status == 200
+    world.fake.wait_for("files.getUploadURLExternal")
+    world.fake.chaos(0)
+    world.fake.wait_for(RESPONSE_URL_METHOD)
+    world.settle()
+
+    assert len(world.fake.uploaded_files()) == 1
+    assert len(world.fake.calls("conversations.history")) >= 1
+    assert len([m for m in world.fake.messages("D" + MGR) if m.get("files")]) == 1
+    assert "Sent 2 records" in str(_replies(world)[-1].get("text"))
