@@ -40,6 +40,7 @@ def record_text(store: Store, *, record_id: int) -> str | None:
         format_verdict(record.verdict, deal_name=record.deal_name),
         *_conditions(store, record.id),
         f"\nRe-check: {record.recheck_on.isoformat() if record.recheck_on else 'none'}\n",
+        *_context(store, record.session_id),
         "\nAnswers:\n",
     ]
     for answer in record.answers:
@@ -64,6 +65,17 @@ def record_text(store: Store, *, record_id: int) -> str | None:
     if record.draft_short and not record.sent_text:
         out.append("\nShort note drafted:\n\n" + record.draft_short + "\n")
     return "".join(out)
+
+
+def _context(store: Store, session_id: int) -> list[str]:
+    """The conversation the check was started from (*Check this deal*), if it was."""
+    context = store.contexts.of_session(session_id=session_id)
+    if context is None:
+        return []
+    where = context.permalink or (
+        f"a message in {context.channel_id} at {context.message_ts} (Slack gave no link)"
+    )
+    return [f"From this conversation: {where}\n"]
 
 
 def _conditions(store: Store, record_id: int) -> list[str]:
