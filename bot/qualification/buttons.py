@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.qualification import context, modals
 from bot.qualification import draft_blocks as verdict_blocks
-from bot.qualification import modals
 from bot.qualification.command import begin
 from bot.qualification.followups import queue_repair
 from bot.qualification.payloads import (
@@ -137,6 +137,8 @@ def register(app: App, deps: Deps) -> None:
         ref = DealRef.load(_action(body).get("value"))
         _first_time(deps, body)
         begin(client, deps, respond, actor=actor_from(body), deal=ref.deal)
+        source = (ref.channel, ref.ts) if ref.channel and ref.ts else None  # Check this deal's
+        context.keep_source(client, deps, source, actor=actor_from(body), deal=ref.deal)
         if respond.response_url:
             respond(
                 text=f"Opened a new check of *{escape(ref.deal)}*: the first question is in "

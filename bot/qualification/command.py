@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.model import Actor
-from bot.qualification import command_blocks
+from bot.qualification import command_blocks, context
 from bot.qualification.steps import MAX_DEAL_NAME
 from bot.qualification.thread import ask_again, finish, open_thread, post_next, service
 from bot.slack.deps import Deps, Subcommand, actor_from
@@ -42,7 +42,7 @@ def start(text: str, body: dict[str, Any], client: WebClient, respond: Respond, 
     actor = actor_from(body)
     latest = _latest(deps, actor, deal)
     if latest is not None and latest.status == SessionStatus.COMPLETE:
-        show_last_verdict(client, deps, respond, latest)
+        show_last_verdict(client, deps, respond, latest, source=context.message_of(body))
         return
     begin(client, deps, respond, actor=actor, deal=deal)
 
@@ -75,10 +75,16 @@ def begin(client: WebClient, deps: Deps, respond: Respond, *, actor: Actor, deal
 
 
 def show_last_verdict(
-    client: WebClient, deps: Deps, respond: Respond, session: SessionInfo
+    client: WebClient,
+    deps: Deps,
+    respond: Respond,
+    session: SessionInfo,
+    *,
+    source: tuple[str, str] | None = None,
 ) -> None:
     """The finished check's verdict, privately, with *Start a new check*; and in its thread,
-    the card and draft if they never made it there."""
+    the card and draft if they never made it there. `source`: the message *Check this deal*
+    was run on, which the new check will keep."""
     record_id = deps.store.record_id_of_session(session_id=session.id)
     record = deps.store.get_record(record_id=record_id) if record_id is not None else None
     if record is None:
@@ -89,7 +95,7 @@ def show_last_verdict(
     link = None
     if record.channel_id and record.thread_ts:
         link = permalink_of(client, record.channel_id, record.thread_ts)
-    text, blocks = command_blocks.last_verdict(record, thread_link=link)
+    text, blocks = command_blocks.last_verdict(record, thread_link=link, source=source)
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

@@ -107,7 +107,9 @@ def notice(text: str) -> Message:
     return text, [SectionBlock(text=MarkdownTextObject(text=text))]
 
 
-def last_verdict(record: RecordDetail, *, thread_link: str | None) -> Message:
+def last_verdict(
+    record: RecordDetail, *, thread_link: str | None, source: tuple[str, str] | None = None
+) -> Message:
     """`/walkaway <deal>` when the deal's latest check is finished: that verdict, and a way on."""
     deal = safe_mrkdwn(record.deal_name, 200)
     where = f"<{thread_link}|in our DM thread>" if thread_link else "in our DM thread"
@@ -124,7 +126,11 @@ def last_verdict(record: RecordDetail, *, thread_link: str | None) -> Message:
                 ButtonElement(
                     text="Start a new check",
                     action_id=Action.START_NEW,
-                    value=DealRef(deal=record.deal_name[:200]).dump(),
+                    value=DealRef(
+                        deal=record.deal_name[:200],
+                        channel=source[0] if source else None,
+                        ts=source[1] if source else None,
+                    ).dump(),
                     style="primary",
                 ),
                 # From last time's answers (bot/qualification/recheck.py); never for a win.

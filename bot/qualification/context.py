@@ -64,13 +64,20 @@ def message_of(body: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def keep(client: WebClient, deps: Deps, body: dict[str, Any], *, actor: Actor, deal: str) -> None:
+    """After the start modal's check of `deal` started: keep the message it came from."""
+    keep_source(client, deps, message_of(body), actor=actor, deal=deal)
+
+
+def keep_source(
+    client: WebClient, deps: Deps, source: tuple[str, str] | None, *, actor: Actor, deal: str
+) -> None:
     """After the check of `deal` started: keep the message it came from, and its link.
 
     Repeatable: the context is written once, the link set once. A deal whose latest check was
-    already finished got its verdict shown again instead of a new check: nothing to keep.
+    already finished got its verdict shown again instead of a new check, with *Start a new
+    check* carrying the message (command_blocks.last_verdict): kept when that check starts.
     """
-    source = message_of(body)
-    if source is None:
+    if source is None or metadata_for(*source) is None:
         return
     workspace_id = deps.store.ensure_workspace(team_id=actor.team_id)
     session = deps.store.latest_session(

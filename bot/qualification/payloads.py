@@ -70,9 +70,12 @@ class LengthRef(Ref):
 
 
 class DealRef(Ref):
-    """*Start a new check* of a deal whose latest check is finished."""
+    """*Start a new check* of a deal whose latest check is finished; `channel` and `ts`: the
+    message it was asked from with *Check this deal*, which the new check keeps."""
 
     deal: str = Field(min_length=1, max_length=200)
+    channel: str | None = Field(default=None, max_length=64)
+    ts: str | None = Field(default=None, max_length=64)
 
 
 class FormMeta(Ref):

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from tests.slack.signed import Response, submission
-from tests.slack.test_journey_managers import TYPED, WALK
+from tests.slack.test_journey_managers import TYPED, WALK, reach_verdict
 from tests.slack.test_journey_search import button, open_details, search
 from tests.slack.world import World, text_of, wait_until
 
@@ -198,3 +198,25 @@ def test_a_second_shortcut_on_an_open_check_keeps_the_first_conversation(world: 
     store = world.store()
     context = store.contexts.of_session(session_id=world.session_id())
     assert context is not None and context.channel_id == CHANNEL
+
+
+def test_a_finished_deal_offers_a_new_check_that_keeps_the_conversation(world: World) -> None:
+    reach_verdict(world, WALK, deal="Acme renewal")
+    before = world.mark()
+
+    view = run_shortcut(world, {"text": "Acme renewal: they are back with a new budget"})
+    assert submit_name(world, view, "Acme renewal").status == 200
+    world.settle()
+
+    assert [c for c in world.calls_since(before) if c.method == "chat.postMessage"]
+    (again,) = [m for m in world.fake.messages(world.dm) if "is finished" in text_of(m)]
+    assert "Your latest check of *Acme renewal* is finished" in text_of(again)
+    asked = len(world.open_questions())
+    assert world.click(again, action_id="start_new_check").status == 200
+    wait_until(lambda: len(world.open_questions()) > asked, what="the new check's question")
+    world.settle()
+
+    card = finish_walk(world)
+    assert "|From this conversation>" in text_of(card)
+    (asked_link,) = world.fake.calls("chat.getPermalink")[-1:]
+    assert asked_link.args["channel"] == CHANNEL
