@@ -42,6 +42,7 @@ from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
 from bot.insight import command as insight_command
+from bot.insight import similar as insight_similar
 from bot.pathback import listeners as pathback
 from bot.pathback import nudge_listeners, nudges
 from bot.pathback import sections as pathback_sections
@@ -126,6 +127,7 @@ def hooks() -> Hooks:
             pathback_sections.card_section,
             approval_ping.card_section,
             recheck_hooks.card_section,
+            insight_similar.card_section,
         ],
         details_sections=[pathback_sections.details_section, recheck_hooks.details_section],
         home_sections=[

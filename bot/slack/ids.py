@@ -126,6 +126,8 @@ class Block(StrEnum):
     """Prefix: `nudge_actions:<record>`, the nudge's Re-check now / Snooze / Close for good."""
     DUE_ACTIONS = "due_actions"
     """Prefix: `due_actions:<record>`, a line's buttons in `/walkaway due` and on App Home."""
+    SIMILAR = "similar"
+    """The card's *Similar past walks* heading; `similar:<record>`, one earlier record's line."""
 
 
 class Field(StrEnum):
