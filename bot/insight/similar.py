@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import json
 
-from slack_sdk.models.blocks import Block, ButtonElement, ContextBlock, MarkdownTextObject
-from slack_sdk.models.blocks import SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.domain.labels import status_label
 from bot.domain.model import Outcome
