@@ -18,13 +18,13 @@ newer records carry each of those signals.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, select
 
 from bot.domain.model import Outcome
 from storage.base import StorePart
@@ -56,8 +56,10 @@ _TAGS_OF = select(RecordTag.record_id, RecordTag.tag).where(
 _CANDIDATES = (
     select(_WR.id, _WR.deal_id, Deal.name, _WR.created_at, _WR.outcome, _WR.status)
     .join(Deal, Deal.id == _WR.deal_id)
-    .where(_WR.id.in_(bindparam("ids", expanding=True)), _WR.workspace_id == bindparam("workspace"))
+    .where(_WR.id.in_(bindparam("ids", expanding=True)))
 )
+"""By primary key alone: the ids come from the workspace's own tags, and a workspace condition
+here made SQLite walk the workspace's records by its index instead (5 ms at 100,000)."""
 _LAST_CHANGE = (
     select(RecordStatusChange.record_id, RecordStatusChange.status, RecordStatusChange.changed_at)
     .where(RecordStatusChange.record_id.in_(bindparam("ids", expanding=True)))
@@ -96,17 +98,16 @@ class SimilarWalks(StorePart):
         wanted = list(dict.fromkeys(s for s in signals if s))[:MAX_SIGNALS]
         if not wanted or limit <= 0:
             return []
-        with self._reads() as s:
+        with self._reads() as session:
+            s = session.connection()  # Core rows: the ORM's row handling cost more than the query
             counts = _windows(s, workspace_id, record_id, wanted)
             if not counts:
                 return []
-            best = sorted(counts, key=lambda r: (-counts[r], -r))[:REFINE]
+            best = heapq.nsmallest(REFINE, counts, key=lambda r: (-counts[r], -r))
             shared = _exact_shared(s, best, wanted)
-            deal = s.scalar(_DEAL_OF, {"record": record_id})
+            deal = s.execute(_DEAL_OF, {"record": record_id}).scalar()
             rows = {
-                row.id: row
-                for row in s.execute(_CANDIDATES, {"ids": best, "workspace": workspace_id})
-                if row.deal_id != deal
+                row.id: row for row in s.execute(_CANDIDATES, {"ids": best}) if row.deal_id != deal
             }
             ranked = sorted(rows, key=lambda r: (-len(shared[r]), -r))[:limit]
             changed = _status_times(s, ranked)
@@ -124,27 +125,23 @@ class SimilarWalks(StorePart):
         ]
 
 
-def _windows(s: Session, workspace_id: int, before: int, tags: list[str]) -> Counter[int]:
+def _windows(s: Connection, workspace_id: int, before: int, tags: list[str]) -> Counter[int]:
     """How many of `tags` each record carries, within each tag's newest WINDOW records."""
     counts: Counter[int] = Counter()
     for tag in tags:
-        counts.update(
-            s.scalars(
-                _NEWEST_WITH_TAG,
-                {"workspace": workspace_id, "tag": tag, "before": before, "window": WINDOW},
-            )
-        )
+        params = {"workspace": workspace_id, "tag": tag, "before": before, "window": WINDOW}
+        counts.update(s.execute(_NEWEST_WITH_TAG, params).scalars().all())
     return counts
 
 
-def _exact_shared(s: Session, ids: list[int], tags: list[str]) -> dict[int, tuple[str, ...]]:
+def _exact_shared(s: Connection, ids: list[int], tags: list[str]) -> dict[int, tuple[str, ...]]:
     found: dict[int, set[str]] = {r: set() for r in ids}
     for record, tag in s.execute(_TAGS_OF, {"ids": ids, "tags": tags}):
         found[record].add(tag)
     return {r: tuple(t for t in tags if t in have) for r, have in found.items()}
 
 
-def _status_times(s: Session, ids: list[int]) -> dict[tuple[int, str], datetime]:
+def _status_times(s: Connection, ids: list[int]) -> dict[tuple[int, str], datetime]:
     """(record, status) → when the record last took that status, from its history."""
     if not ids:
         return {}
