@@ -60,7 +60,7 @@ def pct(samples: Sequence[float], q: float) -> float:
 
 def verdicts(engine: Engine, store: Store, count: int, rng: random.Random) -> list[RecordDetail]:
     with engine.connect() as conn:
-        ids = list(
+        ids: list[int] = list(
             conn.execute(
                 text(
                     "SELECT id FROM walkaway_records WHERE workspace_id = :w "
