@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    DividerBlock,
     MarkdownTextObject,
     SectionBlock,
 )
@@ -55,7 +56,8 @@ def similar_blocks(found: list[SimilarRecord], *, fired: int) -> list[Block]:
     if not found:
         return []
     blocks: list[Block] = [
-        ContextBlock(block_id=BlockId.SIMILAR, elements=[MarkdownTextObject(text=HEADING)])
+        DividerBlock(),  # apart from the card's own buttons above it
+        ContextBlock(block_id=BlockId.SIMILAR, elements=[MarkdownTextObject(text=HEADING)]),
     ]
     for similar in found:
         blocks.append(
@@ -93,5 +95,5 @@ def shared_words(shared: int, fired: int) -> str:
     if fired <= 1:
         return "same signal"
     if shared >= fired:
-        return f"all {fired} signals shared"
+        return "both signals shared" if fired == 2 else f"all {fired} signals shared"
     return f"{shared} of {fired} signals shared"

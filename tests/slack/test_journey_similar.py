@@ -140,7 +140,7 @@ def test_a_walk_card_shows_the_past_walks_sharing_its_signals_and_opens_one(
     ]
     first, second, third = (b["text"]["text"] for b in lines)
     assert first.startswith("*Globex platform* · Walk away · <!date^")
-    assert "Came back <!date^" in first and "all 2 signals shared" in first
+    assert "Came back <!date^" in first and "both signals shared" in first
     assert second.startswith("*Umbrella &lt;migration&gt; &amp; co* · Walk away")
     assert "Still open · 1 of 2 signals shared" in second
     assert "Won <!date^" in third and "1 of 2 signals shared" in third
