@@ -32,7 +32,7 @@ from storage.records import RecordDetail, RecordStatus
 from storage.similar import SimilarRecord
 
 SHOWN = 3
-HEADING = "*Similar past walks* · earlier records here with the same signals"
+HEADING = "*Similar past walks* · earlier deals here with signals in common"
 DETAILS = "Details"
 DEAL_LIMIT = 300
 _SINCE = {
