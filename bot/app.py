@@ -49,12 +49,14 @@ from bot.pathback import sections as pathback_sections
 from bot.pathback.settings import RECHECK_SETTING
 from bot.qualification import (
     buttons,
+    context,
     followups,
     form,
     home_sections,
     home_start,
     recheck,
     recheck_hooks,
+    shortcut,
     submissions,
     typed_replies,
 )
@@ -97,6 +99,7 @@ SURFACES = (
     followups,
     home,
     home_start,
+    shortcut,
     approvals,
     search,
     pathback,
@@ -124,12 +127,17 @@ def hooks() -> Hooks:
         ],
         before_send=[approval_ping.check_send_allowed],
         card_sections=[
+            context.card_section,
             pathback_sections.card_section,
             approval_ping.card_section,
             recheck_hooks.card_section,
             insight_similar.card_section,
         ],
-        details_sections=[pathback_sections.details_section, recheck_hooks.details_section],
+        details_sections=[
+            context.details_section,
+            pathback_sections.details_section,
+            recheck_hooks.details_section,
+        ],
         home_sections=[
             home_sections.start_section,
             home_sections.unfinished,

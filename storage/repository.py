@@ -22,6 +22,7 @@ from storage import db
 from storage.approvals import Approvals
 from storage.base import sessions
 from storage.conditions import Conditions
+from storage.contexts import Contexts
 from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
@@ -52,6 +53,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """Re-check dates and their default, They came back, a rep's deals (storage/pathback.py)."""
         self.similar = SimilarWalks(reads=self._reads, writes=self._writes)
         """Earlier records sharing a verdict's signals, for its card (storage/similar.py)."""
+        self.contexts = Contexts(reads=self._reads, writes=self._writes)
+        """The Slack message a check was started from (storage/contexts.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )

@@ -12,6 +12,8 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
+from bot.slack.ids import Shortcut
+
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = REPO / "manifest.yml"
 SCHEMA = REPO.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
@@ -19,7 +21,7 @@ SCHEMA = REPO.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
 # Every bot scope the app may request, with the reason. A scope added to manifest.yml without a
 # line here fails, so widening the app's access is always a reviewed, explained change.
 JUSTIFIED_BOT_SCOPES = {
-    "commands": "receive /walkaway",
+    "commands": "receive /walkaway and the Check this deal message shortcut",
     "chat:write": "post and update questions, verdicts, drafts and manager pings",
     "im:write": "open a DM with a rep or manager (conversations.open)",
     "mpim:write": "open the group DM of rep and manager when the manager chooses Discuss",
@@ -167,3 +169,16 @@ def test_deployment_settings_are_the_simple_ones(manifest: dict[str, Any]) -> No
     bot_user = manifest["features"]["bot_user"]
     assert (bot_user["display_name"], bot_user["always_online"]) == ("walkaway", False)
     assert manifest["display_information"]["name"] == "Walk-away advisor"
+
+
+def test_check_this_deal_is_a_message_shortcut_the_app_listens_for(
+    manifest: dict[str, Any],
+) -> None:
+    shortcuts = manifest["features"].get("shortcuts", [])
+    by_id = {shortcut["callback_id"]: shortcut for shortcut in shortcuts}
+    assert set(by_id) == {s.value for s in Shortcut}, "every Shortcut id is declared, and only they"
+    check = by_id[Shortcut.CHECK_THIS_DEAL]
+    assert (check["type"], check["name"]) == ("message", "Check this deal")
+    # Slack delivers shortcuts over interactivity, to apps holding the commands scope.
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert "commands" in _bot_scopes(manifest)

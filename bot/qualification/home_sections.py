@@ -52,26 +52,36 @@ def start_section(deps: Deps, actor: Actor) -> list[Block]:
     ]
 
 
-def start_modal() -> View:
-    """Asks the deal's name; its submission starts the check as `/walkaway <deal>` does."""
+START_HINT = (
+    "The name you know it by, e.g. Acme renewal. The same name later picks up where you left off."
+)
+
+
+def start_modal(
+    *, initial: str | None = None, hint: str = START_HINT, private_metadata: str | None = None
+) -> View:
+    """Asks the deal's name; its submission starts the check as `/walkaway <deal>` does.
+
+    The *Check this deal* shortcut (bot/qualification/shortcut.py) opens the same modal with
+    the name taken from a message (`initial`, raw text: a field's value is not parsed), its own
+    hint, and the message in `private_metadata`, which the submission hands on to the job.
+    """
     return View(
         type="modal",
         callback_id=ViewId.START_CHECK,
         title=plain_text("Start a check", LIMITS.MODAL_TITLE),
         submit=plain_text("Start", LIMITS.MODAL_SUBMIT),
         close=plain_text("Cancel", LIMITS.MODAL_CLOSE),
+        private_metadata=private_metadata,
         blocks=[
             InputBlock(
                 block_id=BlockId.DEAL_INPUT,
                 label=plain_text("Which deal?", 2000),
-                hint=plain_text(
-                    "The name you know it by, e.g. Acme renewal. The same name later picks up "
-                    "where you left off.",
-                    2000,
-                ),
+                hint=plain_text(hint, 2000),
                 element=PlainTextInputElement(
                     action_id=Field.DEAL,
                     max_length=MAX_DEAL_NAME,
+                    initial_value=initial or None,
                     placeholder=plain_text("Deal name", 150),
                 ),
             )

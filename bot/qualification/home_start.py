@@ -5,7 +5,9 @@ a job before its ack (so a process dying after the ack loses nothing), and the j
 handler `/walkaway <deal>` runs (bot/qualification/command.py `start`): a new check opens its
 DM thread and asks, an unfinished one picks up where it stopped, a finished one shows its
 verdict with *Start a new check*. A modal has no response_url, so what that handler would tell
-the rep privately is posted in our DM instead, once per job (`DmReply`).
+the rep privately is posted in our DM instead, once per job (`DmReply`). The *Check this deal*
+message shortcut (bot/qualification/shortcut.py) opens this same modal, named from a message;
+its job then keeps that message and its link with the check (bot/qualification/context.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 
-from bot.qualification import home_sections
+from bot.qualification import context, home_sections
 from bot.qualification.command import deal_name_of, start
 from bot.slack.deps import Deps, actor_from, homes_changed
 from bot.slack.effects import post_for_job
@@ -70,6 +72,7 @@ def register(app: App, deps: Deps) -> None:
         deal = deal_name_of(_typed(body))
         actor = actor_from(body)
         start(deal, body, client, DmReply(client, deps.store, actor.user_id), deps)
+        context.keep(client, deps, body, actor=actor, deal=deal)  # from *Check this deal*
         homes_changed(deps, team_id=actor.team_id, users=[actor.user_id])  # now unfinished
 
     @app.view(View.START_CHECK)

@@ -146,3 +146,11 @@ class Field(StrEnum):
     DAYS = "days"
     STATUS = "status"
     DEAL = "deal"
+
+
+class Shortcut(StrEnum):
+    """callback_ids of the app's shortcuts (each declared in manifest.yml)."""
+
+    # bot/qualification/shortcut.py
+    CHECK_THIS_DEAL = "check_this_deal"
+    """The message shortcut *Check this deal*: the start modal, named from the message."""
