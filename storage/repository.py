@@ -22,6 +22,7 @@ from storage import db
 from storage.approvals import Approvals
 from storage.base import sessions
 from storage.conditions import Conditions
+from storage.digest import Digests
 from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
@@ -49,6 +50,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """Each record's re-engagement conditions, as items to tick (storage/conditions.py)."""
         self.pathback = PathBack(reads=self._reads, writes=self._writes)
         """Re-check dates and their default, They came back, a rep's deals (storage/pathback.py)."""
+        self.digest = Digests(reads=self._reads, writes=self._writes)
+        """The weekly digest: its setting, its once-a-week claims, its lists (storage/digest.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )
