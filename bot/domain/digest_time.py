@@ -41,11 +41,6 @@ class DigestSettings:
         if not 0 <= self.hour <= 23:
             raise DigestSettingsProblem("The digest's hour must be between 0:00 and 23:00.")
 
-    def words(self) -> str:
-        if not self.enabled:
-            return "weekly digest off"
-        return f"weekly digest on {WEEKDAYS[self.weekday]}s at {self.hour}:00 each manager's time"
-
 
 def iso_week(day: date) -> str:
     """'2026-W49': the ISO year and week (the ISO year differs from the calendar year near 1
