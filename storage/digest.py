@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain.digest_time import DigestSettings, DigestSettingsProblem
 from storage.base import StorePart
+from storage.columns import utcnow
 from storage.digest_info import (
     DigestClaim,
     DigestInfo,
@@ -46,10 +47,12 @@ def _settings_in(blob: Any) -> DigestSettings:
     if not isinstance(mine, dict):
         return DigestSettings()
     try:
+        since = mine.get("since")
         return DigestSettings(
             enabled=mine.get("on") is True,
             weekday=int(mine.get("weekday", 0)),
             hour=int(mine.get("hour", 9)),
+            since=datetime.fromisoformat(since) if isinstance(since, str) else None,
         )
     except (TypeError, ValueError, DigestSettingsProblem):
         return DigestSettings()  # a hand-edited blob out of range reads as off
@@ -66,13 +69,24 @@ class Digests(StorePart):
                 s.scalar(select(Workspace.settings).where(Workspace.id == workspace_id))
             )
 
-    def save_settings(self, *, workspace_id: int, settings: DigestSettings) -> None:
-        """Replace our key only, under a row lock, so another feature's settings survive."""
-        mine = {"on": settings.enabled, "weekday": settings.weekday, "hour": settings.hour}
+    def save_settings(
+        self, *, workspace_id: int, settings: DigestSettings, at: datetime | None = None
+    ) -> None:
+        """Replace our key only, under a row lock, so another feature's settings survive.
+        Turning it on (from off) starts owing digests from `at` (now), not from before."""
         with self._write() as s:
             row = s.scalar(select(Workspace).where(Workspace.id == workspace_id).with_for_update())
             if row is None:
                 raise NotFoundError(f"no workspace {workspace_id}")
+            was = _settings_in(row.settings)
+            since = was.since if was.enabled else (at or utcnow())
+            mine: dict[str, Any] = {
+                "on": settings.enabled,
+                "weekday": settings.weekday,
+                "hour": settings.hour,
+            }
+            if settings.enabled and since is not None:
+                mine["since"] = since.isoformat()
             row.settings = {**(row.settings or {}), SETTINGS_KEY: mine}
 
     def enabled_workspaces(self) -> list[tuple[int, DigestSettings]]:

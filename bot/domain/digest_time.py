@@ -34,6 +34,9 @@ class DigestSettings:
     """0 is Monday, as `date.weekday()` counts."""
     hour: int = DEFAULT_HOUR
     """0-23, the manager's own wall clock."""
+    since: datetime | None = None
+    """When it was last turned on: a moment before it is not owed (turned on on a Wednesday
+    for Mondays, the first digest comes next Monday, not at once)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
@@ -69,6 +72,6 @@ def digest_due(now: datetime, tz_name: str | None, settings: DigestSettings) -> 
     monday = local.date() - timedelta(days=local.weekday())
     day = monday + timedelta(days=settings.weekday)
     moment = datetime.combine(day, time(settings.hour), tzinfo=tz).astimezone(UTC)
-    if moment > now:
+    if moment > now or (settings.since is not None and moment < settings.since):
         return None
     return Due(week=iso_week(local.date()), at=moment)
