@@ -330,3 +330,37 @@ def test_a_quiet_week_says_so_in_each_part(world: World) -> None:
     assert "No comebacks or wins after a walk this week." in said
     (chart,) = charts(world)
     assert chart["raw"].startswith(b"\x89PNG")
+
+
+def _pick(value: str) -> dict[str, Any]:
+    return {"value": {"type": "static_select", "selected_option": {"value": value}}}
+
+
+def test_an_admin_turns_the_digest_on_in_the_settings_modal(world: World) -> None:
+    from tests.slack.test_journey_managers import settings_values
+
+    world.fake.set_user(world.user, is_admin=True)
+    world.command("settings")
+    view = {"private_metadata": "", **world.fake.wait_for("views.open")[-1].args["view"]}
+    shown = {b.get("block_id"): b for b in view["blocks"]}
+    assert shown["digest_on"]["element"]["initial_option"]["value"] == "off", "off by default"
+    assert shown["digest_day"]["element"]["initial_option"]["text"]["text"] == "Monday"
+    assert shown["digest_hour"]["element"]["initial_option"]["text"]["text"] == "09:00"
+    values = {
+        **settings_values(None, hold=False, days="2"),
+        "digest_on": _pick("on"),
+        "digest_day": _pick("3"),
+        "digest_hour": _pick("16"),
+    }
+    bad = world.submit_view(view, {**values, "digest_day": _pick("9")})
+    assert "one of the seven weekdays" in bad.json()["errors"]["digest_on"]
+    assert world.submit_view(view, values).status == 200
+    world.settle()
+    workspace = world.store().ensure_workspace(team_id=world.team)
+    chosen = world.store().digest.settings(workspace_id=workspace)
+    assert (chosen.enabled, chosen.weekday, chosen.hour) == (True, 3, 16)
+    said = world.fake.calls("chat.postMessage")[-1].args["text"]
+    assert "weekly digest Thursdays at 16:00 managers' time" in said
+    assert world.submit_view(view, {**values, "digest_on": _pick("off")}).status == 200
+    world.settle()
+    assert not world.store().digest.settings(workspace_id=workspace).enabled
