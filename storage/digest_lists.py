@@ -71,7 +71,7 @@ def read_lists(
         key=lambda r: (r.created_at, r.id),
         reverse=True,
     )
-    changes = _changes(s, reps, chart_start, end)
+    changes = _changes(s, workspace_id, reps, chart_start, end)
     return DigestLists(
         reps=len(reps),
         waiting=_waiting(s, manager_user_id, reps),
@@ -176,7 +176,7 @@ def _rechecks(s: Session, reps: list[int], through: date) -> Listed:
 
 
 def _changes(
-    s: Session, reps: list[int], since: datetime, end: datetime
+    s: Session, workspace_id: int, reps: list[int], since: datetime, end: datetime
 ) -> list[tuple[int, str, datetime, str]]:
     """(record, status, when, outcome) of comebacks and wins on the reps' records since `since`."""
     rows = s.execute(
@@ -188,6 +188,7 @@ def _changes(
         )
         .join(WalkawayRecord, WalkawayRecord.id == RecordStatusChange.record_id)
         .where(
+            WalkawayRecord.workspace_id == workspace_id,
             WalkawayRecord.rep_user_id.in_(reps),
             RecordStatusChange.status.in_((RecordStatus.RE_ENGAGED.value, RecordStatus.WON.value)),
             RecordStatusChange.changed_at >= since,

@@ -12,7 +12,24 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.columns import utcnow
-from storage.models import SLACK_ID, Base
+from storage.models import SLACK_ID, Approval, Base, RecordStatusChange
+
+Index(
+    "ix_record_status_changes_status_changed_at",
+    RecordStatusChange.status,
+    RecordStatusChange.changed_at,
+    RecordStatusChange.record_id,
+)
+"""The digest's comebacks and wins: the changes of the last twelve weeks, read as two ranges
+(re-engaged, won) instead of every status change a team's records ever had."""
+Index(
+    "ix_approvals_waiting_approver",
+    Approval.approver_user_id,
+    Approval.requested_at,
+    sqlite_where=text("decision IS NULL"),
+    postgresql_where=text("decision IS NULL"),
+)
+"""Positions still waiting for one manager, oldest first, without reading the decided ones."""
 
 
 class DigestSend(Base):

@@ -1,4 +1,5 @@
-"""The weekly digest: one row per manager per ISO week, claimed once and sent step by step.
+"""The weekly digest: one row per manager per ISO week, claimed once and sent step by step, and
+the two indexes its lists read (comebacks and wins of the last weeks; positions still waiting).
 
 Revision ID: 0016
 Revises: 0013
@@ -51,6 +52,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_index(
+        "ix_record_status_changes_status_changed_at",
+        "record_status_changes",
+        ["status", "changed_at", "record_id"],
+    )
+    op.create_index(
+        "ix_approvals_waiting_approver",
+        "approvals",
+        ["approver_user_id", "requested_at"],
+        sqlite_where=sa.text("decision IS NULL"),
+        postgresql_where=sa.text("decision IS NULL"),
+    )
+
+
 def downgrade() -> None:
+    op.drop_index("ix_approvals_waiting_approver", table_name="approvals")
+    op.drop_index("ix_record_status_changes_status_changed_at", table_name="record_status_changes")
     op.drop_index("ix_digest_sends_unqueued", table_name="digest_sends")
     op.drop_table("digest_sends")
