@@ -106,11 +106,11 @@ def comebacks(back: Listed, wins: Listed) -> str:
             "the re-check dates keep them in view."
         )
     lines = [
-        f"• 🎉 {_deal(line)} came back · <@{line.rep_slack_id}> · {slack_day(line.at)}"
+        f"• :tada: {_deal(line)} came back · <@{line.rep_slack_id}> · {slack_day(line.at)}"
         for line in back.lines
     ]
     lines += [
-        f"• 🏆 {_deal(line)} won after a {line.outcome.label.lower()} · "
+        f"• :trophy: {_deal(line)} won after a {line.outcome.label.lower()} · "
         f"<@{line.rep_slack_id}> · {slack_day(line.at)}"
         for line in wins.lines
     ]
