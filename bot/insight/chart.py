@@ -34,7 +34,7 @@ def week_label(week: WeekMix) -> str:
 
 def chart_png(weeks: Sequence[WeekMix], *, title: str = "Verdicts per week") -> bytes:
     """The stacked bars as PNG bytes; a week with no checks is an empty slot, not a gap."""
-    figure = Figure(figsize=(6.4, 4.2), dpi=160)
+    figure = Figure(figsize=(6.4, 4.0), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     slots = list(range(len(weeks)))
@@ -76,9 +76,9 @@ def chart_png(weeks: Sequence[WeekMix], *, title: str = "Verdicts per week") -> 
         axes.text(0.5, 0.5, "No checks in these weeks", transform=axes.transAxes, ha="center")
     else:
         axes.legend(
-            fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=3
+            fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3
         )
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.29)  # fixed: no layout pass
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
