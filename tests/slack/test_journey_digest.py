@@ -364,3 +364,20 @@ def test_an_admin_turns_the_digest_on_in_the_settings_modal(world: World) -> Non
     assert world.submit_view(view, {**values, "digest_on": _pick("off")}).status == 200
     world.settle()
     assert not world.store().digest.settings(workspace_id=workspace).enabled
+
+
+def test_a_claim_whose_sweep_died_before_queueing_is_sent_by_a_later_tick(world: World) -> None:
+    """A process that claimed the week and died before queueing its job: the next tick queues
+    it again under the same job key, and the digest goes out once."""
+    world.fake.set_user(MANAGER, tz="America/New_York")
+    team = Team(world)
+    team.turn_on()
+    week = iso_week(DUE.date())
+    claim = DigestClaim(team.manager, week, team.workspace, "stranded1", DUE.astimezone(UTC))
+    assert team.store.digest.claim(claims=[claim], at=DUE.astimezone(UTC)) == [claim]
+    assert tick(world, DUE + timedelta(minutes=1)) == 0, "too fresh to be taken for dead"
+    assert digests(world) == []
+    assert tick(world, DUE + timedelta(minutes=5)) == 0, "not claimed again, only queued"
+    assert len(digests(world)) == 1 and len(charts(world)) == 1
+    row = team.store.digest.get(manager_user_id=team.manager, week=week)
+    assert row is not None and row.job_key == "stranded1" and row.sent_at is not None
