@@ -7,10 +7,13 @@ turned it on. Every message sent is checked against Block Kit's limits (the `wor
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy import update
 
@@ -23,14 +26,28 @@ from storage.digest_info import DigestClaim
 from storage.models import RecordStatusChange, WalkawayRecord
 from storage.records import RecordStatus
 from storage.repository import Store
-from tests.slack.world import TOKEN, World, text_of
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.test_journey_managers import serving
+from tests.slack.world import TOKEN, World, sqlite_url, text_of
 from tests.storage.builders import CHECKLIST_HASH, CHECKLIST_SNAPSHOT
+from tests.storage.conftest import postgres_databases  # noqa: F401  (fixture, used by name)
 
 NEW_YORK = ZoneInfo("America/New_York")
 MANAGER = "U0MGR"
 DUE = datetime(2026, 11, 30, 9, 0, tzinfo=NEW_YORK)
 """Monday 30 November 2026, 9:00 in New York: the digest's moment for a New York manager."""
 REPS = ("U0RIA", "U0SAM", "U0KAI")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def both_dbs(request: pytest.FixtureRequest, fake: FakeSlack, tmp_path: Path) -> Iterator[World]:
+    """The app on SQLite and on PostgreSQL, for the journeys whose claims race in the database."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+    else:
+        url = str(request.getfixturevalue("postgres_databases").create())
+    with serving(fake, url) as world:
+        yield world
 
 
 def verdict(outcome: Outcome, *reasons: str, recheck_on: date | None = None) -> Verdict:
@@ -179,7 +196,8 @@ def seeded_week(team: Team) -> dict[str, int]:
     return made
 
 
-def test_the_digest_shows_the_seeded_week_with_its_chart(world: World) -> None:
+def test_the_digest_shows_the_seeded_week_with_its_chart(both_dbs: World) -> None:
+    world = both_dbs
     world.fake.set_user(MANAGER, tz="America/New_York")
     team = Team(world)
     seeded_week(team)
@@ -249,7 +267,8 @@ def test_it_comes_at_the_weekday_and_hour_in_each_managers_own_zone(world: World
     assert len(digests(world)) == 2
 
 
-def test_two_schedulers_ticking_at_once_send_one_digest(world: World) -> None:
+def test_two_schedulers_ticking_at_once_send_one_digest(both_dbs: World) -> None:
+    world = both_dbs
     world.fake.set_user(MANAGER, tz="America/New_York")
     team = Team(world)
     seeded_week(team)
