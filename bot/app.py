@@ -42,7 +42,9 @@ from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
 from bot.insight import command as insight_command
+from bot.insight import digest as insight_digest
 from bot.insight import similar as insight_similar
+from bot.insight.digest_settings import DIGEST_SETTING
 from bot.pathback import listeners as pathback
 from bot.pathback import nudge_listeners, nudges
 from bot.pathback import sections as pathback_sections
@@ -105,9 +107,10 @@ SURFACES = (
     pathback,
     nudge_listeners,
     recheck,
+    insight_digest,
 )
 """Every module with listeners; each exposes register(app, deps)."""
-TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
+TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS, insight_digest.TASK)
 """Timed work that needs no settings; `timed_tasks` adds the rest."""
 
 
@@ -147,7 +150,7 @@ def hooks() -> Hooks:
             home_sections.help_section,
         ],
         home_changed=[home.refresh_later],
-        settings_parts=[RECHECK_SETTING],
+        settings_parts=[RECHECK_SETTING, DIGEST_SETTING],
         lists_conditions=True,
     )
 

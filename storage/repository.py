@@ -23,6 +23,7 @@ from storage.approvals import Approvals
 from storage.base import sessions
 from storage.conditions import Conditions
 from storage.contexts import Contexts
+from storage.digest import Digests
 from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
@@ -55,6 +56,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """Earlier records sharing a verdict's signals, for its card (storage/similar.py)."""
         self.contexts = Contexts(reads=self._reads, writes=self._writes)
         """The Slack message a check was started from (storage/contexts.py)."""
+        self.digest = Digests(reads=self._reads, writes=self._writes)
+        """The weekly digest: its setting, its once-a-week claims, its lists (storage/digest.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )

@@ -30,7 +30,8 @@ JUSTIFIED_BOT_SCOPES = {
     "channels:history": "look in the deal-desk channel for a ping whose outcome was lost",
     "users:read": "users.info: admin checks and display names",
     "channels:read": "conversations.members: only deal-desk channel members may answer its pings",
-    "files:write": "files_upload_v2: /walkaway report sends the records export as a CSV in a DM",
+    "files:write": "files_upload_v2: /walkaway report sends the records export as a CSV in a DM; "
+    "the weekly digest uploads its 12-week chart to each manager's DM",
 }
 
 # Events and the scope Slack requires before it will deliver them.

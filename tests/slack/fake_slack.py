@@ -821,6 +821,7 @@ class FakeSlack:
             if upload is None:
                 return False
             upload["content"] = raw.decode("utf-8", errors="replace")
+            upload["raw"] = raw  # the bytes as sent (a chart's PNG)
             self._calls.append(Call("upload", {"file_id": file_id, "size": len(raw)}, None))
             self._lock.notify_all()
             return True
@@ -846,6 +847,14 @@ class FakeSlack:
                 done.append(
                     {"id": upload["id"], "title": upload["title"], "name": upload["filename"]}
                 )
+            channel = args.get("channel_id")
+            if channel:  # Slack shares them in one message, found in the channel's history
+                ts = self._next_ts()
+                message = self._message({"text": args.get("initial_comment") or ""}, ts)
+                message.update(files=done, upload=True)
+                if args.get("thread_ts"):
+                    message["thread_ts"] = args["thread_ts"]
+                self._channels.setdefault(str(channel), {})[ts] = message
         return {"ok": True, "files": done}
 
 
