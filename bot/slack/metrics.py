@@ -24,7 +24,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -39,6 +45,7 @@ from storage.repository import Store
 
 log = logging.getLogger("walkaway")
 
+disable_created_metrics()  # no `_created` series beside every counter: Prometheus needs none
 PROCESS = CollectorRegistry(auto_describe=True)
 """This process's counters (in multiprocess mode their values live in the shared directory)."""
 
