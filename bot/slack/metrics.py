@@ -45,7 +45,8 @@ from storage.repository import Store
 
 log = logging.getLogger("walkaway")
 
-disable_created_metrics()  # no `_created` series beside every counter: Prometheus needs none
+# No `_created` series beside every counter: Prometheus needs none.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 PROCESS = CollectorRegistry(auto_describe=True)
 """This process's counters (in multiprocess mode their values live in the shared directory)."""
 
