@@ -16,6 +16,7 @@ Two kinds, counted two ways:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -194,12 +195,21 @@ def error_code(response: HttpResponse | None, error: Exception | None) -> str | 
         if isinstance(error, TimeoutError | socket.timeout) or "timed out" in str(error):
             return "timeout"
         return "connection"
-    body = response.body if isinstance(response.body, dict) else {}
+    body = response.body if isinstance(response.body, dict) else _parsed(response.data)
     if response.status_code >= 400:
         return label(body.get("error"), fallback=f"http_{response.status_code}")
     if body.get("ok") is False:
         return label(body.get("error"), fallback="unknown_error")
     return None
+
+
+def _parsed(data: bytes | None) -> dict[str, Any]:
+    """An HTTP error's body, which slack_sdk hands over unparsed: Slack's JSON, if it is."""
+    try:
+        parsed = json.loads(data or b"")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 class QueueCollector(Collector):
