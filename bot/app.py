@@ -66,9 +66,12 @@ from bot.qualification import command as check_command
 from bot.search import listeners as search
 from bot.slack import command
 from bot.slack.deps import Deps, Hooks, Routes, Subcommand
-from bot.slack.errors import APOLOGY, report
+from bot.slack.errors import APOLOGY, log_fields, report
 from bot.slack.http import is_verified
 from bot.slack.jobs import Jobs
+from bot.slack.logs import configure_logging
+from bot.slack.metrics import SlackCallObserver
+from bot.slack.retention import RETENTION_DAYS, purge_task
 from bot.slack.scheduler import POLL_SECONDS, Scheduler, TimedTask
 from bot.slack.supervisor import Supervisor
 from bot.slack.worker import Worker
@@ -117,7 +120,8 @@ TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS, insight_digest.TASK)
 def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
     """Every timed task; the nudges skip the deployment's holidays (WALKAWAY_HOLIDAYS)."""
     holidays = settings.holidays if settings is not None else frozenset()
-    return (*TIMED_TASKS, nudges.task(holidays))
+    retention = settings.walkaway_retention_days if settings is not None else RETENTION_DAYS
+    return (*TIMED_TASKS, nudges.task(holidays), purge_task(retention))
 
 
 def hooks() -> Hooks:
@@ -173,6 +177,7 @@ def web_client(settings: Settings) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=settings.walkaway_slack_timeout,
         retry_handlers=[
+            SlackCallObserver(),  # first, so it counts every failed attempt (bot/slack/metrics)
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
@@ -278,7 +283,7 @@ def _apologise(
         fields = list(((body.get("view") or {}).get("state") or {}).get("values") or {})
         if fields:
             ref = uuid.uuid4().hex[:8]
-            logger.error("unhandled error ref=%s", ref, exc_info=error)
+            logger.error("unhandled error ref=%s", ref, exc_info=error, extra=log_fields(ref, body))
             errors = {"response_action": "errors", "errors": {fields[0]: APOLOGY.format(ref=ref)}}
             return BoltResponse(
                 status=200,
@@ -351,7 +356,7 @@ def run_worker_process(
     """
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.walkaway_log_format)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     if store is None:

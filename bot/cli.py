@@ -309,15 +309,18 @@ def listener_pool() -> ThreadPoolExecutor:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
-
-    from bot.app import scheduler, supervise_workers, wire
-    from storage.db import is_in_memory
+    from bot.slack.ops_setup import configure_logging, share_metrics
 
     settings = load_settings()
     settings.require_slack()
+    if not settings.socket_mode:
+        share_metrics()  # before bot.app imports prometheus_client: workers count with /metrics
+    from bot.app import scheduler, supervise_workers, wire
+    from bot.slack.ops import operable
+    from storage.db import is_in_memory
+
     checklist = _checklist(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.walkaway_log_format)
     store = _store(settings)
     wired = wire(settings, store=store, checklist=checklist, listener_executor=listener_pool())
     threads, processes = settings.walkaway_worker_threads, settings.walkaway_worker_processes
@@ -353,7 +356,7 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     waitress.serve(
-        edge,
+        operable(edge, store, settings),  # /healthz, /readyz and /metrics beside EVENTS_PATH
         host=settings.host,
         port=settings.port,
         threads=WAITRESS_THREADS,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,12 @@ class Settings(BaseSettings):
     """A job whose worker has not refreshed its claim for this long is run by another."""
     walkaway_holidays: str = ""
     """Comma-separated ISO dates (2026-12-25,2027-01-01) that reminders skip like weekends."""
+    walkaway_log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per log line, with ref, team, kind and duration (bot/slack/logs)."""
+    walkaway_retention_days: int = Field(default=30, ge=2, le=3650)
+    """Claims and a job's own post records older than this are purged (storage/ops.py)."""
+    walkaway_ready_max_job_age: int = Field(default=300, ge=0, le=86400)
+    """/readyz fails while a job has waited longer than this many seconds for a worker; 0: never."""
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

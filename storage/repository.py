@@ -27,6 +27,7 @@ from storage.digest import Digests
 from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
+from storage.ops import Ops
 from storage.pathback import PathBack
 from storage.people import People
 from storage.posts import Posts
@@ -64,6 +65,9 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         intake_dir = _file_directory(jobs_engine) if jobs_engine is not None else None
         self.jobs = JobQueue(reads=job_reads, writes=job_writes, intake_dir=intake_dir)
         """Work acknowledged to Slack and waiting for a worker (bot/slack/worker.py)."""
+        engines = [engine, jobs_engine] if jobs_engine is not None else [engine]
+        self.ops = Ops(engines=engines, reads=self._reads, writes=self._writes, job_reads=job_reads)
+        """Probes, queue figures for /metrics, and the retention purge (storage/ops.py)."""
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
