@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from storage.models import RecordSearch, User, WalkawayRecord
@@ -100,29 +100,25 @@ def ranked(
     def has(tier: str) -> ColumnElement[bool]:
         return _column(tier).op("@@")(words)
 
-    counted = s.scalar(
-        select(func.count()).select_from(matching(has("document")).limit(window + 1).subquery())
-    )
-    total = int(counted or 0)
-    if total == 0:
-        return [], 0, False
+    # One statement: the tiers in order, each newest first from its own GIN index (or a walk
+    # of the primary key when its words are common), each at most a page deep; and the count.
     need = (page + 1) * page_size
-    found: list[int] = []
-    if total <= window:  # few: rank them all in one pass over the matches the GIN index gives
-        tier = case(*((has(t), n) for n, t in enumerate(TIERS[:-1])), else_=len(TIERS) - 1)
-        found = list(
-            s.scalars(matching(has("document")).order_by(tier, _S.record_id.desc()).limit(need))
-        )
-    else:  # many: each tier from its own index, newest first, until the page is full
-        above: ColumnElement[bool] | None = None
-        for name in TIERS:
-            condition = has(name) if above is None else has(name) & ~above
-            found += s.scalars(
-                matching(condition).order_by(_S.record_id.desc()).limit(need - len(found))
-            )
-            if len(found) >= need:
-                break
-            above = has(name)
+    parts = []
+    above: ColumnElement[bool] | None = None
+    for n, name in enumerate(TIERS):
+        condition = has(name) if above is None else has(name) & ~above
+        part = matching(condition).add_columns(literal(n).label("tier"))
+        parts.append(part.order_by(_S.record_id.desc()).limit(need).subquery().select())
+        above = has(name)
+    tiers = union_all(*parts).subquery()
+    count = select(func.count()).select_from(matching(has("document")).limit(window + 1).subquery())
+    rows = s.execute(
+        select(tiers.c.record_id, count.scalar_subquery())
+        .order_by(tiers.c.tier, tiers.c.record_id.desc())
+        .limit(need)
+    ).all()
+    total = int(rows[0][1]) if rows else 0
+    found = [row[0] for row in rows]
     return found[page * page_size : need], min(total, window), total > window
 
 
