@@ -17,6 +17,7 @@ from storage.db import hold_migration_lock, make_engine, normalize_url
 from storage.models import Base
 from storage.models_conditions import RecordCondition  # noqa: F401  (its table, for Alembic)
 from storage.nudge_models import Nudge, UserProfile  # noqa: F401  (their tables, for Alembic)
+from storage.oauth_tables import INSTALLATIONS  # noqa: F401  (slack_sdk's tables, for Alembic)
 from storage.recheck_models import Recheck  # noqa: F401  (its table, for Alembic)
 from storage.search import include_object
 
