@@ -132,7 +132,6 @@ class Settings(BaseSettings):
                 "add SLACK_APP_TOKEN for Socket Mode. Without Slack, `walkaway console` works."
             )
 
-
     def _require_oauth(self) -> None:
         """OAuth half set, or set beside what contradicts it: one line saying what to change."""
         missing = [

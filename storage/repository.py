@@ -32,6 +32,7 @@ from storage.qualifications import Qualifications
 from storage.rechecks import Rechecks
 from storage.recipients import Recipients
 from storage.report import Reports
+from storage.tenancy import Tenancy
 from storage.walkaways import Records
 
 
@@ -49,6 +50,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """Each record's re-engagement conditions, as items to tick (storage/conditions.py)."""
         self.pathback = PathBack(reads=self._reads, writes=self._writes)
         """Re-check dates and their default, They came back, a rep's deals (storage/pathback.py)."""
+        self.tenancy = Tenancy(engine, reads=self._reads, writes=self._writes)
+        """OAuth installs (slack_sdk's stores) and deleting a workspace (storage/tenancy.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )
