@@ -103,10 +103,10 @@ class FakeSlackWorkspaces(FakeSlack):
 
     def _handle(self, method: str, args: dict[str, Any], token: str | None) -> _Answer:
         self._local.token = token
-        if method not in ("oauth.v2.access", RESPONSE_URL_METHOD) and token:
-            if self._workspace(token) is None:
-                self._record(Call(method, args, token, error="invalid_auth"))
-                return _Answer(200, {"ok": False, "error": "invalid_auth"})
+        unknown = token and self._workspace(token) is None
+        if method not in ("oauth.v2.access", RESPONSE_URL_METHOD) and unknown:
+            self._record(Call(method, args, token, error="invalid_auth"))
+            return _Answer(200, {"ok": False, "error": "invalid_auth"})
         return super()._handle(method, args, token)
 
     def _current(self) -> FakeWorkspace | None:
