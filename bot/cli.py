@@ -286,15 +286,19 @@ def _report(args: argparse.Namespace) -> int:
 
 def _tick(args: argparse.Namespace) -> int:
     from bot.app import scheduler, web_client
+    from bot.slack.install import app_client
 
     settings = load_settings()
-    if settings.slack_bot_token is None:
+    if not settings.can_call_slack:
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN (in the environment or .env) to send timed messages."
+            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs "
+            "(in the environment or .env), to send timed messages."
         )
     store = _store(settings)
     try:
-        ticker = scheduler(web_client(settings), store, settings=settings)
+        ticker = scheduler(
+            app_client(settings, store, web_client(settings)), store, settings=settings
+        )
         sent = ticker.tick(args.now or datetime.now(UTC))
     finally:
         store.close()
@@ -365,9 +369,10 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.app import run_worker_process
 
     settings = load_settings()
-    if settings.slack_bot_token is None:  # no HTTP served here, so no signing secret needed
+    if not settings.can_call_slack:  # no HTTP served here, so no signing secret needed
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN (in the environment or .env) to run workers; "
+            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (in the environment "
+            "or .env), to run workers; "
             "without Slack, `walkaway console` works."
         )
     _checklist(settings)  # a broken checklist is one line here, not a traceback per job

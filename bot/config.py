@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         return self.slack_client_id is not None and self.slack_client_secret is not None
 
     @property
+    def can_call_slack(self) -> bool:
+        """A bot token, or OAuth installs to take each workspace's token from."""
+        return self.slack_bot_token is not None or self.oauth
+
+    @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 

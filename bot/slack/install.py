@@ -130,6 +130,12 @@ def oauth_for(settings: Settings, store: Store, base: WebClient) -> OAuth | None
     )
 
 
+def app_client(settings: Settings, store: Store, base: WebClient) -> WebClient:
+    """The client timed work starts from (`walkaway tick`): per workspace in OAuth mode."""
+    oauth = oauth_for(settings, store, base)
+    return oauth.client if oauth is not None else base
+
+
 def register(app: App, oauth: OAuth | None) -> None:
     """Uninstalls and revoked tokens remove the installation (OAuth mode only)."""
     if oauth is None:

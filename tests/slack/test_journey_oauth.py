@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import closing
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bot.app import scheduler
 from bot.slack.install import NOT_INSTALLED, bot_scopes
+from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD
 from tests.slack.fake_workspaces import FakeSlackWorkspaces
 from tests.slack.limits import assert_call_within_limits
 from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_app
+from tests.slack.test_journey_managers import reach_verdict, set_manager
 from tests.slack.test_journey_outcomes import CALM, PATHS, answer_everything
 from tests.slack.world import World, sqlite_url, text_of, wait_until
 
@@ -139,3 +144,38 @@ def test_an_uninstall_ends_that_workspaces_access_and_nothing_else(
     assert {c.token for c in fake.calls()[mark:] if c.method != RESPONSE_URL_METHOD} == {
         fake.workspaces[TEAM_B].token
     }
+
+
+def test_timed_sends_use_the_token_of_the_workspace_they_are_for(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    managers = {TEAM_A: "UMGRA", TEAM_B: "UMGRB"}
+    for team, rep in ((TEAM_A, REP_A), (TEAM_B, REP_B)):
+        app.installer.install(team)
+        world = app.world(team, rep)
+        set_manager(world, managers[team])
+        reach_verdict(world, deal=f"Deal of {team}")
+    due = max(_remind_after(app, team) for team in (TEAM_A, TEAM_B)) + timedelta(minutes=1)
+    mark = len(fake.calls())
+
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        sent = scheduler(app.wired.app.client, store).tick(due)
+
+    assert sent["reminder(s)"] == 2
+    for team, manager in managers.items():
+        (reminder,) = [
+            c
+            for c in fake.calls()[mark:]
+            if c.method == "chat.postMessage" and c.args.get("channel") == "D" + manager
+        ]
+        assert reminder.token == fake.workspaces[team].token
+        assert f"Deal of {team}" in text_of(reminder.args)
+
+
+def _remind_after(app: OAuthApp, team: str) -> datetime:
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        workspace_id = store.ensure_workspace(team_id=team)
+        (record,) = store.list_records(workspace_id=workspace_id, limit=1)
+        approval = store.approvals.get(record_id=record.id)
+    assert approval is not None and approval.remind_after is not None
+    return approval.remind_after
