@@ -97,8 +97,8 @@ class FakeSlackWorkspaces(FakeSlack):
     def _workspace(self, token: str | None) -> FakeWorkspace | None:
         with self._lock:
             workspace = self._by_token.get(token or "")
-            if workspace is None or workspace.revoked or workspace.token != token:
-                return None
+            if workspace is None or workspace.revoked:
+                return None  # a rotated-out token works until it expires, as on Slack
             return workspace
 
     def _handle(self, method: str, args: dict[str, Any], token: str | None) -> _Answer:
@@ -142,7 +142,7 @@ class FakeSlackWorkspaces(FakeSlack):
             return {"ok": False, "error": "invalid_client_id"}
         with self._lock:
             if args.get("grant_type") == "refresh_token":
-                workspace = self._refresh.pop(str(args.get("refresh_token")), None)
+                workspace = self._refresh.get(str(args.get("refresh_token")))
                 if workspace is None or workspace.revoked:
                     return {"ok": False, "error": "invalid_refresh_token"}
             else:

@@ -179,3 +179,32 @@ def _remind_after(app: OAuthApp, team: str) -> datetime:
         approval = store.approvals.get(record_id=record.id)
     assert approval is not None and approval.remind_after is not None
     return approval.remind_after
+
+
+def test_a_token_about_to_expire_is_rotated_and_the_new_one_used(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    workspace = fake.add_workspace("TROT", rotating=True, expires_in=60)
+    app.installer.install("TROT")
+    (first,) = workspace.tokens_issued
+    refresh = workspace.refresh_token
+    workspace.expires_in = 43_200  # the rotated token lasts: one rotation, not one per call
+    world = app.world("TROT", "UREPR")
+    mark = len(fake.calls())
+
+    _check(world, "Rotating deal")
+
+    refreshes = [
+        c for c in fake.calls("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"
+    ]
+    assert [c.args.get("refresh_token") for c in refreshes] == [refresh], "rotated once"
+    rotated = workspace.tokens_issued[-1]
+    assert rotated != first and rotated.startswith("xoxe.xoxb-")
+    used = {c.token for c in fake.calls()[mark:] if c.method not in ("oauth.v2.access",)}
+    used.discard("response-url")
+    assert used == {rotated}, "every call after the rotation uses the new token"
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        saved = store.tenancy.installation_store(client_id=CLIENT_ID).find_bot(
+            enterprise_id=None, team_id="TROT"
+        )
+    assert saved is not None and saved.bot_token == rotated
