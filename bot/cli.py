@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     tick.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
     tick.set_defaults(run=_tick)
+    from bot.slack.workspaces import add_commands  # `walkaway workspace delete <team id>`
+
+    add_commands(commands, lambda: _store(load_settings()), input)
     return parser
 
 
