@@ -32,7 +32,12 @@ JUSTIFIED_BOT_SCOPES = {
 }
 
 # Events and the scope Slack requires before it will deliver them.
-EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None}
+EVENT_SCOPES = {
+    "message.im": "im:history",
+    "app_home_opened": None,
+    "app_uninstalled": None,
+    "tokens_revoked": None,
+}
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +172,8 @@ def test_deployment_settings_are_the_simple_ones(manifest: dict[str, Any]) -> No
     bot_user = manifest["features"]["bot_user"]
     assert (bot_user["display_name"], bot_user["always_online"]) == ("walkaway", False)
     assert manifest["display_information"]["name"] == "Walk-away advisor"
+
+
+def test_an_oauth_install_hears_of_its_uninstall(manifest: dict[str, Any]) -> None:
+    # bot/slack/install.py removes the installation on these two events.
+    assert {"app_uninstalled", "tokens_revoked"} <= set(_bot_events(manifest))

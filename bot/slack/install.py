@@ -137,8 +137,18 @@ def app_client(settings: Settings, store: Store, base: WebClient) -> WebClient:
 
 
 def register(app: App, oauth: OAuth | None) -> None:
-    """Uninstalls and revoked tokens remove the installation (OAuth mode only)."""
+    """Uninstalls and revoked tokens remove the installation (OAuth mode); with one
+    workspace they are logged, for the operator to unset SLACK_BOT_TOKEN."""
     if oauth is None:
+
+        @app.event("app_uninstalled")
+        @app.event("tokens_revoked")
+        def single_workspace_gone(context: BoltContext) -> None:
+            log.warning(
+                "the app lost its token in workspace %s: SLACK_BOT_TOKEN no longer works",
+                context.team_id,
+            )
+
         return
     uninstalled = app.default_app_uninstalled_event_listener()
     revoked = app.default_tokens_revoked_event_listener()
