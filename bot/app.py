@@ -64,7 +64,7 @@ from bot.qualification import (
 )
 from bot.qualification import command as check_command
 from bot.search import listeners as search
-from bot.slack import command
+from bot.slack import command, install
 from bot.slack.deps import Deps, Hooks, Routes, Subcommand
 from bot.slack.errors import APOLOGY, log_fields, report
 from bot.slack.http import is_verified
@@ -231,13 +231,15 @@ def wire(
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
+    oauth = install.oauth_for(settings, store, web_client(settings))  # None: one workspace
     app = App(
-        client=web_client(settings),
         signing_secret=secret,
         logger=log,
         raise_error_for_unhandled_request=False,
         listener_executor=listener_executor,
+        **(oauth.app_options() if oauth else {"client": web_client(settings)}),
     )
+    install.register(app, oauth)
     store.jobs.recover_orphans()  # jobs a process that died had acked and not yet queued
     deps = deps_for(settings, store=store, checklist=checklist)
     for surface in SURFACES:

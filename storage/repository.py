@@ -36,6 +36,7 @@ from storage.rechecks import Rechecks
 from storage.recipients import Recipients
 from storage.report import Reports
 from storage.similar import SimilarWalks
+from storage.tenancy import Tenancy
 from storage.walkaways import Records
 
 
@@ -59,6 +60,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """The Slack message a check was started from (storage/contexts.py)."""
         self.digest = Digests(reads=self._reads, writes=self._writes)
         """The weekly digest: its setting, its once-a-week claims, its lists (storage/digest.py)."""
+        self.tenancy = Tenancy(engine, reads=self._reads, writes=self._writes)
+        """OAuth installs (slack_sdk's stores) and deleting a workspace (storage/tenancy.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )

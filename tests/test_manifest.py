@@ -35,7 +35,12 @@ JUSTIFIED_BOT_SCOPES = {
 }
 
 # Events and the scope Slack requires before it will deliver them.
-EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None}
+EVENT_SCOPES = {
+    "message.im": "im:history",
+    "app_home_opened": None,
+    "app_uninstalled": None,
+    "tokens_revoked": None,
+}
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +188,6 @@ def test_check_this_deal_is_a_message_shortcut_the_app_listens_for(
     # Slack delivers shortcuts over interactivity, to apps holding the commands scope.
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert "commands" in _bot_scopes(manifest)
+def test_an_oauth_install_hears_of_its_uninstall(manifest: dict[str, Any]) -> None:
+    # bot/slack/install.py removes the installation on these two events.
+    assert {"app_uninstalled", "tokens_revoked"} <= set(_bot_events(manifest))

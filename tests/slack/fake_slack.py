@@ -1087,6 +1087,8 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             if auth.startswith("Bearer "):
                 token = auth.removeprefix("Bearer ")
+            elif auth.startswith("Basic "):
+                token = auth  # oauth.v2.access: the app's client id and secret (fake_workspaces)
             answer = fake._handle(method, args, token)
             self._deliver(answer, "application/json", lambda a: json.dumps(a.body).encode())
 
