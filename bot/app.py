@@ -42,6 +42,9 @@ from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
 from bot.insight import command as insight_command
+from bot.insight import digest as insight_digest
+from bot.insight import similar as insight_similar
+from bot.insight.digest_settings import DIGEST_SETTING
 from bot.pathback import listeners as pathback
 from bot.pathback import nudge_listeners, nudges
 from bot.pathback import sections as pathback_sections
@@ -61,11 +64,14 @@ from bot.qualification import (
 )
 from bot.qualification import command as check_command
 from bot.search import listeners as search
-from bot.slack import command
+from bot.slack import command, install
 from bot.slack.deps import Deps, Hooks, Routes, Subcommand
-from bot.slack.errors import APOLOGY, report
+from bot.slack.errors import APOLOGY, log_fields, report
 from bot.slack.http import is_verified
 from bot.slack.jobs import Jobs
+from bot.slack.logs import configure_logging
+from bot.slack.metrics import SlackCallObserver
+from bot.slack.retention import RETENTION_DAYS, purge_task
 from bot.slack.scheduler import POLL_SECONDS, Scheduler, TimedTask
 from bot.slack.supervisor import Supervisor
 from bot.slack.worker import Worker
@@ -104,16 +110,18 @@ SURFACES = (
     pathback,
     nudge_listeners,
     recheck,
+    insight_digest,
 )
 """Every module with listeners; each exposes register(app, deps)."""
-TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
+TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS, insight_digest.TASK)
 """Timed work that needs no settings; `timed_tasks` adds the rest."""
 
 
 def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
     """Every timed task; the nudges skip the deployment's holidays (WALKAWAY_HOLIDAYS)."""
     holidays = settings.holidays if settings is not None else frozenset()
-    return (*TIMED_TASKS, nudges.task(holidays))
+    retention = settings.walkaway_retention_days if settings is not None else RETENTION_DAYS
+    return (*TIMED_TASKS, nudges.task(holidays), purge_task(retention))
 
 
 def hooks() -> Hooks:
@@ -130,6 +138,7 @@ def hooks() -> Hooks:
             pathback_sections.card_section,
             approval_ping.card_section,
             recheck_hooks.card_section,
+            insight_similar.card_section,
         ],
         details_sections=[
             context.details_section,
@@ -145,7 +154,7 @@ def hooks() -> Hooks:
             home_sections.help_section,
         ],
         home_changed=[home.refresh_later],
-        settings_parts=[RECHECK_SETTING],
+        settings_parts=[RECHECK_SETTING, DIGEST_SETTING],
         lists_conditions=True,
     )
 
@@ -168,6 +177,7 @@ def web_client(settings: Settings) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=settings.walkaway_slack_timeout,
         retry_handlers=[
+            SlackCallObserver(),  # first, so it counts every failed attempt (bot/slack/metrics)
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
@@ -221,13 +231,15 @@ def wire(
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
+    oauth = install.oauth_for(settings, store, web_client(settings))  # None: one workspace
     app = App(
-        client=web_client(settings),
         signing_secret=secret,
         logger=log,
         raise_error_for_unhandled_request=False,
         listener_executor=listener_executor,
+        **(oauth.app_options() if oauth else {"client": web_client(settings)}),
     )
+    install.register(app, oauth)
     store.jobs.recover_orphans()  # jobs a process that died had acked and not yet queued
     deps = deps_for(settings, store=store, checklist=checklist)
     for surface in SURFACES:
@@ -273,7 +285,7 @@ def _apologise(
         fields = list(((body.get("view") or {}).get("state") or {}).get("values") or {})
         if fields:
             ref = uuid.uuid4().hex[:8]
-            logger.error("unhandled error ref=%s", ref, exc_info=error)
+            logger.error("unhandled error ref=%s", ref, exc_info=error, extra=log_fields(ref, body))
             errors = {"response_action": "errors", "errors": {fields[0]: APOLOGY.format(ref=ref)}}
             return BoltResponse(
                 status=200,
@@ -346,7 +358,7 @@ def run_worker_process(
     """
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.walkaway_log_format)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     if store is None:

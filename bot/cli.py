@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     tick.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
     tick.set_defaults(run=_tick)
+    from bot.slack.workspaces import add_commands  # `walkaway workspace delete <team id>`
+
+    add_commands(commands, lambda: _store(load_settings()), input)
     return parser
 
 
@@ -286,15 +289,19 @@ def _report(args: argparse.Namespace) -> int:
 
 def _tick(args: argparse.Namespace) -> int:
     from bot.app import scheduler, web_client
+    from bot.slack.install import app_client
 
     settings = load_settings()
-    if settings.slack_bot_token is None:
+    if not settings.can_call_slack:
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN (in the environment or .env) to send timed messages."
+            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs "
+            "(in the environment or .env), to send timed messages."
         )
     store = _store(settings)
     try:
-        ticker = scheduler(web_client(settings), store, settings=settings)
+        ticker = scheduler(
+            app_client(settings, store, web_client(settings)), store, settings=settings
+        )
         sent = ticker.tick(args.now or datetime.now(UTC))
     finally:
         store.close()
@@ -309,15 +316,18 @@ def listener_pool() -> ThreadPoolExecutor:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
-
-    from bot.app import scheduler, supervise_workers, wire
-    from storage.db import is_in_memory
+    from bot.slack.ops_setup import configure_logging, share_metrics
 
     settings = load_settings()
     settings.require_slack()
+    if not settings.socket_mode:
+        share_metrics()  # before bot.app imports prometheus_client: workers count with /metrics
+    from bot.app import scheduler, supervise_workers, wire
+    from bot.slack.ops import operable
+    from storage.db import is_in_memory
+
     checklist = _checklist(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.walkaway_log_format)
     store = _store(settings)
     wired = wire(settings, store=store, checklist=checklist, listener_executor=listener_pool())
     threads, processes = settings.walkaway_worker_threads, settings.walkaway_worker_processes
@@ -353,7 +363,7 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     waitress.serve(
-        edge,
+        operable(edge, store, settings),  # /healthz, /readyz and /metrics beside EVENTS_PATH
         host=settings.host,
         port=settings.port,
         threads=WAITRESS_THREADS,
@@ -365,9 +375,10 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.app import run_worker_process
 
     settings = load_settings()
-    if settings.slack_bot_token is None:  # no HTTP served here, so no signing secret needed
+    if not settings.can_call_slack:  # no HTTP served here, so no signing secret needed
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN (in the environment or .env) to run workers; "
+            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (in the environment "
+            "or .env), to run workers; "
             "without Slack, `walkaway console` works."
         )
     _checklist(settings)  # a broken checklist is one line here, not a traceback per job

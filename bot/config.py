@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///walkaway.db"
 SLACK_API_URL = "https://slack.com/api/"
+OAUTH_INSTALL_PATH = "/slack/install"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 _PLACEHOLDERS = ("changeme", "change-me", "your-", "xxx", "<", "...")
 
 
@@ -28,6 +31,13 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    """With SLACK_CLIENT_SECRET: install by OAuth in many workspaces (bot/slack/install.py)."""
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None
+    """The Redirect URL registered in the app's OAuth settings; Slack's default when unset."""
+    walkaway_manifest: Path | None = None
+    """The manifest whose bot scopes OAuth asks for (default: the repository's manifest.yml)."""
     slack_api_url: str = SLACK_API_URL
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -45,8 +55,22 @@ class Settings(BaseSettings):
     """A job whose worker has not refreshed its claim for this long is run by another."""
     walkaway_holidays: str = ""
     """Comma-separated ISO dates (2026-12-25,2027-01-01) that reminders skip like weekends."""
+    walkaway_log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per log line, with ref, team, kind and duration (bot/slack/logs)."""
+    walkaway_retention_days: int = Field(default=30, ge=2, le=3650)
+    """Claims and a job's own post records older than this are purged (storage/ops.py)."""
+    walkaway_ready_max_job_age: int = Field(default=300, ge=0, le=86400)
+    """/readyz fails while a job has waited longer than this many seconds for a worker; 0: never."""
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        "slack_redirect_uri",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -79,6 +103,21 @@ class Settings(BaseSettings):
             raise ValueError("SLACK_API_URL must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("slack_client_secret")
+    @classmethod
+    def _client_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        return _check_secret(value, "SLACK_CLIENT_SECRET", prefix="")
+
+    @property
+    def oauth(self) -> bool:
+        """Installed by OAuth in many workspaces (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
+    def can_call_slack(self) -> bool:
+        """A bot token, or OAuth installs to take each workspace's token from."""
+        return self.slack_bot_token is not None or self.oauth
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
@@ -93,6 +132,9 @@ class Settings(BaseSettings):
 
     def require_slack(self) -> None:
         """Serving Slack needs tokens; say all that is missing at once."""
+        if self.slack_client_id is not None or self.slack_client_secret is not None:
+            self._require_oauth()
+            return
         missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
         if not self.socket_mode and self.slack_signing_secret is None:
             missing.append("SLACK_SIGNING_SECRET")
@@ -100,6 +142,44 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"Set {' and '.join(missing)} (in the environment or .env) to serve Slack; "
                 "add SLACK_APP_TOKEN for Socket Mode. Without Slack, `walkaway console` works."
+            )
+
+    def _require_oauth(self) -> None:
+        """OAuth half set, or set beside what contradicts it: one line saying what to change."""
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_CLIENT_ID", self.slack_client_id),
+                ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            )
+            if value is None
+        ]
+        if missing:
+            raise SettingsError(
+                f"Installing by OAuth needs {' and '.join(missing)} as well (Basic Information "
+                "in the app's settings); or unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to "
+                "serve one workspace with SLACK_BOT_TOKEN."
+            )
+        if self.slack_bot_token is not None:
+            raise SettingsError(
+                "Set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (installed by OAuth in many workspaces), not both."
+            )
+        if self.socket_mode:
+            raise SettingsError(
+                "Installing by OAuth needs HTTP mode (Slack sends installers to "
+                "/slack/oauth_redirect): unset SLACK_APP_TOKEN."
+            )
+        redirect = self.slack_redirect_uri
+        if redirect is not None and (
+            not redirect.startswith(("https://", "http://localhost", "http://127.0.0.1"))
+            or not redirect.split("?")[0].endswith(OAUTH_REDIRECT_PATH)
+        ):
+            raise SettingsError(
+                f"SLACK_REDIRECT_URI must be the https URL of this app's {OAUTH_REDIRECT_PATH} "
+                f"(e.g. https://walkaway.example.com{OAUTH_REDIRECT_PATH}), the same as the "
+                f"Redirect URL in the app's OAuth & Permissions; it is {redirect!r}."
             )
 
 

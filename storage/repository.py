@@ -23,9 +23,11 @@ from storage.approvals import Approvals
 from storage.base import sessions
 from storage.conditions import Conditions
 from storage.contexts import Contexts
+from storage.digest import Digests
 from storage.errors import DatabaseUrlError
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
+from storage.ops import Ops
 from storage.pathback import PathBack
 from storage.people import People
 from storage.posts import Posts
@@ -33,6 +35,8 @@ from storage.qualifications import Qualifications
 from storage.rechecks import Rechecks
 from storage.recipients import Recipients
 from storage.report import Reports
+from storage.similar import SimilarWalks
+from storage.tenancy import Tenancy
 from storage.walkaways import Records
 
 
@@ -50,14 +54,23 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """Each record's re-engagement conditions, as items to tick (storage/conditions.py)."""
         self.pathback = PathBack(reads=self._reads, writes=self._writes)
         """Re-check dates and their default, They came back, a rep's deals (storage/pathback.py)."""
+        self.similar = SimilarWalks(reads=self._reads, writes=self._writes)
+        """Earlier records sharing a verdict's signals, for its card (storage/similar.py)."""
         self.contexts = Contexts(reads=self._reads, writes=self._writes)
         """The Slack message a check was started from (storage/contexts.py)."""
+        self.digest = Digests(reads=self._reads, writes=self._writes)
+        """The weekly digest: its setting, its once-a-week claims, its lists (storage/digest.py)."""
+        self.tenancy = Tenancy(engine, reads=self._reads, writes=self._writes)
+        """OAuth installs (slack_sdk's stores) and deleting a workspace (storage/tenancy.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )
         intake_dir = _file_directory(jobs_engine) if jobs_engine is not None else None
         self.jobs = JobQueue(reads=job_reads, writes=job_writes, intake_dir=intake_dir)
         """Work acknowledged to Slack and waiting for a worker (bot/slack/worker.py)."""
+        engines = [engine, jobs_engine] if jobs_engine is not None else [engine]
+        self.ops = Ops(engines=engines, reads=self._reads, writes=self._writes, job_reads=job_reads)
+        """Probes, queue figures for /metrics, and the retention purge (storage/ops.py)."""
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:

@@ -30,11 +30,17 @@ JUSTIFIED_BOT_SCOPES = {
     "channels:history": "look in the deal-desk channel for a ping whose outcome was lost",
     "users:read": "users.info: admin checks and display names",
     "channels:read": "conversations.members: only deal-desk channel members may answer its pings",
-    "files:write": "files_upload_v2: /walkaway report sends the records export as a CSV in a DM",
+    "files:write": "files_upload_v2: /walkaway report sends the records export as a CSV in a DM; "
+    "the weekly digest uploads its 12-week chart to each manager's DM",
 }
 
 # Events and the scope Slack requires before it will deliver them.
-EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None}
+EVENT_SCOPES = {
+    "message.im": "im:history",
+    "app_home_opened": None,
+    "app_uninstalled": None,
+    "tokens_revoked": None,
+}
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +188,8 @@ def test_check_this_deal_is_a_message_shortcut_the_app_listens_for(
     # Slack delivers shortcuts over interactivity, to apps holding the commands scope.
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert "commands" in _bot_scopes(manifest)
+
+
+def test_an_oauth_install_hears_of_its_uninstall(manifest: dict[str, Any]) -> None:
+    # bot/slack/install.py removes the installation on these two events.
+    assert {"app_uninstalled", "tokens_revoked"} <= set(_bot_events(manifest))

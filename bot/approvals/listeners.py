@@ -174,7 +174,10 @@ def register(app: App, deps: Deps) -> None:
         except ApprovalRefusal as problem:
             ack(response_action="errors", errors={Block.OVERRIDE_REASON: problem.plain})
             return
-        deps.jobs.later(ANNOUNCE, {"record": approval.record_id, "user_id": actor.user_id})
+        deps.jobs.later(
+            ANNOUNCE,
+            {"record": approval.record_id, "user_id": actor.user_id, "team_id": actor.team_id},
+        )
         ack()
 
     @app.view(View.APPROVAL_SETTINGS)

@@ -17,6 +17,7 @@ from bot.approvals.ping import naming, permalink, update_ping
 from bot.slack.effects import post_once
 from bot.slack.errors import describe
 from bot.slack.scheduler import TimedTask
+from bot.slack.tokens import NotInstalled, client_for
 from storage.approval_info import ApprovalInfo
 from storage.repository import Store
 
@@ -36,12 +37,13 @@ def send_due_reminders(client: WebClient, store: Store, *, now: datetime) -> int
     sent = 0
     for approval in store.approvals.due_reminders(now=now):
         try:
+            own = client_for(client, approval.team_id)  # the workspace's own token
             fresh = (
-                _remind_discussion(client, store, approval)
+                _remind_discussion(own, store, approval)
                 if approval.discussing
-                else _remind_request(client, store, approval)
+                else _remind_request(own, store, approval)
             )
-        except (SlackApiError, OSError) as error:
+        except (SlackApiError, OSError, NotInstalled) as error:
             log.warning(
                 "reminder for record %s failed (%s); it is due again at the next run",
                 approval.record_id,

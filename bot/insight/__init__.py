@@ -1,5 +1,6 @@
 """Team insight: what a team's walk-away records teach (issue 13).
 
 So far the export for sales ops and CRM: `walkaway report` and `/walkaway report`, one set of
-rows built in report.py from storage/report.py's batches.
+rows built in report.py from storage/report.py's batches; and similar.py, the verdict card's
+*Similar past walks* (storage/similar.py finds them).
 """

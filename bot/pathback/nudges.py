@@ -28,6 +28,7 @@ from bot.slack.effects import post_once
 from bot.slack.errors import RetryLater, is_transient
 from bot.slack.names import MENTIONS, Naming, names_for
 from bot.slack.scheduler import TimedTask
+from bot.slack.tokens import NotInstalled, client_for_workspace
 from storage.columns import utcnow
 from storage.jobs import new_key
 from storage.nudge_info import NudgeCandidate, NudgeClaim
@@ -69,7 +70,17 @@ def sweep(client: WebClient, store: Store, *, now: datetime, holidays: Collectio
 def _queue(store: Store, claims: list[NudgeClaim], now: datetime) -> None:
     store.jobs.put_many(
         kind=POST_NUDGE,
-        jobs=[(c.job_key, {"record": c.record_id, "due_on": c.due_on.isoformat()}) for c in claims],
+        jobs=[
+            (
+                c.job_key,
+                {
+                    "record": c.record_id,
+                    "due_on": c.due_on.isoformat(),
+                    "team_id": store.team_id_of(workspace_id=c.workspace_id),
+                },
+            )
+            for c in claims
+        ],
     )
     store.mark_nudges_queued(claims=claims, at=now)
 
@@ -78,13 +89,14 @@ def _zones(
     client: WebClient, store: Store, candidates: list[NudgeCandidate], now: datetime
 ) -> dict[int, str | None]:
     """Zones of reps Slack was never asked about, asked now (a few per sweep)."""
-    unknown = list(dict.fromkeys(c.rep_user_id for c in candidates if not c.profile_known))
+    unknown = {c.rep_user_id: c.workspace_id for c in candidates if not c.profile_known}
     found: dict[int, str | None] = {}
-    for rep_user_id in unknown[:LOOKUPS_PER_SWEEP]:
+    for rep_user_id, workspace_id in list(unknown.items())[:LOOKUPS_PER_SWEEP]:
         slack_id = store.slack_id_of(user_id=rep_user_id)
         try:
-            found[rep_user_id] = learn_profile(client, store, rep_user_id, slack_id, now).tz
-        except (SlackApiError, OSError) as error:
+            own = client_for_workspace(client, store, workspace_id)  # its workspace's token
+            found[rep_user_id] = learn_profile(own, store, rep_user_id, slack_id, now).tz
+        except (SlackApiError, OSError, NotInstalled) as error:
             log.warning("no zone for %s yet (%s); UTC meanwhile", slack_id, error)
     return found
 

@@ -81,7 +81,8 @@ def register(app: App, deps: Deps) -> None:
             progress = current_for(client, deps, actor=actor_from(body), session_id=ref.session)
             waiting = progress.next_question
             if waiting is None or waiting.id != ref.question:
-                queue_repair(deps, ref.session)  # the waiting question, if it was never posted
+                # the waiting question, if it was never posted
+                queue_repair(deps, ref.session, actor_from(body).team_id)
                 raise Refusal(ALREADY_ANSWERED)
             question = progress.checklist.question(ref.question)
             meta = AnswerModalMeta(

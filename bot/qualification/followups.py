@@ -72,5 +72,5 @@ def register(app: App, deps: Deps) -> None:
         )
 
 
-def queue_repair(deps: Deps, session_id: int) -> None:
-    deps.jobs.later(REPAIR, {"session": session_id})
+def queue_repair(deps: Deps, session_id: int, team_id: str | None = None) -> None:
+    deps.jobs.later(REPAIR, {"session": session_id, "team_id": team_id})

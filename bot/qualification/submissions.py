@@ -64,7 +64,7 @@ def register(app: App, deps: Deps) -> None:
                 channel=meta.channel,
                 ts=meta.ts,
                 then=close_modal,
-                repair=lambda progress: queue_repair(deps, progress.session.id),
+                repair=lambda progress: queue_repair(deps, progress.session.id, actor.team_id),
             )
         except InvalidAnswer as problem:
             ack(response_action="errors", errors={Block.ANSWER_INPUT: str(problem)})
@@ -118,7 +118,8 @@ def register(app: App, deps: Deps) -> None:
             return
         deps.store.update_draft(record_id=meta.record, text=text, length=meta.length)
         deps.jobs.later(
-            DRAFT_SAVED, {"record": meta.record, "channel": meta.channel, "ts": meta.ts}
+            DRAFT_SAVED,
+            {"record": meta.record, "channel": meta.channel, "ts": meta.ts, "team": body["team"]},
         )
         ack()
 
@@ -154,7 +155,8 @@ def register(app: App, deps: Deps) -> None:
             remember=True,
         )
         deps.jobs.later(
-            RECIPIENT_SET, {"record": meta.record, "channel": meta.channel, "ts": meta.ts}
+            RECIPIENT_SET,
+            {"record": meta.record, "channel": meta.channel, "ts": meta.ts, "team": body["team"]},
         )
         ack()
 

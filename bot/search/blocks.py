@@ -205,7 +205,12 @@ def _plain(mrkdwn: str) -> str:
 
 def _query_notes(query: SearchQuery, page: SearchPage) -> str:
     notes = []
-    if page.capped:
+    if page.capped and page.ranked_all:
+        notes.append(
+            f"More than {WINDOW:,} records match; the best are first: add a word, a filter "
+            "or a date to narrow them."
+        )
+    elif page.capped:
         notes.append(
             f"More than {WINDOW:,} records match, so I ranked the newest {WINDOW:,}: add a word, "
             "a filter or a date to reach older ones."

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.domain.conversation import InvalidAnswer
 from bot.slack.effects import ResponseUrlError, current_job
+from bot.slack.logs import team_of
 from bot.slack.payloads import BadPayload
 from bot.slack.text import escape
 
@@ -87,6 +88,11 @@ APOLOGY = (
 )
 
 
+def log_fields(ref: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What a JSON log line of a failure carries: its reference id and team."""
+    return {"ref": ref, "team": team_of(body)}
+
+
 def report(
     error: BaseException,
     *,
@@ -101,7 +107,7 @@ def report(
     anything else (a modal already closed, the Home tab) in a DM.
     """
     ref = uuid.uuid4().hex[:8]
-    logger.error("unhandled error ref=%s", ref, exc_info=error)
+    logger.error("unhandled error ref=%s", ref, exc_info=error, extra=log_fields(ref, body))
     text = APOLOGY.format(ref=ref)
     event = body.get("event") if isinstance(body.get("event"), dict) else None
     user = (

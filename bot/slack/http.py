@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,6 +31,9 @@ from slack_bolt.request.internals import (
     extract_content_type,
 )
 from slack_sdk.signature import SignatureVerifier
+
+from bot.slack.logs import log_context, team_of
+from bot.slack.metrics import observe_request, request_kind
 
 log = logging.getLogger("walkaway")
 
@@ -64,18 +68,26 @@ class VerifiedRequestHandler(SlackRequestHandler):
         self.verifier = SignatureVerifier(signing_secret)
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        started = time.perf_counter()
         try:
             verified = self.verified(request)
         except Unverified as refusal:
             log.info("refused a request whose signature could not be verified: %s", refusal)
+            observe_request(kind="unverified", status=401, seconds=time.perf_counter() - started)
             return rejected()
         except Exception as error:  # whatever the request was, it was not verified
             log.info(
                 "refused a request whose signature could not be verified: %s",
                 type(error).__name__,
             )
+            observe_request(kind="unverified", status=401, seconds=time.perf_counter() - started)
             return rejected()
-        return self.app.dispatch(verified)
+        kind = request_kind(verified.body)
+        with log_context(team=team_of(verified.body), kind=kind):
+            response = self.app.dispatch(verified)
+            seconds = time.perf_counter() - started
+            observe_request(kind=kind, status=response.status, seconds=seconds, body=verified.body)
+        return response
 
     def verified(self, request: WsgiHttpRequest) -> BoltRequest:
         """The request for Bolt, marked VERIFIED, or Unverified (or any error) saying why not."""

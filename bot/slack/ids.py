@@ -126,6 +126,12 @@ class Block(StrEnum):
     """Prefix: `nudge_actions:<record>`, the nudge's Re-check now / Snooze / Close for good."""
     DUE_ACTIONS = "due_actions"
     """Prefix: `due_actions:<record>`, a line's buttons in `/walkaway due` and on App Home."""
+    SIMILAR = "similar"
+    """The card's *Similar past walks* heading; `similar:<record>`, one earlier record's line."""
+    DIGEST_ON = "digest_on"
+    """The settings modal's weekly digest inputs (bot/insight/digest_settings.py)."""
+    DIGEST_DAY = "digest_day"
+    DIGEST_HOUR = "digest_hour"
 
 
 class Field(StrEnum):

@@ -22,9 +22,11 @@ from typing import Any, Protocol
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.effects import DurableRespond, running_job
-from bot.slack.errors import STALE_BUTTON, report, tell
+from bot.slack.errors import STALE_BUTTON, RetryLater, report, tell
+from bot.slack.tokens import NotInstalled, client_for_body
 from storage.jobs import JobQueue, QueuedJob
 from storage.posts import Posts
 
@@ -100,13 +102,30 @@ class Jobs:
         if work is None:
             log.error("dropping job %s of unknown kind %r", job.id, job.kind)
             return
+        own = self._client_for(job, client)
+        if own is None:
+            return
         with running_job(job.key):
-            work(job.payload, client, self._respond_for(job))
+            work(job.payload, own, self._respond_for(job))
 
     def give_up(self, job: QueuedJob, client: WebClient, error: BaseException) -> None:
         """Tell whoever acted that this will not happen after all (logged with a reference)."""
+        own = self._client_for(job, client)
+        if own is None:
+            return
         with running_job(job.key):
-            report(error, body=job.payload, client=client, respond=self._respond_for(job))
+            report(error, body=job.payload, client=own, respond=self._respond_for(job))
+
+    def _client_for(self, job: QueuedJob, client: WebClient) -> WebClient | None:
+        """The job's workspace's client (bot/slack/tokens.py); None, logged, when the workspace
+        has no installation any more: its work is dropped, never done with another's token."""
+        try:
+            return client_for_body(client, job.payload)
+        except NotInstalled as gone:
+            log.warning("dropping job %s (%s): %s", job.id, job.kind, gone)
+            return None
+        except SQLAlchemyError as away:  # the installation store could not be read: not now
+            raise RetryLater(away) from away
 
     def _respond_for(self, job: QueuedJob) -> Respond:
         return DurableRespond(response_url=response_url_of(job.payload), store=self._posts)

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
+from bot.slack.metrics import scheduled
 from storage.columns import utcnow
 from storage.repository import Store
 
@@ -34,6 +35,8 @@ class TimedTask:
     """What it sends, counted: `walkaway tick` prints "sent 2 reminder(s)"."""
     run: Callable[[WebClient, Store, datetime], int]
     """Send what is due at the instant given, claiming each row first; returns how many went."""
+    sends: bool = True
+    """False for housekeeping (the retention purge): run, but not counted or told as sends."""
 
 
 class Scheduler:
@@ -59,15 +62,21 @@ class Scheduler:
     def tick(self, now: datetime | None = None) -> dict[str, int]:
         """Run each task once; one failing (the database or Slack away) does not stop the rest.
 
-        Returns how many each sent; a task that failed is logged and left out.
+        Returns how many each sent; a task that failed is logged and left out, and so is
+        housekeeping that sends nothing (its count is logged and in /metrics instead).
         """
         moment = now or self._clock()
         sent: dict[str, int] = {}
         for task in self._tasks:
             try:
-                sent[task.name] = task.run(self._client, self._store, moment)
+                count = task.run(self._client, self._store, moment)
             except Exception:
                 log.exception("timed task %r failed; it runs again at the next tick", task.name)
+                scheduled(task.name, None)
+                continue
+            if task.sends:
+                sent[task.name] = count
+                scheduled(task.name, count)
         return sent
 
     def start(self) -> Scheduler:

@@ -34,6 +34,8 @@ from slack_sdk import WebClient
 
 from bot.slack.errors import RetryLater
 from bot.slack.jobs import Jobs
+from bot.slack.logs import log_context, team_of
+from bot.slack.metrics import observe_job
 from bot.slack.neighbours import dead_neighbours, worker_name
 from storage.columns import utcnow
 from storage.jobs import QueuedJob
@@ -241,7 +243,26 @@ class Worker:
                 self._signal.notify_all()
 
     def _run(self, job: QueuedJob) -> tuple[datetime | None, str]:
-        """Run one job; returns when to try it again (None: it is finished) and why."""
+        """Run one job, counted, timed and logged with its team and kind (bot/slack/logs.py)."""
+        started = time.perf_counter()
+        with log_context(team=team_of(job.payload), kind=job.kind, job=job.id):
+            retry_at, error, outcome = self._attempt(job)
+            seconds = time.perf_counter() - started
+            observe_job(job.kind, outcome, seconds)
+            log.info(
+                "job %s (%s) %s in %.0f ms",
+                job.id,
+                job.kind,
+                outcome,
+                seconds * 1000,
+                extra={"duration_ms": round(seconds * 1000, 1)},
+            )
+        return retry_at, error
+
+    def _attempt(self, job: QueuedJob) -> tuple[datetime | None, str, str]:
+        """Run one job; returns when to try it again (None: it is finished), why, and how it
+        ended (done, retry, given_up, error)."""
+        outcome = "done"
         try:
             if job.attempts > self._max_attempts:
                 log.error(
@@ -252,6 +273,7 @@ class Worker:
                     job.last_error,
                 )
                 self._jobs.give_up(job, self._client, RuntimeError(job.last_error or "gave up"))
+                outcome = "given_up"
             else:
                 self._jobs.run(job, self._client)
         except RetryLater as failure:
@@ -264,7 +286,8 @@ class Worker:
                 failure,
                 delay.total_seconds(),
             )
-            return self._clock() + delay, str(failure)
+            return self._clock() + delay, str(failure), "retry"
         except Exception:  # work reports its own errors to the person; this is a last resort
             log.exception("job %s (%s) failed", job.id, job.kind)
-        return None, ""
+            outcome = "error"
+        return None, "", outcome

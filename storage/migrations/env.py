@@ -15,9 +15,12 @@ from sqlalchemy import Connection
 
 from storage.context_models import CheckContext  # noqa: F401  (its table, for Alembic)
 from storage.db import hold_migration_lock, make_engine, normalize_url
+from storage.digest_models import DigestSend  # noqa: F401  (its table, for Alembic)
 from storage.models import Base
 from storage.models_conditions import RecordCondition  # noqa: F401  (its table, for Alembic)
 from storage.nudge_models import Nudge, UserProfile  # noqa: F401  (their tables, for Alembic)
+from storage.oauth_tables import INSTALLATIONS  # noqa: F401  (slack_sdk's tables, for Alembic)
+from storage.ops_models import CLAIMS_BY_AGE  # noqa: F401  (the purge's indexes, for Alembic)
 from storage.recheck_models import Recheck  # noqa: F401  (its table, for Alembic)
 from storage.search import include_object
 

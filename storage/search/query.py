@@ -13,18 +13,13 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Integer,
-    any_,
-    bindparam,
     column,
     exists,
     func,
     literal_column,
     select,
     table,
-    text,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -33,6 +28,7 @@ from storage.models import (
     User,
     WalkawayRecord,
 )
+from storage.search import pg
 from storage.search.index import facet
 from storage.search.results import SearchCriteria, SearchPage, hits
 
@@ -80,8 +76,18 @@ def search(
     if s.get_bind().dialect.name == "sqlite":
         ids, total, capped = _sqlite(s, workspace_id, criteria, terms, page, page_size)
     elif terms:
-        filters = _filters(workspace_id, criteria)
-        ids, total, capped = _postgresql_ranked(s, workspace_id, filters, terms, page, page_size)
+        id_range = _id_range(s, workspace_id, criteria)
+        ids, total, capped = pg.ranked(
+            s,
+            workspace_id,
+            criteria,
+            terms,
+            id_range,
+            _date_filters(criteria),
+            page=page,
+            page_size=page_size,
+            window=WINDOW,
+        )
     else:
         filters = _filters(workspace_id, criteria)
         ids, total, capped = _newest(s, workspace_id, filters, page, page_size)
@@ -91,6 +97,7 @@ def search(
         page_size=page_size,
         total=total,
         capped=capped,
+        ranked_all=bool(terms) and s.get_bind().dialect.name == "postgresql",
     )
 
 
@@ -285,14 +292,20 @@ def _common(s: Session, term: str, workspace_id: int, low: int, high: int) -> bo
 
 
 def _sqlite_range(s: Session, workspace_id: int, criteria: SearchCriteria) -> tuple[int, int]:
-    """The workspace's FTS5 rowid range, narrowed by the date filters.
+    """The workspace's FTS5 rowid range, narrowed by the date filters (see _id_range)."""
+    base = workspace_id * WORKSPACE_SHIFT
+    low, high = _id_range(s, workspace_id, criteria)
+    return base + low, base + high
+
+
+def _id_range(s: Session, workspace_id: int, criteria: SearchCriteria) -> tuple[int, int]:
+    """The record ids the date filters allow, a superset: exact times are checked later.
 
     Ids follow creation time to within CLOCK_MARGIN, so every record older (by id) than the
     newest one created a margin before `since` was created before `since`, and likewise after
     `until`. Those bounds cost one index probe each; the exact created_at test comes later.
     """
-    base = workspace_id * WORKSPACE_SHIFT
-    low, high = base + 1, base + WORKSPACE_SHIFT - 1
+    low, high = 1, WORKSPACE_SHIFT - 1
     in_workspace = _R.workspace_id == workspace_id
     if criteria.since:
         before = s.scalar(
@@ -301,7 +314,7 @@ def _sqlite_range(s: Session, workspace_id: int, criteria: SearchCriteria) -> tu
             .order_by(_R.created_at.desc(), _R.id.desc())
             .limit(1)
         )
-        low = low if before is None else base + before + 1
+        low = low if before is None else before + 1
     if criteria.until:
         after = s.scalar(
             select(_R.id)
@@ -312,68 +325,5 @@ def _sqlite_range(s: Session, workspace_id: int, criteria: SearchCriteria) -> tu
             .order_by(_R.created_at, _R.id)
             .limit(1)
         )
-        high = high if after is None else base + after - 1
+        high = high if after is None else after - 1
     return low, high
-
-
-def _postgresql_ranked(
-    s: Session,
-    workspace_id: int,
-    filters: list[ColumnElement[bool]],
-    terms: list[str],
-    page: int,
-    page_size: int,
-) -> tuple[list[int], int, bool]:
-    query = func.plainto_tsquery(_ENGLISH, " ".join(terms))
-    rare = _rarest_share(s, terms) < RARE
-    # `+ 0` hides an index from the planner. For a rare word: the workspace's (a bitmap of a
-    # whole workspace costs more than checking the few rows the GIN index finds) and the
-    # primary key's order (walking it tests every row's tsvector, costly when few match).
-    # Otherwise the planner's own choice, usually that walk, which stops early.
-    workspace = RecordSearch.workspace_id + 0 if rare else RecordSearch.workspace_id
-    newest = RecordSearch.record_id + 0 if rare else RecordSearch.record_id
-    candidates = select(RecordSearch.record_id).where(
-        workspace == workspace_id, _DOCUMENT.op("@@")(query)
-    )
-    if filters:  # the records' own columns (and their tags) hold the filters
-        candidates = candidates.join(_R, _R.id == RecordSearch.record_id).where(*filters)
-    candidates = candidates.order_by(newest.desc())
-    found: Sequence[int] = s.scalars(candidates.limit(WINDOW + 1)).all()
-    capped = len(found) > WINDOW
-    found = found[:WINDOW]
-    if not found:
-        return [], 0, False
-    # Normalisation 1 divides by 1 + log(length), so a long draft does not outrank a deal name.
-    score = func.ts_rank(_DOCUMENT, query, 1).label("score")
-    ids = bindparam("ids", list(found), type_=postgresql.ARRAY(Integer()))
-    ranked = (
-        select(RecordSearch.record_id, score)
-        .where(RecordSearch.record_id == any_(ids))
-        .order_by(score.desc(), RecordSearch.record_id.desc())
-        .limit(page_size)
-        .offset(page * page_size)
-    )
-    return [row.record_id for row in s.execute(ranked)], len(found), capped
-
-
-RARE = 0.01
-"""On PostgreSQL, a search with a word in fewer than this share of the records is driven by the
-GIN index alone (see _postgresql_ranked)."""
-
-_LEXEME_SHARES = text(
-    "SELECT q.lexeme, st.share FROM unnest(to_tsvector('english', :words)) AS q "
-    "LEFT JOIN (SELECT e.lexeme, f.share FROM pg_stats AS p "
-    "CROSS JOIN LATERAL unnest(p.most_common_elems::text::text[]) WITH ORDINALITY AS e(lexeme, n) "
-    "JOIN LATERAL unnest(p.most_common_elem_freqs) WITH ORDINALITY AS f(share, n) ON f.n = e.n "
-    "WHERE p.schemaname = current_schema() AND p.tablename = 'record_search' "
-    "AND p.attname = 'document') AS st ON st.lexeme = q.lexeme"
-)
-
-
-def _rarest_share(s: Session, terms: list[str]) -> float:
-    """The share of records holding the query's rarest word, from ANALYZE's most common lexemes.
-
-    A word not listed is rarer than every listed one (0 here); before the first ANALYZE nothing
-    is listed, and every word counts as rare, which suits a small table."""
-    rows: Sequence[Any] = s.execute(_LEXEME_SHARES, {"words": " ".join(terms)}).all()
-    return min((float(share) if share is not None else 0.0 for _, share in rows), default=0.0)

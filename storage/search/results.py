@@ -102,7 +102,9 @@ class SearchPage:
     total: int
     """Matches counted, at most WINDOW."""
     capped: bool
-    """More than WINDOW records matched; only the newest WINDOW were ranked."""
+    """More than WINDOW records matched; only the newest WINDOW were ranked (unless ranked_all)."""
+    ranked_all: bool = False
+    """Every match was ranked, however many (PostgreSQL); only the count stopped at WINDOW."""
 
     @property
     def has_next(self) -> bool:

@@ -976,7 +976,13 @@ class PostgresBackend(Backend):
             conn: Any = raw.driver_connection
             with conn.cursor() as cur:
                 cur.execute("SET maintenance_work_mem = '1GB'")
-                cur.execute("DROP INDEX ix_record_search_document")
+                cur.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes "
+                    "WHERE tablename = 'record_search' AND indexdef LIKE '%USING gin%'"
+                )
+                gin_indexes = cur.fetchall()
+                for name, _ in gin_indexes:
+                    cur.execute(f"DROP INDEX {name}")
                 _copy(
                     cur,
                     "workspaces",
@@ -1002,11 +1008,10 @@ class PostgresBackend(Backend):
                         _copy(cur, table, COLUMNS[table], getattr(batch, attribute))
                     conn.commit()
                     _progress(log, done * BATCH, generator.total)
-                log("building the GIN index")
-                cur.execute(
-                    "CREATE INDEX ix_record_search_document ON record_search USING gin (document)"
-                )
-                conn.commit()
+                for name, definition in gin_indexes:
+                    log(f"building the GIN index {name}")
+                    cur.execute(definition)
+                    conn.commit()
                 log("ANALYZE")
                 cur.execute("ANALYZE")
                 conn.commit()
@@ -1015,12 +1020,18 @@ class PostgresBackend(Backend):
 
     def index_size(self, engine: Engine) -> dict[str, int]:
         with engine.connect() as conn:
-            gin = conn.scalar(text("SELECT pg_relation_size('ix_record_search_document')"))
+            gin = conn.scalar(
+                text(
+                    "SELECT sum(pg_relation_size(indexrelid)) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                    "WHERE i.indrelid = 'record_search'::regclass AND a.amname = 'gin'"
+                )
+            )
             vectors = conn.scalar(text("SELECT sum(pg_column_size(document)) FROM record_search"))
             table = conn.scalar(text("SELECT pg_total_relation_size('record_search')"))
             database = conn.scalar(text("SELECT pg_database_size(current_database())"))
         return {
-            "GIN index (ix_record_search_document)": int(gin or 0),
+            "GIN indexes on record_search (document, tiers, filters)": int(gin or 0),
             "tsvector column (record_search.document, stored)": int(vectors or 0),
             "record_search with TOAST and indexes": int(table or 0),
             "whole database": int(database or 0),

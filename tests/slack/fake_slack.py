@@ -821,6 +821,7 @@ class FakeSlack:
             if upload is None:
                 return False
             upload["content"] = raw.decode("utf-8", errors="replace")
+            upload["raw"] = raw  # the bytes as sent (a chart's PNG)
             self._calls.append(Call("upload", {"file_id": file_id, "size": len(raw)}, None))
             self._lock.notify_all()
             return True
@@ -849,20 +850,14 @@ class FakeSlack:
                 done.append(
                     {"id": upload["id"], "title": upload["title"], "name": upload["filename"]}
                 )
-        channel = args.get("channel_id")
-        if channel:
-            ts = self._next_ts()
-            shared = {
-                "type": "message",
-                "user": self.bot_user_id,
-                "bot_id": self.bot_id,
-                "text": str(args.get("initial_comment") or ""),
-                "ts": ts,
-                "upload": True,
-                "files": [dict(f) for f in done],
-            }
-            with self._lock:
-                self._channels.setdefault(self._dm_channel(str(channel)), {})[ts] = shared
+            channel = args.get("channel_id")
+            if channel:  # Slack shares them in one message, found in the channel's history
+                ts = self._next_ts()
+                message = self._message({"text": args.get("initial_comment") or ""}, ts)
+                message.update(files=done, upload=True)
+                if args.get("thread_ts"):
+                    message["thread_ts"] = args["thread_ts"]
+                self._channels.setdefault(str(channel), {})[ts] = message
         return {"ok": True, "files": done}
 
 
@@ -1095,6 +1090,8 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             if auth.startswith("Bearer "):
                 token = auth.removeprefix("Bearer ")
+            elif auth.startswith("Basic "):
+                token = auth  # oauth.v2.access: the app's client id and secret (fake_workspaces)
             answer = fake._handle(method, args, token)
             self._deliver(answer, "application/json", lambda a: json.dumps(a.body).encode())
 

@@ -9,7 +9,7 @@ header handling and the ack-then-continue threading honest.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,7 +24,12 @@ __all__ = ["serve_bolt"]
 
 @contextmanager
 def serve_bolt(
-    app: App, *, signing_secret: str, path: str = "/slack/events", threads: int = 4
+    app: App,
+    *,
+    signing_secret: str,
+    path: str = "/slack/events",
+    threads: int = 4,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> Iterator[str]:
     """Yield ``http://127.0.0.1:PORT`` while ``app`` answers Slack requests at ``path``.
 
@@ -35,8 +40,9 @@ def serve_bolt(
     from another thread while the loop polls them races; the loop then ends on its own.
     """
     channels: dict[int, Any] = {}  # every socket this server's loop watches
+    edge: Any = VerifiedRequestHandler(app, signing_secret=signing_secret, path=path)
     server = create_server(
-        VerifiedRequestHandler(app, signing_secret=signing_secret, path=path),
+        wrap(edge) if wrap is not None else edge,  # `wrap`: e.g. serve's probes and /metrics
         map=channels,
         host="127.0.0.1",
         port=0,

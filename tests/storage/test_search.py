@@ -175,14 +175,48 @@ def test_a_page_past_the_end_is_empty_not_an_error(store: Store, team: Team) -> 
 
 
 def test_only_the_newest_window_of_matches_is_ranked_and_the_page_says_so(
-    store: Store, team: Team, monkeypatch: pytest.MonkeyPatch
+    store: Store, team: Team, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL ranks every match: see the test after this one")
     monkeypatch.setattr(search_module, "WINDOW", 3)
     for n in range(5):
         _record(store, team, f"Cyberdyne {n}")
     result = _find(store, team, "cyberdyne")
     assert result.capped and result.total == 3
     assert _deals(result) == ["Cyberdyne 4", "Cyberdyne 3", "Cyberdyne 2"]
+
+
+def test_postgresql_ranks_every_match_so_an_old_best_match_beyond_the_count_comes_first(
+    store: Store, team: Team, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite ranks the newest WINDOW matches (see the test before this one)")
+    monkeypatch.setattr(search_module, "WINDOW", 5)
+    _record(store, team, "Cyberdyne Systems")
+    _record(store, team, "Tyrell Old", notes={"deal.stage": "cyberdyne"})
+    for n in range(5):
+        _record(store, team, f"Wayne {n}", draft=f"Cyberdyne asked for the deck, take {n}")
+    result = _find(store, team, "cyberdyne")
+    assert result.capped and result.ranked_all and result.total == 5
+    # The deal name first, then the note, then the drafts newest first, though all are newer.
+    assert _deals(result) == ["Cyberdyne Systems", "Tyrell Old", "Wayne 4", "Wayne 3", "Wayne 2"]
+    second = store.search_records(
+        workspace_id=team.workspace_id, criteria=SearchCriteria(words=("cyberdyne",)), page=1
+    )
+    assert _deals(second) == ["Wayne 1", "Wayne 0"]
+
+
+def test_postgresql_tiers_need_every_word_in_the_field(
+    store: Store, team: Team, backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("the tier order is PostgreSQL's ranking")
+    _record(store, team, "Hooli Zebra")
+    _record(store, team, "Initech", notes={"deal.stage": "hooli zebra"})
+    _record(store, team, "Hooli Media", draft="the zebra crossing")
+    # Both words in the deal name, then both in the notes or better, then one only in a draft.
+    assert _deals(_find(store, team, "hooli zebra")) == ["Hooli Zebra", "Initech", "Hooli Media"]
 
 
 # -- filters -------------------------------------------------------------------------------

@@ -131,3 +131,18 @@ def test_the_details_modal_shows_the_discussion_as_the_managers_line() -> None:
     assert manager == [
         f"*Manager* :speech_balloon: Under discussion since {SINCE} (started by <@U0MGR>)"
     ]
+
+
+def test_a_capped_page_says_whether_every_match_or_only_the_newest_was_ranked() -> None:
+    query = SearchQuery(words=("acme",))
+    for ranked_all, said in (
+        (False, "so I ranked the newest 1,000"),
+        (True, "More than 1,000 records match; the best are first"),
+    ):
+        page = SearchPage(
+            hits=(_hit(),), page=0, page_size=5, total=1000, capped=True, ranked_all=ranked_all
+        )
+        text, found = blocks.results(query, page, {}, channel="C0SEARCH")
+        assert_message_within_limits(found, text)
+        assert said in _texts(found)
+        assert ("newest" in _texts(found)) is not ranked_all

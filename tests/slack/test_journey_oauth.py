@@ -1,0 +1,210 @@
+"""Installed by OAuth in two workspaces: each installs through *Add to Slack*, runs its checks
+at the same time as the other, sees only its own records, and every call made for it, by the
+listeners, the workers and the timed sends, carries its own token."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.app import scheduler
+from bot.slack.install import NOT_INSTALLED, bot_scopes
+from storage.repository import Store
+from tests.slack.fake_slack import RESPONSE_URL_METHOD
+from tests.slack.fake_workspaces import FakeSlackWorkspaces
+from tests.slack.limits import assert_call_within_limits
+from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_app
+from tests.slack.test_journey_managers import reach_verdict, set_manager
+from tests.slack.test_journey_outcomes import CALM, PATHS, answer_everything
+from tests.slack.world import World, sqlite_url, text_of, wait_until
+
+TEAM_A, REP_A = "TAAA", "UREPA"
+TEAM_B, REP_B = "TBBB", "UREPB"
+WALK = {**CALM, **PATHS["walk"]}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlackWorkspaces]:
+    with FakeSlackWorkspaces(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as running:
+        running.add_workspace(TEAM_A)
+        running.add_workspace(TEAM_B)
+        yield running
+
+
+@pytest.fixture
+def app(fake: FakeSlackWorkspaces, tmp_path: Path) -> Iterator[OAuthApp]:
+    with oauth_app(fake, sqlite_url(tmp_path)) as served:
+        yield served
+        served.settle()
+        for call in fake.calls():
+            assert_call_within_limits(call)
+
+
+def _check(world: World, deal: str) -> None:
+    world.start(deal)
+    answer_everything(world, WALK)
+    wait_until(lambda: "verdict" in str(world.thread()), what=f"the verdict of {deal}")
+    world.settle()
+
+
+def _replies_to(fake: FakeSlackWorkspaces, team: str) -> list[dict[str, Any]]:
+    return [
+        c.args
+        for c in fake.calls(RESPONSE_URL_METHOD)
+        if str(c.args.get("_path", "")).startswith(f"/response/{team}/")
+    ]
+
+
+def _search(app: OAuthApp, world: World, words: str) -> dict[str, Any]:
+    before = len(_replies_to(app.fake, world.team))
+    world.command(f"search {words}")
+    wait_until(lambda: len(_replies_to(app.fake, world.team)) > before, what="search results")
+    app.settle()
+    return _replies_to(app.fake, world.team)[before]
+
+
+def test_the_install_page_offers_add_to_slack_with_the_manifests_scopes(app: OAuthApp) -> None:
+    page, authorize_url, cookie = app.installer.install_page()
+
+    assert "Add to Slack" in page.body
+    query = parse_qs(urlsplit(authorize_url).query)
+    assert authorize_url.startswith("https://slack.com/oauth/v2/authorize")
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["scope"][0].split(",") == bot_scopes()
+    assert query["state"][0] in cookie, "the state is also the browser's cookie"
+
+
+def test_two_workspaces_install_and_work_at_once_each_with_its_own_token_and_records(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    for team in (TEAM_A, TEAM_B):
+        done = app.installer.install(team)
+        assert done.status == 200, done
+        assert "slack://app?team=" + team in done.body  # Bolt's page: open the app in Slack
+    a, b = app.world(TEAM_A, REP_A), app.world(TEAM_B, REP_B)
+
+    runs = [
+        threading.Thread(target=_check, args=(a, "Acme renewal")),
+        threading.Thread(target=_check, args=(b, "Globex pilot")),
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(60)
+    assert a.verdict() and b.verdict(), "both checks reached their verdict"
+
+    token_a, token_b = (fake.workspaces[t].token for t in (TEAM_A, TEAM_B))
+    for world, token in ((a, token_a), (b, token_b)):
+        to_dm = [
+            c
+            for c in fake.calls()
+            if c.method.startswith(("chat.", "conversations."))
+            and fake._dm_channel(str(c.args.get("channel", ""))) == world.dm
+        ]
+        assert to_dm, f"the app wrote to {world.user}'s DM"
+        assert {c.token for c in to_dm} == {token}, "only the workspace's own token"
+    assert not [c for c in fake.calls() if c.error == "invalid_auth" or not c.token]
+
+    for world, mine, theirs in ((a, "Acme renewal", "Globex"), (b, "Globex pilot", "Acme")):
+        own = _search(app, world, mine.split()[0])
+        other = _search(app, world, theirs)
+        assert mine in text_of(own), "a workspace finds its own record"
+        assert text_of(other).startswith(f"No walk-away records match {theirs.lower()}")
+
+
+def test_an_uninstall_ends_that_workspaces_access_and_nothing_else(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    app.installer.install(TEAM_A)
+    app.installer.install(TEAM_B)
+    a, b = app.world(TEAM_A, REP_A), app.world(TEAM_B, REP_B)
+    a.start("Acme renewal")
+
+    fake.uninstall(TEAM_A)
+    reply = a.slack.event({"type": "app_uninstalled"}, team_id=TEAM_A)
+    assert reply.status == 200
+    app.settle()
+
+    mark = len(fake.calls())
+    refused = a.command("Initech expansion")
+    app.settle()
+    assert refused.status == 200
+    told = [c.args for c in fake.calls()[mark:] if c.method == RESPONSE_URL_METHOD]
+    assert [t.get("text") for t in told] == [NOT_INSTALLED]
+    assert not [c for c in fake.calls()[mark:] if c.method != RESPONSE_URL_METHOD]
+
+    _check(b, "Globex pilot")  # the other workspace works on, with its own token
+    assert {c.token for c in fake.calls()[mark:] if c.method != RESPONSE_URL_METHOD} == {
+        fake.workspaces[TEAM_B].token
+    }
+
+
+def test_timed_sends_use_the_token_of_the_workspace_they_are_for(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    managers = {TEAM_A: "UMGRA", TEAM_B: "UMGRB"}
+    for team, rep in ((TEAM_A, REP_A), (TEAM_B, REP_B)):
+        app.installer.install(team)
+        world = app.world(team, rep)
+        set_manager(world, managers[team])
+        reach_verdict(world, deal=f"Deal of {team}")
+    due = max(_remind_after(app, team) for team in (TEAM_A, TEAM_B)) + timedelta(minutes=1)
+    mark = len(fake.calls())
+
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        sent = scheduler(app.wired.app.client, store).tick(due)
+
+    assert sent["reminder(s)"] == 2
+    for team, manager in managers.items():
+        (reminder,) = [
+            c
+            for c in fake.calls()[mark:]
+            if c.method == "chat.postMessage" and c.args.get("channel") == "D" + manager
+        ]
+        assert reminder.token == fake.workspaces[team].token
+        assert f"Deal of {team}" in text_of(reminder.args)
+
+
+def _remind_after(app: OAuthApp, team: str) -> datetime:
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        workspace_id = store.ensure_workspace(team_id=team)
+        (record,) = store.list_records(workspace_id=workspace_id, limit=1)
+        approval = store.approvals.get(record_id=record.id)
+    assert approval is not None and approval.remind_after is not None
+    return approval.remind_after
+
+
+def test_a_token_about_to_expire_is_rotated_and_the_new_one_used(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    workspace = fake.add_workspace("TROT", rotating=True, expires_in=60)
+    app.installer.install("TROT")
+    (first,) = workspace.tokens_issued
+    refresh = workspace.refresh_token
+    workspace.expires_in = 43_200  # the rotated token lasts: one rotation, not one per call
+    world = app.world("TROT", "UREPR")
+    mark = len(fake.calls())
+
+    _check(world, "Rotating deal")
+
+    refreshes = [
+        c for c in fake.calls("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"
+    ]
+    assert [c.args.get("refresh_token") for c in refreshes] == [refresh], "rotated once"
+    rotated = workspace.tokens_issued[-1]
+    assert rotated != first and rotated.startswith("xoxe.xoxb-")
+    used = {c.token for c in fake.calls()[mark:] if c.method not in ("oauth.v2.access",)}
+    used.discard("response-url")
+    assert used == {rotated}, "every call after the rotation uses the new token"
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        saved = store.tenancy.installation_store(client_id=CLIENT_ID).find_bot(
+            enterprise_id=None, team_id="TROT"
+        )
+    assert saved is not None and saved.bot_token == rotated
