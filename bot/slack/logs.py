@@ -68,9 +68,15 @@ def configure_logging(log_format: str = "text", *, level: int = logging.INFO) ->
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.set_name(_HANDLER)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only the handler an earlier call put there: a host's own (pytest's capture, an
+    # embedding process's) stays, and calling this twice never logs each line twice.
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER] + [handler]
     root.setLevel(level)
+
+
+_HANDLER = "walkaway"
 
 
 def team_of(body: Mapping[str, Any]) -> str | None:
