@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -63,7 +64,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(log_format: str = "text", *, level: int = logging.INFO) -> None:
     """Send the app's logs to standard error, as text or JSON lines (WALKAWAY_LOG_FORMAT)."""
-    handler = logging.StreamHandler()
+    handler: logging.Handler = _Stderr()
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -77,6 +78,15 @@ def configure_logging(log_format: str = "text", *, level: int = logging.INFO) ->
 
 
 _HANDLER = "walkaway"
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Standard error as it is when a line is written, not when logging was set up: a stream
+    swapped since (a test's capture, a daemon's redirect) is never written to after closing."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def team_of(body: Mapping[str, Any]) -> str | None:
