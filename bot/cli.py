@@ -294,8 +294,8 @@ def _tick(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.can_call_slack:
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs "
-            "(in the environment or .env), to send timed messages."
+            "Set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs) "
+            "in the environment or .env to send timed messages."
         )
     store = _store(settings)
     try:
@@ -374,8 +374,8 @@ def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.can_call_slack:  # no HTTP served here, so no signing secret needed
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (in the environment "
-            "or .env), to run workers; "
+            "Set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs) "
+            "in the environment or .env to run workers; "
             "without Slack, `walkaway console` works."
         )
     _checklist(settings)  # a broken checklist is one line here, not a traceback per job
