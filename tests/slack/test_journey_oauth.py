@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.app import scheduler
+from bot.home.listeners import PUBLISH
 from bot.slack.install import NOT_INSTALLED, bot_scopes
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD
@@ -208,3 +209,20 @@ def test_a_token_about_to_expire_is_rotated_and_the_new_one_used(
             enterprise_id=None, team_id="TROT"
         )
     assert saved is not None and saved.bot_token == rotated
+
+
+def test_work_queued_for_a_workspace_that_then_uninstalled_is_dropped_not_done_elsewhere(
+    app: OAuthApp, fake: FakeSlackWorkspaces, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.installer.install(TEAM_A)
+    app.installer.install(TEAM_B)
+    fake.uninstall(TEAM_A)
+    assert app.world(TEAM_A, REP_A).slack.event({"type": "app_uninstalled"}, team_id=TEAM_A)
+    app.settle()
+    mark = len(fake.calls())
+
+    app.wired.deps.jobs.later(PUBLISH, {"team_id": TEAM_A, "event": {"user": REP_A}})
+    app.settle()
+
+    assert fake.calls()[mark:] == [], "no call at all, with anyone's token"
+    assert "the app is not installed in workspace TAAA" in caplog.text
