@@ -110,6 +110,7 @@ def oauth_for(settings: Settings, store: Store, base: WebClient) -> OAuth | None
         client_secret=secret,
         client=base,  # token rotation calls oauth.v2.access at SLACK_API_URL
         cache_enabled=True,  # auth.test once per token and process, not per request
+        bot_only=True,  # the app has no user scopes: one find_bot per request or job
     )
     oauth_settings = OAuthSettings(
         client_id=client_id,

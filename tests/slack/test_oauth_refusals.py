@@ -36,6 +36,14 @@ REDIRECT = "https://walkaway.example.com/slack/oauth_redirect"
             "needs SLACK_CLIENT_ID as well",
         ),
         (
+            {
+                "SLACK_CLIENT_ID": "A0123APPID",
+                "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                "SLACK_SIGNING_SECRET": SECRET,
+            },
+            "SLACK_CLIENT_ID should look like 1234567890.1234567890",
+        ),
+        (
             {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET},
             "needs SLACK_SIGNING_SECRET as well",
         ),
