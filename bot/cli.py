@@ -359,6 +359,8 @@ def _serve(args: argparse.Namespace) -> int:
         f"walkaway: HTTP mode on http://{settings.host}:{settings.port}{EVENTS_PATH}",
         file=sys.stderr,
     )
+    if settings.oauth:  # many workspaces: bot/slack/install.py
+        print(f"walkaway: installs at http://{settings.host}:{settings.port}/slack/install")
     waitress.serve(
         edge,
         host=settings.host,
