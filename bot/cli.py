@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import OAUTH_INSTALL_PATH, Settings, SettingsError, load_settings
 from bot.domain.checklist import Checklist, ChecklistError, load_checklist
 from bot.qualification.evaluate import AnswersFileError, evaluate, read_answers_file
 from bot.qualification.tone_file import ToneFileError
@@ -360,7 +360,8 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if settings.oauth:  # many workspaces: bot/slack/install.py
-        print(f"walkaway: installs at http://{settings.host}:{settings.port}/slack/install")
+        where = f"http://{settings.host}:{settings.port}{OAUTH_INSTALL_PATH}"
+        print(f"walkaway: workspaces install the app at {where}", file=sys.stderr)
     waitress.serve(
         edge,
         host=settings.host,
