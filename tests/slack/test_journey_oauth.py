@@ -25,6 +25,7 @@ from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_ap
 from tests.slack.test_journey_managers import reach_verdict, set_manager
 from tests.slack.test_journey_outcomes import CALM, PATHS, answer_everything
 from tests.slack.world import World, sqlite_url, text_of, wait_until
+from tests.storage.conftest import postgres_databases  # noqa: F401  (fixture, used by name)
 
 TEAM_A, REP_A = "TAAA", "UREPA"
 TEAM_B, REP_B = "TBBB", "UREPB"
@@ -39,9 +40,16 @@ def fake() -> Iterator[FakeSlackWorkspaces]:
         yield running
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return str(request.getfixturevalue("postgres_databases").create())
+
+
 @pytest.fixture
-def app(fake: FakeSlackWorkspaces, tmp_path: Path) -> Iterator[OAuthApp]:
-    with oauth_app(fake, sqlite_url(tmp_path)) as served:
+def app(fake: FakeSlackWorkspaces, database_url: str) -> Iterator[OAuthApp]:
+    with oauth_app(fake, database_url) as served:
         yield served
         served.settle()
         for call in fake.calls():
