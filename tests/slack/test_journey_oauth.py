@@ -22,7 +22,8 @@ from tests.slack.fake_slack import RESPONSE_URL_METHOD
 from tests.slack.fake_workspaces import FakeSlackWorkspaces
 from tests.slack.limits import assert_call_within_limits
 from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_app
-from tests.slack.test_journey_managers import reach_verdict, set_manager
+from tests.slack.test_journey_managers import DEFER, reach_verdict, set_manager
+from tests.slack.test_journey_nudges import ZONE, due_moment
 from tests.slack.test_journey_outcomes import CALM, PATHS, answer_everything
 from tests.slack.world import World, sqlite_url, text_of, wait_until
 from tests.storage.conftest import postgres_databases  # noqa: F401  (fixture, used by name)
@@ -234,3 +235,39 @@ def test_work_queued_for_a_workspace_that_then_uninstalled_is_dropped_not_done_e
 
     assert fake.calls()[mark:] == [], "no call at all, with anyone's token"
     assert "the app is not installed in workspace TAAA" in caplog.text
+
+
+def test_nudges_are_swept_and_posted_with_each_workspaces_token(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    reps = {TEAM_A: REP_A, TEAM_B: REP_B}
+    for team, rep in reps.items():
+        app.installer.install(team)
+        fake.set_user(rep, tz=ZONE, real_name=f"Rep of {team}")
+        world = app.world(team, rep)
+        set_manager(world, f"UMGR{team}")
+        reach_verdict(world, DEFER, deal=f"Deferred deal of {team}")
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        due = max(
+            d.recheck_on
+            for team in reps
+            for d in store.list_records(workspace_id=store.ensure_workspace(team_id=team))
+            if d.recheck_on is not None
+        )
+        mark = len(fake.calls())
+        sent = scheduler(app.wired.app.client, store).tick(due_moment(due))
+    app.settle()
+
+    assert sent["nudge(s)"] == 2
+    for team, rep in reps.items():
+        token = fake.workspaces[team].token
+        asked = [c for c in fake.calls("users.info") if c.args.get("user") == rep]
+        assert asked and {c.token for c in asked} == {token}, "the rep's zone, asked with it"
+        (nudge,) = [
+            c
+            for c in fake.calls()[mark:]
+            if c.method == "chat.postMessage"
+            and fake._dm_channel(str(c.args.get("channel"))) == "D" + rep
+            and "Time to look again" in text_of(c.args)
+        ]
+        assert nudge.token == token and f"Deferred deal of {team}" in text_of(nudge.args)
