@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -216,7 +217,7 @@ _FAILURES = {
 }
 
 
-def _failed(store: Store) -> Any:
+def _failed(store: Store) -> Callable[[FailureArgs], BoltResponse]:
     def failed(args: FailureArgs) -> BoltResponse:
         reason = args.reason
         if reason == "invalid_state":
