@@ -49,12 +49,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(fake: FakeSlackWorkspaces, database_url: str) -> Iterator[OAuthApp]:
+def app(
+    fake: FakeSlackWorkspaces, database_url: str, caplog: pytest.LogCaptureFixture
+) -> Iterator[OAuthApp]:
     with oauth_app(fake, database_url) as served:
         yield served
         served.settle()
         for call in fake.calls():
             assert_call_within_limits(call)
+    assert "the work names no workspace" not in caplog.text, "a job kind forgot its team"
 
 
 def _check(world: World, deal: str) -> None:
