@@ -22,9 +22,17 @@ from tests.slack.fake_slack import RESPONSE_URL_METHOD
 from tests.slack.fake_workspaces import FakeSlackWorkspaces
 from tests.slack.limits import assert_call_within_limits
 from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_app
-from tests.slack.test_journey_managers import DEFER, reach_verdict, set_manager
+from tests.slack.test_journey_draft import draft_values
+from tests.slack.test_journey_managers import (
+    DEFER,
+    override_values,
+    ping_in,
+    reach_verdict,
+    set_manager,
+)
 from tests.slack.test_journey_nudges import ZONE, due_moment
 from tests.slack.test_journey_outcomes import CALM, PATHS, answer_everything
+from tests.slack.test_journey_recipient import add_recipient, addressed_draft
 from tests.slack.world import World, sqlite_url, text_of, wait_until
 from tests.storage.conftest import postgres_databases  # noqa: F401  (fixture, used by name)
 
@@ -274,3 +282,30 @@ def test_nudges_are_swept_and_posted_with_each_workspaces_token(
             and "Time to look again" in text_of(c.args)
         ]
         assert nudge.token == token and f"Deferred deal of {team}" in text_of(nudge.args)
+
+
+def test_modal_work_and_a_managers_override_run_with_the_workspaces_token(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    app.installer.install(TEAM_A)
+    app.installer.install(TEAM_B)
+    rep = app.world(TEAM_B, REP_B)
+    set_manager(rep, "UMGRB")
+    reach_verdict(rep, deal="Globex renewal")
+    mark = len(fake.calls())
+
+    add_recipient(rep, rep.draft(skip_recipient=False), "Globex", "Dana")
+    view = rep.open_view(addressed_draft(rep, "Dana"), "edit_draft")
+    edited = "Hi Dana, we will step back for now. If you can name an owner, I'd be glad to return."
+    saved = rep.submit_view(view, draft_values(edited))
+    assert saved.status == 200 and saved.body == ""
+    manager = app.world(TEAM_B, "UMGRB")
+    override = manager.open_view(ping_in(fake, "DUMGRB"), "approval_override")
+    done = manager.submit_view(override, override_values("proceed", "Their CFO signed."))
+    assert done.status == 200 and done.body == ""
+    app.settle()
+
+    wait_until(lambda: "they want *Proceed* instead" in str(rep.thread()), what="the notice")
+    assert "we will step back for now" in str(rep.thread()), "the edited draft is shown"
+    made = [c for c in fake.calls()[mark:] if c.method != RESPONSE_URL_METHOD]
+    assert made and {c.token for c in made} == {fake.workspaces[TEAM_B].token}
