@@ -231,13 +231,14 @@ def wire(
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
-    oauth = install.oauth_for(settings, store, web_client(settings))  # None: one workspace
+    base = web_client(settings)
+    oauth = install.oauth_for(settings, store, base)  # None: one workspace (SLACK_BOT_TOKEN)
     app = App(
         signing_secret=secret,
         logger=log,
         raise_error_for_unhandled_request=False,
         listener_executor=listener_executor,
-        **(oauth.app_options() if oauth else {"client": web_client(settings)}),
+        **(oauth.app_options() if oauth else {"client": base}),
     )
     install.register(app, oauth)
     store.jobs.recover_orphans()  # jobs a process that died had acked and not yet queued

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import OAUTH_INSTALL_PATH, Settings, SettingsError, load_settings
 from bot.domain.checklist import Checklist, ChecklistError, load_checklist
 from bot.qualification.evaluate import AnswersFileError, evaluate, read_answers_file
 from bot.qualification.tone_file import ToneFileError
@@ -294,8 +294,8 @@ def _tick(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.can_call_slack:
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs "
-            "(in the environment or .env), to send timed messages."
+            "Set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs) "
+            "in the environment or .env to send timed messages."
         )
     store = _store(settings)
     try:
@@ -362,6 +362,9 @@ def _serve(args: argparse.Namespace) -> int:
         f"walkaway: HTTP mode on http://{settings.host}:{settings.port}{EVENTS_PATH}",
         file=sys.stderr,
     )
+    if settings.oauth:  # many workspaces: bot/slack/install.py
+        where = f"http://{settings.host}:{settings.port}{OAUTH_INSTALL_PATH}"
+        print(f"walkaway: workspaces install the app at {where}", file=sys.stderr)
     waitress.serve(
         operable(edge, store, settings),  # /healthz, /readyz and /metrics beside EVENTS_PATH
         host=settings.host,
@@ -377,8 +380,8 @@ def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.can_call_slack:  # no HTTP served here, so no signing secret needed
         raise SettingsError(
-            "Set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (in the environment "
-            "or .env), to run workers; "
+            "Set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs) "
+            "in the environment or .env to run workers; "
             "without Slack, `walkaway console` works."
         )
     _checklist(settings)  # a broken checklist is one line here, not a traceback per job

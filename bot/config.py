@@ -6,6 +6,7 @@ rejected at start-up with one message saying what to set, instead of failing on 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -102,6 +103,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("SLACK_API_URL must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_client_id")
+    @classmethod
+    def _client_id_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]{3,20}\.[0-9]{3,20}", value.strip()):
+            raise ValueError(
+                "SLACK_CLIENT_ID should look like 1234567890.1234567890 (Basic Information, "
+                "App Credentials)"
+            )
+        return value.strip() if value is not None else None
 
     @field_validator("slack_client_secret")
     @classmethod

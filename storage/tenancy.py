@@ -5,8 +5,8 @@ The installation and state stores are slack_sdk's own (SQLAlchemyInstallationSto
 SQLAlchemyOAuthStateStore), on the tables migration 0018 made (storage/oauth_tables.py).
 
 `delete_workspace` removes every row of a workspace: it walks the models' tables children
-first, and a row belongs to the workspace when its `workspace_id` (or `team_id`) says so or,
-for a table without one, when a foreign key points at a row that belongs. So a table added
+first, and a row belongs to the workspace when its `workspace_id` (or `team_id`) says so or
+when a foreign key points at a row that belongs. So a table added
 later is covered as soon as it is linked to one that is, without this module knowing it.
 """
 
@@ -151,6 +151,8 @@ def _belongs(
         if parent.name == Workspace.__tablename__:
             return fk.parent == workspace_id if workspace_id is not None else false()
         links.append(fk.parent.in_(select(fk.column).where(known[parent.name])))
+    if "workspace_id" in table.c and workspace_id is not None:  # a column without its FK
+        links.append(table.c.workspace_id == workspace_id)
     if "team_id" in table.c:
         links.append(table.c.team_id == team_id)
     return or_(*links) if links else None

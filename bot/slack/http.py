@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -89,6 +90,16 @@ class VerifiedRequestHandler(SlackRequestHandler):
             observe_request(kind=kind, status=response.status, seconds=seconds, body=verified.body)
         return response
 
+    def handle_installation(self, request: WsgiHttpRequest) -> BoltResponse:
+        """GET /slack/install (OAuth mode): Bolt's page, or a plain one when it cannot be made."""
+        install = super().handle_installation
+        return _page_unless_failed(lambda: install(request))
+
+    def handle_callback(self, request: WsgiHttpRequest) -> BoltResponse:
+        """GET /slack/oauth_redirect: Bolt completes the install (bot/slack/install.py)."""
+        complete = super().handle_callback
+        return _page_unless_failed(lambda: complete(request))
+
     def verified(self, request: WsgiHttpRequest) -> BoltRequest:
         """The request for Bolt, marked VERIFIED, or Unverified (or any error) saying why not."""
         raw = read_body(request)
@@ -114,6 +125,27 @@ class VerifiedRequestHandler(SlackRequestHandler):
         bolt_request.body = body
         bolt_request.context = build_context(BoltContext({VERIFIED: True}), body)
         return bolt_request
+
+
+INSTALL_UNAVAILABLE = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>Walk-away advisor</title></head>'
+    "<body><h1>The install cannot go on just now</h1><p>Nothing was installed. Try again in a "
+    'minute from the <a href="/slack/install">install page</a>; the operator can find the '
+    "reason in the log.</p></body></html>"
+)
+
+
+def _page_unless_failed(make: Callable[[], BoltResponse]) -> BoltResponse:
+    """An install page that raised (the database away): a page and a log line, no traceback."""
+    try:
+        return make()
+    except Exception as error:
+        log.error("install page failed: %s: %s", type(error).__name__, str(error)[:200])
+        return BoltResponse(
+            status=503,
+            body=INSTALL_UNAVAILABLE,
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
 
 
 def read_body(request: WsgiHttpRequest) -> bytes:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,7 @@ def oauth_for(settings: Settings, store: Store, base: WebClient) -> OAuth | None
         client_secret=secret,
         client=base,  # token rotation calls oauth.v2.access at SLACK_API_URL
         cache_enabled=True,  # auth.test once per token and process, not per request
+        bot_only=True,  # the app has no user scopes: one find_bot per request or job
     )
     oauth_settings = OAuthSettings(
         client_id=client_id,
@@ -215,7 +217,7 @@ _FAILURES = {
 }
 
 
-def _failed(store: Store) -> Any:
+def _failed(store: Store) -> Callable[[FailureArgs], BoltResponse]:
     def failed(args: FailureArgs) -> BoltResponse:
         reason = args.reason
         if reason == "invalid_state":

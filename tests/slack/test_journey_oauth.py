@@ -15,15 +15,26 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.app import scheduler
+from bot.home.listeners import PUBLISH
 from bot.slack.install import NOT_INSTALLED, bot_scopes
 from storage.repository import Store
 from tests.slack.fake_slack import RESPONSE_URL_METHOD
 from tests.slack.fake_workspaces import FakeSlackWorkspaces
 from tests.slack.limits import assert_call_within_limits
 from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_app
-from tests.slack.test_journey_managers import reach_verdict, set_manager
+from tests.slack.test_journey_draft import draft_values
+from tests.slack.test_journey_managers import (
+    DEFER,
+    override_values,
+    ping_in,
+    reach_verdict,
+    set_manager,
+)
+from tests.slack.test_journey_nudges import ZONE, due_moment
 from tests.slack.test_journey_outcomes import CALM, PATHS, answer_everything
+from tests.slack.test_journey_recipient import add_recipient, addressed_draft
 from tests.slack.world import World, sqlite_url, text_of, wait_until
+from tests.storage.conftest import postgres_databases  # noqa: F401  (fixture, used by name)
 
 TEAM_A, REP_A = "TAAA", "UREPA"
 TEAM_B, REP_B = "TBBB", "UREPB"
@@ -38,13 +49,23 @@ def fake() -> Iterator[FakeSlackWorkspaces]:
         yield running
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return str(request.getfixturevalue("postgres_databases").create())
+
+
 @pytest.fixture
-def app(fake: FakeSlackWorkspaces, tmp_path: Path) -> Iterator[OAuthApp]:
-    with oauth_app(fake, sqlite_url(tmp_path)) as served:
+def app(
+    fake: FakeSlackWorkspaces, database_url: str, caplog: pytest.LogCaptureFixture
+) -> Iterator[OAuthApp]:
+    with oauth_app(fake, database_url) as served:
         yield served
         served.settle()
         for call in fake.calls():
             assert_call_within_limits(call)
+    assert "the work names no workspace" not in caplog.text, "a job kind forgot its team"
 
 
 def _check(world: World, deal: str) -> None:
@@ -208,3 +229,83 @@ def test_a_token_about_to_expire_is_rotated_and_the_new_one_used(
             enterprise_id=None, team_id="TROT"
         )
     assert saved is not None and saved.bot_token == rotated
+
+
+def test_work_queued_for_a_workspace_that_then_uninstalled_is_dropped_not_done_elsewhere(
+    app: OAuthApp, fake: FakeSlackWorkspaces, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.installer.install(TEAM_A)
+    app.installer.install(TEAM_B)
+    fake.uninstall(TEAM_A)
+    assert app.world(TEAM_A, REP_A).slack.event({"type": "app_uninstalled"}, team_id=TEAM_A)
+    app.settle()
+    mark = len(fake.calls())
+
+    app.wired.deps.jobs.later(PUBLISH, {"team_id": TEAM_A, "event": {"user": REP_A}})
+    app.settle()
+
+    assert fake.calls()[mark:] == [], "no call at all, with anyone's token"
+    assert "the app is not installed in workspace TAAA" in caplog.text
+
+
+def test_nudges_are_swept_and_posted_with_each_workspaces_token(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    reps = {TEAM_A: REP_A, TEAM_B: REP_B}
+    for team, rep in reps.items():
+        app.installer.install(team)
+        fake.set_user(rep, tz=ZONE, real_name=f"Rep of {team}")
+        world = app.world(team, rep)
+        set_manager(world, f"UMGR{team}")
+        reach_verdict(world, DEFER, deal=f"Deferred deal of {team}")
+    with closing(Store.open(app.database_url, migrate=False)) as store:
+        due = max(
+            d.recheck_on
+            for team in reps
+            for d in store.list_records(workspace_id=store.ensure_workspace(team_id=team))
+            if d.recheck_on is not None
+        )
+        mark = len(fake.calls())
+        sent = scheduler(app.wired.app.client, store).tick(due_moment(due))
+    app.settle()
+
+    assert sent["nudge(s)"] == 2
+    for team, rep in reps.items():
+        token = fake.workspaces[team].token
+        asked = [c for c in fake.calls("users.info") if c.args.get("user") == rep]
+        assert asked and {c.token for c in asked} == {token}, "the rep's zone, asked with it"
+        (nudge,) = [
+            c
+            for c in fake.calls()[mark:]
+            if c.method == "chat.postMessage"
+            and fake._dm_channel(str(c.args.get("channel"))) == "D" + rep
+            and "Time to look again" in text_of(c.args)
+        ]
+        assert nudge.token == token and f"Deferred deal of {team}" in text_of(nudge.args)
+
+
+def test_modal_work_and_a_managers_override_run_with_the_workspaces_token(
+    app: OAuthApp, fake: FakeSlackWorkspaces
+) -> None:
+    app.installer.install(TEAM_A)
+    app.installer.install(TEAM_B)
+    rep = app.world(TEAM_B, REP_B)
+    set_manager(rep, "UMGRB")
+    reach_verdict(rep, deal="Globex renewal")
+    mark = len(fake.calls())
+
+    add_recipient(rep, rep.draft(skip_recipient=False), "Globex", "Dana")
+    view = rep.open_view(addressed_draft(rep, "Dana"), "edit_draft")
+    edited = "Hi Dana, we will step back for now. If you can name an owner, I'd be glad to return."
+    saved = rep.submit_view(view, draft_values(edited))
+    assert saved.status == 200 and saved.body == ""
+    manager = app.world(TEAM_B, "UMGRB")
+    override = manager.open_view(ping_in(fake, "DUMGRB"), "approval_override")
+    done = manager.submit_view(override, override_values("proceed", "Their CFO signed."))
+    assert done.status == 200 and done.body == ""
+    app.settle()
+
+    wait_until(lambda: "they want *Proceed* instead" in str(rep.thread()), what="the notice")
+    assert "we will step back for now" in str(rep.thread()), "the edited draft is shown"
+    made = [c for c in fake.calls()[mark:] if c.method != RESPONSE_URL_METHOD]
+    assert made and {c.token for c in made} == {fake.workspaces[TEAM_B].token}

@@ -12,13 +12,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import text
 
 from bot.slack.install import NOT_INSTALLED
 from storage.repository import Store
 from tests.cli.test_worker_cli import _env
 from tests.slack.fake_slack import RESPONSE_URL_METHOD
 from tests.slack.fake_workspaces import FakeSlackWorkspaces
-from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_app
+from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, browse, oauth_app
 from tests.slack.world import SECRET, TOKEN, sqlite_url
 
 REDIRECT = "https://walkaway.example.com/slack/oauth_redirect"
@@ -34,6 +35,14 @@ REDIRECT = "https://walkaway.example.com/slack/oauth_redirect"
         (
             {"SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_SIGNING_SECRET": SECRET},
             "needs SLACK_CLIENT_ID as well",
+        ),
+        (
+            {
+                "SLACK_CLIENT_ID": "A0123APPID",
+                "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                "SLACK_SIGNING_SECRET": SECRET,
+            },
+            "SLACK_CLIENT_ID should look like 1234567890.1234567890",
         ),
         (
             {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET},
@@ -181,3 +190,21 @@ def test_a_request_from_a_workspace_with_no_installation_is_told_and_nothing_els
     assert "no installation for workspace TZZZ" in caplog.text
     with closing(Store.open(app.database_url, migrate=False)) as store:
         assert store.tenancy.summary(team_id="TZZZ") is None, "nothing stored for it"
+
+
+def test_an_install_page_that_cannot_reach_its_table_says_so_without_a_traceback(
+    app: OAuthApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    with closing(Store.open(app.database_url, migrate=False)) as store, store._writes.begin() as s:
+        s.execute(text("ALTER TABLE slack_oauth_states RENAME TO slack_oauth_states_away"))
+    try:
+        page = browse(app.installer.base_url + "/slack/install")
+    finally:
+        back = "ALTER TABLE slack_oauth_states_away RENAME TO slack_oauth_states"
+        with closing(Store.open(app.database_url, migrate=False)) as store, store._writes() as s:
+            s.execute(text(back))
+            s.commit()
+
+    assert page.status == 503
+    assert "The install cannot go on just now" in page.body and "Traceback" not in page.body
+    assert "install page failed: OperationalError" in caplog.text

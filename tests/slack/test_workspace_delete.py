@@ -22,6 +22,7 @@ from tests.slack.fake_workspaces import FakeSlackWorkspaces
 from tests.slack.oauth_world import CLIENT_ID, CLIENT_SECRET, OAuthApp, oauth_app
 from tests.slack.test_journey_managers import reach_verdict, set_manager
 from tests.slack.world import sqlite_url
+from tests.storage.conftest import postgres_databases  # noqa: F401  (fixture, used by name)
 
 UNLINKED = {"idempotency_keys", "slack_posts", "slack_oauth_states", "jobs"}
 """Tables whose rows name no workspace: claim keys, post keys (ids and timestamps, no text),
@@ -36,9 +37,16 @@ def fake() -> Iterator[FakeSlackWorkspaces]:
         yield running
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return str(request.getfixturevalue("postgres_databases").create())
+
+
 @pytest.fixture
-def app(fake: FakeSlackWorkspaces, tmp_path: Path) -> Iterator[OAuthApp]:
-    with oauth_app(fake, sqlite_url(tmp_path)) as served:
+def app(fake: FakeSlackWorkspaces, database_url: str) -> Iterator[OAuthApp]:
+    with oauth_app(fake, database_url) as served:
         yield served
 
 
