@@ -62,15 +62,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(log_format: str = "text", *, level: int = logging.INFO) -> None:
-    """Send the app's logs to standard error, as text or JSON lines (WALKAWAY_LOG_FORMAT)."""
+    """Send the app's logs to standard error, as text or JSON lines (WALKAWAY_LOG_FORMAT).
+
+    Like logging.basicConfig, it leaves a root logger that already has handlers alone (a host
+    that configured logging itself, or pytest capturing it).
+    """
     handler = logging.StreamHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def team_of(body: Mapping[str, Any]) -> str | None:
