@@ -220,7 +220,8 @@ def _past(
 ) -> ColumnElement[bool]:
     """Rows ordered after `after` by (moment, key): where the previous batch stopped."""
     at, last = after
-    return or_(moment > at, and_(moment == at, key > last))
+    # The plain `>=` lets the index start the range there; the OR alone would read from the top.
+    return and_(moment >= at, or_(moment > at, key > last))
 
 
 @cache

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -63,30 +62,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(log_format: str = "text", *, level: int = logging.INFO) -> None:
-    """Send the app's logs to standard error, as text or JSON lines (WALKAWAY_LOG_FORMAT)."""
-    handler: logging.Handler = _Stderr()
+    """Send the app's logs to standard error, as text or JSON lines (WALKAWAY_LOG_FORMAT).
+
+    Like logging.basicConfig, it leaves a root logger that already has handlers alone (a host
+    that configured logging itself, or pytest capturing it).
+    """
+    handler = logging.StreamHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    handler.set_name(_HANDLER)
-    root = logging.getLogger()
-    # Replace only the handler an earlier call put there: a host's own (pytest's capture, an
-    # embedding process's) stays, and calling this twice never logs each line twice.
-    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER] + [handler]
-    root.setLevel(level)
-
-
-_HANDLER = "walkaway"
-
-
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Standard error as it is when a line is written, not when logging was set up: a stream
-    swapped since (a test's capture, a daemon's redirect) is never written to after closing."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def team_of(body: Mapping[str, Any]) -> str | None:

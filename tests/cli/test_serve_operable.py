@@ -8,12 +8,16 @@ shows on serve's /metrics only through the shared prometheus_client multiprocess
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli.test_serve_cli import _free_port, _wait_listening
@@ -92,3 +96,29 @@ def test_serve_answers_probes_and_counts_its_workers_slack_errors_with_json_logs
     assert answered[0]["duration_ms"] > 0
     failed = [line for line in lines if line.get("ref")]
     assert failed and failed[0]["team"] == TEAM and "account_inactive" in failed[0]["traceback"]
+
+
+def test_a_killed_serves_metrics_directory_is_removed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.slack import ops_setup
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    left = tmp_path / f"walkaway-metrics-{dead.stdout.strip()}"
+    left.mkdir()
+    (left / "counter_1.db").write_bytes(b"")
+    made = ops_setup.share_metrics()
+    try:
+        assert not left.exists()
+        assert made == str(tmp_path / f"walkaway-metrics-{os.getpid()}")
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == made
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # this process counts on its own again
+        shutil.rmtree(made, ignore_errors=True)

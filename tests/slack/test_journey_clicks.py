@@ -52,6 +52,11 @@ def report() -> Iterator[None]:
             print(f"{outcome:<12}{figures['conversation']:>14}{figures['form']:>8}")
 
 
+def _without_similar(card: dict[str, Any]) -> dict[str, Any]:
+    kept = [b for b in card["blocks"] if not str(b.get("block_id", "")).startswith("similar")]
+    return {**card, "blocks": kept}
+
+
 @pytest.mark.parametrize("outcome", list(PATHS))
 def test_the_form_reaches_each_verdict_in_fewer_interactions_than_the_conversation(
     world: World, outcome: str, record_property: Any
@@ -73,7 +78,13 @@ def test_the_form_reaches_each_verdict_in_fewer_interactions_than_the_conversati
     world.settle()
     by_form = world.verdict()
 
-    assert _card_shape(by_form, f"Form {outcome}") == _card_shape(by_thread, f"Thread {outcome}")
+    # The second card also lists the first as a similar past walk (bot/insight/similar.py): the
+    # two cards are the same verdict once that section is set aside.
+    similar = [b for b in by_form["blocks"] if str(b.get("block_id", "")).startswith("similar")]
+    assert (f"Thread {outcome}" in str(similar)) is (outcome != "proceed"), similar
+    assert _card_shape(_without_similar(by_form), f"Form {outcome}") == _card_shape(
+        _without_similar(by_thread), f"Thread {outcome}"
+    )
     FIGURES[outcome] = {"conversation": thread.count, "form": form_clicks.count}
     record_property(f"clicks_{outcome}", FIGURES[outcome])
     assert form_clicks.count == form.interactions

@@ -111,7 +111,10 @@ def test_a_claim_whose_sweep_died_before_queueing_is_queued_by_the_next(
     assert nudge_jobs(store, {record_id}) == [], "too early to call it stranded"
     later = AFTER_NINE_THIRTY + timedelta(minutes=5)
     assert sweep(NoSlack(), store, now=later, holidays=frozenset()) == 0  # type: ignore[arg-type]
-    assert nudge_jobs(store, {record_id}) == [{"record": record_id, "due_on": DUE.isoformat()}]
+    team_id = store.team_id_of(workspace_id=team.workspace_id)
+    assert nudge_jobs(store, {record_id}) == [
+        {"record": record_id, "due_on": DUE.isoformat(), "team_id": team_id}
+    ]
     assert store.get_nudge(record_id=record_id, due_on=DUE).queued_at is not None  # type: ignore[union-attr]
     sweep(NoSlack(), store, now=later + timedelta(minutes=5), holidays=frozenset())  # type: ignore[arg-type]
     assert nudge_jobs(store, {record_id}) == []

@@ -42,7 +42,7 @@ def test_0020_goes_down_and_up_and_leaves_sqlite_as_it_was(
         with engine.begin() as conn:
             config.attributes["connection"] = conn
             at_head = _schema(conn)
-            command.downgrade(config, "0013")
+            command.downgrade(config, "0019")
             below = _schema(conn)
             command.upgrade(config, "head")
             assert _schema(conn) == at_head
