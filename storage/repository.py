@@ -23,6 +23,7 @@ from storage.approvals import Approvals
 from storage.base import sessions
 from storage.conditions import Conditions
 from storage.errors import DatabaseUrlError
+from storage.insight import Insight
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
 from storage.pathback import PathBack
@@ -49,6 +50,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """Each record's re-engagement conditions, as items to tick (storage/conditions.py)."""
         self.pathback = PathBack(reads=self._reads, writes=self._writes)
         """Re-check dates and their default, They came back, a rep's deals (storage/pathback.py)."""
+        self.insight = Insight(reads=self._reads, writes=self._writes)
+        """Team numbers for App Home and the digest (storage/insight.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )
