@@ -42,6 +42,7 @@ from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
 from bot.insight import command as insight_command
+from bot.insight import home_section as insight_home
 from bot.pathback import listeners as pathback
 from bot.pathback import nudge_listeners, nudges
 from bot.pathback import sections as pathback_sections
@@ -133,6 +134,7 @@ def hooks() -> Hooks:
             home_sections.unfinished,
             approval_home.waiting_positions,
             nudge_listeners.due_section,
+            insight_home.numbers_section,
             home_sections.latest_verdicts,
             home_sections.help_section,
         ],

@@ -29,6 +29,7 @@ from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.model import Outcome
+from storage import insight_models  # noqa: F401  (the indexes these queries read)
 from storage.base import StorePart
 from storage.models import (
     Approval,
@@ -131,6 +132,12 @@ class Insight(StorePart):
         )
         with self._reads() as s:
             return list(s.scalars(query))
+
+    def asked_for_positions(self, *, approver_user_id: int) -> bool:
+        """Whether this person was ever asked for a position (a manager, or one once)."""
+        query = select(Approval.id).where(Approval.approver_user_id == approver_user_id).limit(1)
+        with self._reads() as s:
+            return s.scalar(query) is not None
 
     def numbers(
         self,

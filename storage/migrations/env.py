@@ -13,6 +13,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
+from storage import insight_models  # noqa: F401  (its indexes, for Alembic)
 from storage.db import hold_migration_lock, make_engine, normalize_url
 from storage.models import Base
 from storage.models_conditions import RecordCondition  # noqa: F401  (its table, for Alembic)

@@ -1,0 +1,21 @@
+"""The indexes the team numbers read (storage/insight.py, migration 0015).
+
+Kept out of storage/models.py, which is full; they join the same tables' metadata.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index
+
+from storage.models import Approval, QualificationSession
+
+Index(
+    "ix_qualification_sessions_workspace_rep_started",
+    QualificationSession.workspace_id,
+    QualificationSession.rep_user_id,
+    QualificationSession.started_at,
+)
+"""Checks started by a team in a period: one range per rep, not every session they ever had."""
+Index("ix_approvals_approver_user_id", Approval.approver_user_id)
+"""Whether someone was ever asked for a position (Home's sentence for a manager left with no
+reps), read on every Home view, so an index lookup, not a scan of every approval."""
