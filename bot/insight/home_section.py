@@ -33,8 +33,9 @@ def numbers_section(deps: Deps, actor: Actor) -> list[Block]:
         return numbers_blocks.mine(mine, DAYS)
     insight = store.insight
     own = insight.numbers(workspace_id=workspace_id, rep_ids=[me], since=since, until=until)
-    blocks = numbers_blocks.mine(own, DAYS)
     reps = insight.team_rep_ids(workspace_id=workspace_id, manager_user_id=me)
+    # A manager who runs no checks of their own is shown their team's alone.
+    blocks = [] if reps and own.is_empty else numbers_blocks.mine(own, DAYS)
     if reps:
         team = insight.numbers(workspace_id=workspace_id, rep_ids=reps, since=since, until=until)
         blocks += numbers_blocks.team(team, DAYS, len(reps))

@@ -49,15 +49,19 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _days(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+    if value < 1:
+        return "under a day"
+    shown = f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+    return f"{shown} day" if shown == "1" else f"{shown} days"
 
 
-def activity_line(numbers: Numbers) -> str:
+def activity_line(numbers: Numbers, *, outcomes: bool = True) -> str:
+    """Checks and re-checks; with `outcomes`, the comeback and win counts too."""
     started, finished = numbers.checks_started, numbers.checks_finished
     checks = f"*Checks* {started} started, {finished} finished"
     rechecks = f"*Re-checks* {numbers.rechecks_done} done, {numbers.rechecks_due} due"
     back = f"*Came back* {numbers.comebacks} · *Won after a walk* {numbers.wins_after_walk}"
-    return f"{checks}\n{rechecks}\n{back}"
+    return f"{checks}\n{rechecks}\n{back}" if outcomes else f"{checks}\n{rechecks}"
 
 
 def positions_line(numbers: Numbers) -> str:
@@ -65,14 +69,14 @@ def positions_line(numbers: Numbers) -> str:
         return "*Manager positions* none given on these checks yet"
     share = numbers.override_share or 0.0
     line = (
-        f"*Manager positions* {numbers.positions}: "
+        f"*Manager positions* {numbers.positions} given, "
         f"{_plural(numbers.overrides, 'override')} ({share:.0%})"
     )
     if numbers.overridden_to:
         line += ", to " + ", ".join(f"{outcome_label(o)} ({n})" for o, n in numbers.overridden_to)
     if numbers.median_days_to_position is not None:
         line += (
-            f"\nMedian {_days(numbers.median_days_to_position)} days from a check's start "
+            f"\nMedian {_days(numbers.median_days_to_position)} from a check's start "
             "to its position"
         )
     return line
@@ -134,7 +138,9 @@ def team(numbers: Numbers, days: int, reps: int) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{title}\n{bars(numbers)}")),
         SectionBlock(
-            text=MarkdownTextObject(text=f"{activity_line(numbers)}\n{positions_line(numbers)}")
+            text=MarkdownTextObject(
+                text=f"{activity_line(numbers, outcomes=False)}\n{positions_line(numbers)}"
+            )
         ),
     ]
     if numbers.top_signals:

@@ -114,16 +114,17 @@ def test_a_rep_sees_their_numbers_and_their_manager_sees_the_team(both: World) -
     assert "Walk away  ██████████ 1" in rep_home
     assert "Proceed    ·········· 0" in rep_home
     assert "*Checks* 1 started, 1 finished" in rep_home
-    assert "*Manager positions* 1: 0 overrides (0%)" in rep_home
+    assert "*Manager positions* 1 given, 0 overrides (0%)" in rep_home
     assert "*Came back* 1 · *Won after a walk* 0" in rep_home
     assert f"*Most frequent signals* {signal_label(signals[0])} (1)" in rep_home
     assert "team's numbers" not in rep_home  # a rep nobody reports to sees no team
 
     manager_home = text_of(home_of(world, MGR))
-    assert "No checks of yours in the last 90 days" in manager_home
+    assert "Your numbers, last" not in manager_home  # no checks of their own: the team alone
     assert "*Your team's numbers, last 90 days* · 2 reps" in manager_home
     assert "Walk away  ██████████ 1" in manager_home  # Sam's 100-day-old walk is not counted
-    assert "*Checks* 1 started, 1 finished" in manager_home
+    assert "*Checks* 1 started, 1 finished\n*Re-checks* 0 done, 0 due\n*Manager" in manager_home
+    assert "Median under a day from a check's start to its position" in manager_home
     assert (
         "*Top signals*\n"
         + "\n".join(
