@@ -22,10 +22,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import datetime, time, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Date, Select, and_, bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.model import Outcome
@@ -50,7 +51,7 @@ _WR = WalkawayRecord
 _QS = QualificationSession
 _OUTCOMES = tuple(o.value for o in Outcome)
 _POSITIONS = ("agree", "override")
-_Named = tuple[int, str, str, str | None, str, datetime]
+_CHANGES = (RecordStatus.RE_ENGAGED.value, RecordStatus.WON.value)
 
 
 @dataclass(frozen=True)
@@ -183,83 +184,132 @@ def _zero(
     )
 
 
-def _records(
-    workspace_id: int, reps: tuple[int, ...] | None, since: datetime, until: datetime
-) -> Select[int]:
-    """The ids of the period's records of these reps."""
-    query = select(_WR.id).where(
-        _WR.workspace_id == workspace_id, _WR.created_at >= since, _WR.created_at < until
+@dataclass(frozen=True)
+class _Statements:
+    """The numbers' statements, built once per shape (a list of reps, or the whole workspace)
+    with bound parameters: building a select costs SQLAlchemy more than running these does."""
+
+    counts: Select[int, int]
+    """Checks started in the period; open records due by its last day."""
+    mix: Select[str, int, int]
+    """Per outcome: the period's records, and how many of them are re-checks."""
+    signals: Select[str, int]
+    positions: Select[str | None, str | None, datetime | None, datetime]
+    changes: Select[int, str, str, datetime]
+    """Comebacks and wins in the period: record, status, its verdict, the latest change."""
+    named: Select[int, str, str, str | None, str]
+
+
+def _in_scope(table: Any, with_reps: bool) -> Any:
+    where = table.workspace_id == bindparam("workspace")
+    if with_reps:
+        where = and_(where, table.rep_user_id.in_(bindparam("reps", expanding=True)))
+    return where
+
+
+@cache
+def _statements(with_reps: bool) -> _Statements:
+    in_period = and_(
+        _in_scope(_WR, with_reps),
+        _WR.created_at >= bindparam("since", type_=_WR.created_at.type),
+        _WR.created_at < bindparam("until", type_=_WR.created_at.type),
     )
-    if reps is not None:
-        query = query.where(_WR.rep_user_id.in_(reps))
-    return query
+    started = select(func.count()).where(
+        _in_scope(_QS, with_reps),
+        _QS.started_at >= bindparam("since", type_=_QS.started_at.type),
+        _QS.started_at < bindparam("until", type_=_QS.started_at.type),
+    )
+    due = select(func.count()).where(
+        _in_scope(_WR, with_reps),
+        _WR.status == RecordStatus.OPEN.value,
+        _WR.recheck_on.is_not(None),
+        _WR.recheck_on < bindparam("due_before", type_=Date()),
+    )
+    period = select(_WR.id).where(in_period).subquery()
+    changed_at = func.max(RecordStatusChange.changed_at)
+    return _Statements(
+        counts=select(started.scalar_subquery(), due.scalar_subquery()),
+        mix=select(_WR.outcome, func.count(), func.count(Recheck.session_id))
+        .outerjoin(Recheck, Recheck.session_id == _WR.session_id)
+        .where(in_period)
+        .group_by(_WR.outcome),
+        signals=select(RecordTag.tag, func.count(distinct(RecordTag.record_id)))
+        .join(period, period.c.id == RecordTag.record_id)
+        .where(RecordTag.tag.not_in(_OUTCOMES))
+        .group_by(RecordTag.tag),
+        positions=select(
+            Approval.decision, Approval.override_outcome, Approval.decided_at, _QS.started_at
+        )
+        .join(_WR, _WR.id == Approval.record_id)
+        .join(_QS, _QS.id == _WR.session_id)
+        .where(in_period, Approval.decision.in_(_POSITIONS), Approval.decided_at.is_not(None)),
+        changes=select(
+            RecordStatusChange.record_id, RecordStatusChange.status, _WR.outcome, changed_at
+        )
+        .join(_WR, _WR.id == RecordStatusChange.record_id)
+        .where(
+            RecordStatusChange.status.in_(_CHANGES),
+            RecordStatusChange.changed_at >= bindparam("since", type_=changed_at.type),
+            RecordStatusChange.changed_at < bindparam("until", type_=changed_at.type),
+            _in_scope(_WR, with_reps),
+        )
+        .group_by(RecordStatusChange.record_id, RecordStatusChange.status, _WR.outcome),
+        named=select(_WR.id, Deal.name, User.slack_user_id, User.display_name, _WR.outcome)
+        .join(Deal, Deal.id == _WR.deal_id)
+        .join(User, User.id == _WR.rep_user_id)
+        .where(_WR.id.in_(bindparam("ids", expanding=True))),
+    )
 
 
 def _numbers(
     s: Session, workspace_id: int, reps: tuple[int, ...] | None, since: datetime, until: datetime
 ) -> Numbers:
-    started = select(func.count()).where(
-        _QS.workspace_id == workspace_id, _QS.started_at >= since, _QS.started_at < until
-    )
+    q = _statements(reps is not None)
+    conn = s.connection()  # Core, not the ORM: Home reads these on every view
+    params: dict[str, Any] = {"workspace": workspace_id, "since": since, "until": until}
     if reps is not None:
-        started = started.where(_QS.rep_user_id.in_(reps))
-    period = _records(workspace_id, reps, since, until).subquery()
-    mix_query = (
-        select(_WR.outcome, func.count()).join(period, period.c.id == _WR.id).group_by(_WR.outcome)
-    )
-    mix = {str(outcome): int(n) for outcome, n in s.execute(mix_query)}
-    signal_query = (
-        select(RecordTag.tag, func.count(distinct(RecordTag.record_id)))
-        .join(period, period.c.id == RecordTag.record_id)
-        .where(RecordTag.tag.not_in(_OUTCOMES))
-        .group_by(RecordTag.tag)
-    )
+        params["reps"] = list(reps)
+    last_day = until.date() if until.time() == time() else until.date() + timedelta(days=1)
+    started, due = conn.execute(q.counts, {**params, "due_before": last_day}).one()
+    mix: dict[str, int] = {}
+    rechecks_done = 0
+    for outcome, n, rechecks in conn.execute(q.mix, params):
+        mix[str(outcome)] = int(n)
+        rechecks_done += int(rechecks)
     signals = sorted(
-        ((str(tag), int(n)) for tag, n in s.execute(signal_query)), key=lambda t: (-t[1], t[0])
-    )
-    position_query = (
-        select(Approval.decision, Approval.override_outcome, Approval.decided_at, _QS.started_at)
-        .join(period, period.c.id == Approval.record_id)
-        .join(_WR, _WR.id == Approval.record_id)
-        .join(_QS, _QS.id == _WR.session_id)
-        .where(Approval.decision.in_(_POSITIONS), Approval.decided_at.is_not(None))
+        ((str(tag), int(n)) for tag, n in conn.execute(q.signals, params)),
+        key=lambda t: (-t[1], t[0]),
     )
     positions = 0
     overridden: dict[Outcome, int] = {}
     days: list[float] = []
-    for decision, override, decided_at, started_at in s.execute(position_query):
+    for decision, override, decided_at, started_at in conn.execute(q.positions, params):
         positions += 1
         if decision == "override" and override in _OUTCOMES:
             overridden[Outcome(override)] = overridden.get(Outcome(override), 0) + 1
         if decided_at is not None:
             days.append(max(decided_at - started_at, timedelta()) / timedelta(days=1))
+    comebacks: list[tuple[datetime, int]] = []
+    wins: list[tuple[datetime, int]] = []
+    for record_id, status, outcome, at in conn.execute(q.changes, params):
+        if status == RecordStatus.RE_ENGAGED.value:
+            comebacks.append((at, record_id))
+        elif outcome != Outcome.PROCEED.value:
+            wins.append((at, record_id))
+    comebacks.sort(reverse=True)
+    wins.sort(reverse=True)
+    latest = {rid: at for at, rid in [*comebacks[:NAMED], *wins[:NAMED]]}
+    names = {}
+    if latest:
+        for rid, deal, slack, name, outcome in conn.execute(q.named, {"ids": list(latest)}):
+            names[rid] = NamedRecord(rid, deal, slack, name, Outcome(outcome), latest[rid])
     order = list(Outcome)
-    rechecks_done = s.scalar(
-        select(func.count())
-        .select_from(_WR)
-        .join(period, period.c.id == _WR.id)
-        .join(Recheck, Recheck.session_id == _WR.session_id)
-    )
-    due = select(func.count()).where(
-        _WR.workspace_id == workspace_id,
-        _WR.status == RecordStatus.OPEN.value,
-        _WR.recheck_on.is_not(None),
-        _WR.recheck_on < (until.date() + timedelta(days=1) if until.time() else until.date()),
-    )
-    if reps is not None:
-        due = due.where(_WR.rep_user_id.in_(reps))
-    comebacks, comeback_records = _changed(
-        s, workspace_id, reps, since, until, RecordStatus.RE_ENGAGED, walks_only=False
-    )
-    wins, win_records = _changed(
-        s, workspace_id, reps, since, until, RecordStatus.WON, walks_only=True
-    )
     return Numbers(
         workspace_id=workspace_id,
         rep_ids=reps,
         since=since,
         until=until,
-        checks_started=int(s.scalar(started) or 0),
+        checks_started=int(started or 0),
         checks_finished=sum(mix.values()),
         verdict_mix=tuple((o, mix.get(o.value, 0)) for o in Outcome),
         top_signals=tuple(signals[:TOP_SIGNALS]),
@@ -267,54 +317,10 @@ def _numbers(
         overrides=sum(overridden.values()),
         overridden_to=tuple(sorted(overridden.items(), key=lambda t: (-t[1], order.index(t[0])))),
         median_days_to_position=statistics.median(days) if days else None,
-        rechecks_done=int(rechecks_done or 0),
-        rechecks_due=int(s.scalar(due) or 0),
-        comebacks=comebacks,
-        comeback_records=comeback_records,
-        wins_after_walk=wins,
-        win_records=win_records,
-    )
-
-
-def _changed(
-    s: Session,
-    workspace_id: int,
-    reps: tuple[int, ...] | None,
-    since: datetime,
-    until: datetime,
-    status: RecordStatus,
-    *,
-    walks_only: bool,
-) -> tuple[int, tuple[NamedRecord, ...]]:
-    """Records (of these reps) changed to `status` in the period: how many, and the latest."""
-    first = (
-        select(RecordStatusChange.record_id, func.max(RecordStatusChange.changed_at).label("at"))
-        .join(_WR, _WR.id == RecordStatusChange.record_id)
-        .where(
-            RecordStatusChange.status == status.value,
-            RecordStatusChange.changed_at >= since,
-            RecordStatusChange.changed_at < until,
-            _WR.workspace_id == workspace_id,
-        )
-        .group_by(RecordStatusChange.record_id)
-    )
-    if reps is not None:
-        first = first.where(_WR.rep_user_id.in_(reps))
-    if walks_only:
-        first = first.where(_WR.outcome != Outcome.PROCEED.value)
-    changed = first.subquery()
-    total = int(s.scalar(select(func.count()).select_from(changed)) or 0)
-    if not total:
-        return 0, ()
-    named = (
-        select(_WR.id, Deal.name, User.slack_user_id, User.display_name, _WR.outcome, changed.c.at)
-        .join(changed, changed.c.record_id == _WR.id)
-        .join(Deal, Deal.id == _WR.deal_id)
-        .join(User, User.id == _WR.rep_user_id)
-        .order_by(changed.c.at.desc(), _WR.id.desc())
-        .limit(NAMED)
-    )
-    return total, tuple(
-        NamedRecord(rid, deal, slack, name, Outcome(outcome), at)
-        for rid, deal, slack, name, outcome, at in cast(list[_Named], s.execute(named).all())
+        rechecks_done=rechecks_done,
+        rechecks_due=int(due or 0),
+        comebacks=len(comebacks),
+        comeback_records=tuple(names[rid] for _, rid in comebacks[:NAMED] if rid in names),
+        wins_after_walk=len(wins),
+        win_records=tuple(names[rid] for _, rid in wins[:NAMED] if rid in names),
     )
