@@ -104,8 +104,11 @@ def add_history(engine: Engine, backend: Backend, log: Callable[[str], None]) ->
                 f"CREATE INDEX {STATUS_INDEX} ON record_status_changes "
                 "(status, changed_at, record_id)"
             )
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    # After a bulk load autovacuum vacuums and analyzes (PostgreSQL 13+ vacuums on inserts too),
+    # which index-only scans need; SQLite gets no ANALYZE, as the app runs none.
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _insert(

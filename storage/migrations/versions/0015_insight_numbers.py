@@ -25,9 +25,15 @@ def upgrade() -> None:
         ["workspace_id", "rep_user_id", "started_at"],
     )
     op.create_index("ix_approvals_approver_user_id", "approvals", ["approver_user_id"])
+    op.create_index(
+        "ix_walkaway_records_workspace_rep_id_outcome",
+        "walkaway_records",
+        ["workspace_id", "rep_user_id", "id", "outcome"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_walkaway_records_workspace_rep_id_outcome", table_name="walkaway_records")
     op.drop_index("ix_approvals_approver_user_id", table_name="approvals")
     op.drop_index(
         "ix_qualification_sessions_workspace_rep_started", table_name="qualification_sessions"
