@@ -43,6 +43,7 @@ from bot.domain.checklist import Checklist, load_checklist
 from bot.home import listeners as home
 from bot.insight import command as insight_command
 from bot.insight import digest as insight_digest
+from bot.insight import home_section as insight_home
 from bot.insight import similar as insight_similar
 from bot.insight.digest_settings import DIGEST_SETTING
 from bot.pathback import listeners as pathback
@@ -150,6 +151,7 @@ def hooks() -> Hooks:
             home_sections.unfinished,
             approval_home.waiting_positions,
             nudge_listeners.due_section,
+            insight_home.numbers_section,
             home_sections.latest_verdicts,
             home_sections.help_section,
         ],

@@ -25,6 +25,7 @@ from storage.conditions import Conditions
 from storage.contexts import Contexts
 from storage.digest import Digests
 from storage.errors import DatabaseUrlError
+from storage.insight import Insight
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
 from storage.ops import Ops
@@ -62,6 +63,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """The weekly digest: its setting, its once-a-week claims, its lists (storage/digest.py)."""
         self.tenancy = Tenancy(engine, reads=self._reads, writes=self._writes)
         """OAuth installs (slack_sdk's stores) and deleting a workspace (storage/tenancy.py)."""
+        self.insight = Insight(reads=self._reads, writes=self._writes)
+        """Team numbers for App Home and the digest (storage/insight.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )

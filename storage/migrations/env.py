@@ -13,6 +13,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
+from storage import insight_models  # noqa: F401  (its indexes, for Alembic)
 from storage.context_models import CheckContext  # noqa: F401  (its table, for Alembic)
 from storage.db import hold_migration_lock, make_engine, normalize_url
 from storage.digest_models import DigestSend  # noqa: F401  (its table, for Alembic)
