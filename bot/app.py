@@ -106,14 +106,14 @@ SURFACES = (
     insight_digest,
 )
 """Every module with listeners; each exposes register(app, deps)."""
-TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS, insight_digest.TASK)
+TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
 """Timed work that needs no settings; `timed_tasks` adds the rest."""
 
 
 def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
     """Every timed task; the nudges skip the deployment's holidays (WALKAWAY_HOLIDAYS)."""
     holidays = settings.holidays if settings is not None else frozenset()
-    return (*TIMED_TASKS, nudges.task(holidays))
+    return (*TIMED_TASKS, nudges.task(holidays), insight_digest.TASK)
 
 
 def hooks() -> Hooks:

@@ -968,8 +968,11 @@ def test_a_pending_decision_is_reminded_exactly_once_by_two_cron_processes(
         "walkaway: sent 0 reminder(s)",
         "walkaway: sent 1 reminder(s)",
     ]
-    # The tick also sweeps for re-check nudges; this walk's re-check is months away.
-    assert [said[1:] for said in lines] == [["walkaway: sent 0 nudge(s)"]] * 2
+    # The tick also sweeps for re-check nudges (this walk's re-check is months away) and weekly
+    # digests (off in this workspace).
+    assert [said[1:] for said in lines] == [
+        ["walkaway: sent 0 nudge(s)", "walkaway: sent 0 digest(s)"]
+    ] * 2
     (reminder,) = fake.messages(manager_dm(), thread_ts=ping["ts"])
     assert "Reminder: <@U0REP>'s *Walk away* on *Acme renewal*" in text_of(reminder)
     (call,) = [c for c in fake.calls("chat.postMessage") if c.args.get("thread_ts") == ping["ts"]]
