@@ -29,8 +29,8 @@ from storage.digest_info import DigestLists, Line, Listed
 
 TITLE = "Your team's week in Walk-away"
 REASONS_SHOWN = 2
-REASON_LIMIT = 160
-DEAL_LIMIT = 80
+REASON_LIMIT = 120
+DEAL_LIMIT = 60
 SECTION_LIMIT = 2900
 
 

@@ -400,3 +400,25 @@ def test_a_claim_whose_sweep_died_before_queueing_is_sent_by_a_later_tick(world:
     assert len(digests(world)) == 1 and len(charts(world)) == 1
     row = team.store.digest.get(manager_user_id=team.manager, week=week)
     assert row is not None and row.job_key == "stranded1" and row.sent_at is not None
+
+
+def test_a_busy_week_fits_slack_and_counts_what_it_does_not_show(world: World) -> None:
+    """Ten walk-aways with long names and long reasons: eight are shown, the rest counted, and
+    every text stays inside Block Kit's limits (checked for every call by the fixture)."""
+    world.fake.set_user(MANAGER, tz="America/New_York")
+    team = Team(world)
+    long_reason = "They asked for a guarantee we cannot give & <@U0EVIL> said so " * 6
+    for n in range(10):
+        team.record(
+            REPS[n % 3],
+            f"<!channel> Deal {n} " + "with a very long name " * 8,
+            verdict(Outcome.WALK, long_reason, long_reason),
+            DUE.astimezone(UTC) - timedelta(days=1, minutes=n),
+        )
+    team.turn_on()
+    assert tick(world, DUE + timedelta(minutes=1)) == 1
+    (digest,) = digests(world)
+    said = text_of(digest)
+    assert "10 clean exits" in said and "…and 2 more." in said
+    assert "<!channel>" not in said and "<@U0EVIL>" not in said, "the reps' text is escaped"
+    assert "&lt;!channel&gt; Deal 0" in said and "Deal 9" not in said, "newest first"
