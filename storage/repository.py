@@ -24,6 +24,7 @@ from storage.base import sessions
 from storage.conditions import Conditions
 from storage.digest import Digests
 from storage.errors import DatabaseUrlError
+from storage.insight import Insight
 from storage.jobs import JobQueue
 from storage.nudges import Nudges
 from storage.pathback import PathBack
@@ -52,6 +53,8 @@ class Store(People, Qualifications, Records, Posts, Recipients, Nudges, Rechecks
         """Re-check dates and their default, They came back, a rep's deals (storage/pathback.py)."""
         self.digest = Digests(reads=self._reads, writes=self._writes)
         """The weekly digest: its setting, its once-a-week claims, its lists (storage/digest.py)."""
+        self.insight = Insight(reads=self._reads, writes=self._writes)
+        """Team numbers for App Home and the digest (storage/insight.py)."""
         job_reads, job_writes = (
             sessions(jobs_engine) if jobs_engine else (self._reads, self._writes)
         )
