@@ -167,7 +167,13 @@ def _send(store: Store, client: WebClient, info: DigestInfo) -> None:
         slack_id = store.slack_id_of(user_id=manager)
         channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
     if info.ts is None:
-        text, blocks = digest_message(lists, start=start, end=end, today=today, chart_follows=True)
+        team = store.insight.team_rep_ids(workspace_id=info.workspace_id, manager_user_id=manager)
+        numbers = store.insight.numbers(
+            workspace_id=info.workspace_id, rep_ids=team, since=start, until=end
+        )
+        text, blocks = digest_message(
+            lists, numbers, start=start, end=end, today=today, chart_follows=True
+        )
         posted = post_once(
             client, store, key=f"digest:{manager}:{week}", channel=channel, text=text, blocks=blocks
         )

@@ -17,8 +17,9 @@ What one run does
 3. Makes one manager of the largest workspace the manager of 50 of its reps (about 40% x 50/120
    of the records: ~170,000 at 1M), turns the workspace's digest on, and times what the job does
    before it calls Slack, `--repeat` times after a warm-up: `store.digest.lists` (every list and
-   the twelve weeks, one session), the Block Kit message, and the chart PNG (matplotlib, Agg).
-4. Prints p50/p95/max of the lists and of the whole build, the team's record count, and the
+   the twelve weeks, one session) and `store.insight.numbers` for the week (the team numbers:
+   comebacks, wins, verdict mix), the Block Kit message, and the chart PNG (matplotlib, Agg).
+4. Prints p50/p95/max of the queries and of the whole build, the team's record count, and the
    machine.
 """
 
@@ -131,9 +132,22 @@ def run(args: argparse.Namespace) -> str:
                 lists = store.digest.lists(
                     workspace_id=WORKSPACE, manager_user_id=manager, end=end, today=today
                 )
+                numbers = store.insight.numbers(
+                    workspace_id=WORKSPACE,
+                    rep_ids=store.insight.team_rep_ids(
+                        workspace_id=WORKSPACE, manager_user_id=manager
+                    ),
+                    since=end - timedelta(days=7),
+                    until=end,
+                )
                 t1 = time.perf_counter()
                 digest_message(
-                    lists, start=end - timedelta(days=7), end=end, today=today, chart_follows=True
+                    lists,
+                    numbers,
+                    start=end - timedelta(days=7),
+                    end=end,
+                    today=today,
+                    chart_follows=True,
                 )
                 png = chart_png(lists.weeks)
                 t2 = time.perf_counter()
@@ -145,10 +159,12 @@ def run(args: argparse.Namespace) -> str:
                 f"digest benchmark: {backend.name}, {args.records:,} records, "
                 f"a {TEAM}-rep team with {team_records:,} records, {changes:,} status changes",
                 f"week: {lists.walkaways.total} walk-aways, {lists.waiting.total} positions "
-                f"waiting, {lists.rechecks_due.total} re-checks due, {lists.comebacks.total} "
-                f"comebacks, {lists.wins.total} wins, {len(lists.quiet_reps)} reps to review; "
+                f"waiting, {lists.rechecks_due.total} re-checks due, {numbers.comebacks} "
+                f"comebacks, {numbers.wins_after_walk} wins, {len(lists.quiet_reps)} reps to "
+                "review; "
                 f"chart {len(png):,} bytes",
-                f"lists (the queries):  p50 {statistics.median(lists_s) * 1000:.0f} ms, "
+                "queries (digest lists + team numbers): p50 "
+                f"{statistics.median(lists_s) * 1000:.0f} ms, "
                 f"p95 {pct(lists_s, 0.95) * 1000:.0f} ms, max {max(lists_s) * 1000:.0f} ms",
                 f"whole digest (lists, blocks, chart PNG): p50 "
                 f"{statistics.median(build_s) * 1000:.0f} ms, p95 {worst * 1000:.0f} ms, "
