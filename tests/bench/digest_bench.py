@@ -114,10 +114,16 @@ def run(args: argparse.Namespace) -> str:
         try:
             log(f"migrating {backend.name} database")
             migrate(engine)
-            log(f"seeding {args.records:,} records (search_bench's generator)")
-            backend.load(engine, Generator(args.records, args.seed, backend.stamp), log)
-            changes = seed_status_history(engine)
-            log(f"{changes:,} status changes seeded")
+            if args.reuse:
+                log(f"reusing {args.reuse} (seeded by an earlier --keep run)")
+                counted = text("SELECT count(*) FROM record_status_changes")
+                with engine.connect() as conn:
+                    changes = int(conn.execute(counted).scalar_one())
+            else:
+                log(f"seeding {args.records:,} records (search_bench's generator)")
+                backend.load(engine, Generator(args.records, args.seed, backend.stamp), log)
+                changes = seed_status_history(engine)
+                log(f"{changes:,} status changes seeded")
             manager, team_records = make_team(engine)
             store.digest.save_settings(
                 workspace_id=WORKSPACE,
@@ -172,6 +178,8 @@ def run(args: argparse.Namespace) -> str:
                 f"target: under {TARGET_S:.0f} s: {'met' if worst < TARGET_S else 'NOT met'}",
                 "machine: " + ", ".join(f"{k} {v}" for k, v in machine().items() if v),
             ]
+            if args.keep:
+                lines.append(f"(kept: {backend.url})")
             return "\n".join(lines)
         finally:
             store.close()
@@ -188,7 +196,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--pg-url", default=search_bench.DEFAULT_PG_URL)
     parser.add_argument("--dir", default=None, help="where the SQLite file goes (a temp dir)")
-    parser.set_defaults(keep=False, reuse=None)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", metavar="FILE", help="measure a database kept by an earlier --keep run"
+    )
     return parser
 
 
