@@ -422,3 +422,22 @@ def test_a_busy_week_fits_slack_and_counts_what_it_does_not_show(world: World) -
     assert "10 clean exits" in said and "…and 2 more." in said
     assert "<!channel>" not in said and "<@U0EVIL>" not in said, "the reps' text is escaped"
     assert "&lt;!channel&gt; Deal 0" in said and "Deal 9" not in said, "newest first"
+
+
+def test_a_digest_claimed_before_the_workspace_turned_it_off_is_not_sent(world: World) -> None:
+    world.fake.set_user(MANAGER, tz="America/New_York")
+    team = Team(world)
+    team.turn_on()
+    week = iso_week(DUE.date())
+    claim = DigestClaim(team.manager, week, team.workspace, "k2", DUE.astimezone(UTC))
+    assert team.store.digest.claim(claims=[claim], at=DUE.astimezone(UTC)) == [claim]
+    team.store.digest.save_settings(workspace_id=team.workspace, settings=DigestSettings())
+    with running_job("k2"):
+        send_digest(
+            team.store,
+            WebClient(token=TOKEN, base_url=world.fake.base_url),
+            {"manager": team.manager, "week": week},
+        )
+    assert digests(world) == [] and world.fake.uploaded_files() == []
+    row = team.store.digest.get(manager_user_id=team.manager, week=week)
+    assert row is not None and row.ended == "off"
