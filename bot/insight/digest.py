@@ -171,9 +171,7 @@ def _send(store: Store, client: WebClient, info: DigestInfo) -> None:
         numbers = store.insight.numbers(
             workspace_id=info.workspace_id, rep_ids=team, since=start, until=end
         )
-        text, blocks = digest_message(
-            lists, numbers, start=start, end=end, today=today, chart_follows=True
-        )
+        text, blocks = digest_message(lists, numbers, end=end, today=today, chart_follows=True)
         posted = post_once(
             client, store, key=f"digest:{manager}:{week}", channel=channel, text=text, blocks=blocks
         )

@@ -152,14 +152,13 @@ def digest_message(
     lists: DigestLists,
     numbers: Numbers,
     *,
-    start: datetime,
     end: datetime,
     today: date,
     chart_follows: bool,
 ) -> tuple[str, list[Block]]:
     """The notification text and the blocks of one manager's digest: `lists` are the digest's
-    own, `numbers` the team's for the same week (start to end)."""
-    week = f"{slack_day(start)} to {slack_day(end)}"
+    own, `numbers` the team's for the seven days to `end`."""
+    week = f"The 7 days to {slack_day(end)}"
     good = numbers.comebacks + numbers.wins_after_walk
     text = (
         f"{TITLE}: {_plural(lists.walkaways.total, 'walk-away')}, "

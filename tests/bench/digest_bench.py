@@ -150,7 +150,6 @@ def run(args: argparse.Namespace) -> str:
                 digest_message(
                     lists,
                     numbers,
-                    start=end - timedelta(days=7),
                     end=end,
                     today=today,
                     chart_follows=True,
