@@ -33,7 +33,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.domain.digest_time import digest_due
 from bot.domain.nudge_time import local_today
@@ -135,7 +135,8 @@ def send_digest(store: Store, client: WebClient, payload: dict[str, Any]) -> Non
             _end(store, info, "undeliverable")
             return
         raise
-    except OSError as error:
+    except (OSError, SlackRequestError) as error:
+        # SlackRequestError: the upload URL refused the bytes; a retry asks for a new URL.
         raise RetryLater(error) from error
 
 

@@ -441,3 +441,13 @@ def test_a_digest_claimed_before_the_workspace_turned_it_off_is_not_sent(world: 
     assert digests(world) == [] and world.fake.uploaded_files() == []
     row = team.store.digest.get(manager_user_id=team.manager, week=week)
     assert row is not None and row.ended == "off"
+
+
+def test_an_upload_url_that_refuses_the_chart_is_retried_with_a_new_one(world: World) -> None:
+    world.fake.set_user(MANAGER, tz="America/New_York")
+    team = Team(world)
+    team.turn_on()
+    world.fake.fail_next("upload")
+    assert tick(world, DUE + timedelta(minutes=1)) == 1
+    assert len(digests(world)) == 1 and len(charts(world)) == 1
+    assert len(world.fake.calls("files.getUploadURLExternal")) == 2, "a fresh URL for the retry"
