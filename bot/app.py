@@ -114,7 +114,7 @@ SURFACES = (
     insight_digest,
 )
 """Every module with listeners; each exposes register(app, deps)."""
-TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS, insight_digest.TASK)
+TIMED_TASKS: tuple[TimedTask, ...] = (REMINDERS,)
 """Timed work that needs no settings; `timed_tasks` adds the rest."""
 
 
@@ -122,7 +122,7 @@ def timed_tasks(settings: Settings | None) -> tuple[TimedTask, ...]:
     """Every timed task; the nudges skip the deployment's holidays (WALKAWAY_HOLIDAYS)."""
     holidays = settings.holidays if settings is not None else frozenset()
     retention = settings.walkaway_retention_days if settings is not None else RETENTION_DAYS
-    return (*TIMED_TASKS, nudges.task(holidays), purge_task(retention))
+    return (*TIMED_TASKS, nudges.task(holidays), insight_digest.TASK, purge_task(retention))
 
 
 def hooks() -> Hooks:

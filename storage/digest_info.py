@@ -86,15 +86,12 @@ class WeekMix:
 
 @dataclass(frozen=True)
 class DigestLists:
-    """Everything a manager's digest shows, read in one go."""
+    """What only the digest shows, read in one go (the week's counts, comebacks and wins come
+    from the team numbers, storage/insight.py)."""
 
     reps: int
     waiting: Listed
     walkaways: Listed
-    other_verdicts: dict[Outcome, int]
-    """The week's other checks (defer, redirect, proceed), counted."""
     rechecks_due: Listed
-    comebacks: Listed
-    wins: Listed
     quiet_reps: tuple[QuietRep, ...]
     weeks: tuple[WeekMix, ...]

@@ -51,7 +51,7 @@ def read_lists(
     )
     if not reps:
         empty = Listed((), 0)
-        return DigestLists(0, empty, empty, {}, empty, empty, empty, (), ())
+        return DigestLists(0, empty, empty, empty, (), ())
     recent = s.execute(
         select(
             WalkawayRecord.id,
@@ -71,21 +71,14 @@ def read_lists(
         key=lambda r: (r.created_at, r.id),
         reverse=True,
     )
-    changes = _changes(s, workspace_id, reps, chart_start, end)
+    comebacks = _comebacks(s, workspace_id, reps, chart_start, end)
     return DigestLists(
         reps=len(reps),
         waiting=_waiting(s, manager_user_id, reps),
         walkaways=Listed(_lines(s, [r.id for r in walks[:SHOWN]]), len(walks)),
-        other_verdicts=dict(
-            Counter(
-                Outcome(r.outcome) for r in week if Outcome(r.outcome) not in WALKS
-            ).most_common()
-        ),
         rechecks_due=_rechecks(s, reps, today + RECHECK_AHEAD),
-        comebacks=_changed(s, changes, RecordStatus.RE_ENGAGED, week_start),
-        wins=_changed(s, changes, RecordStatus.WON, week_start),
         quiet_reps=_quiet(s, recent),
-        weeks=_weeks(recent, changes, chart_start),
+        weeks=_weeks(recent, comebacks, chart_start),
     )
 
 
@@ -175,43 +168,25 @@ def _rechecks(s: Session, reps: list[int], through: date) -> Listed:
     return Listed(_lines(s, ids), total)
 
 
-def _changes(
+def _comebacks(
     s: Session, workspace_id: int, reps: list[int], since: datetime, end: datetime
-) -> list[tuple[int, str, datetime, str]]:
-    """(record, status, when, outcome) of comebacks and wins on the reps' records since `since`."""
-    rows = s.execute(
-        select(
-            RecordStatusChange.record_id,
-            RecordStatusChange.status,
-            RecordStatusChange.changed_at,
-            WalkawayRecord.outcome,
-        )
+) -> list[datetime]:
+    """When each of the reps' walked-from records first came back since `since` (the chart's
+    marks; the week's named comebacks are the team numbers', storage/insight.py)."""
+    first = (
+        select(func.min(RecordStatusChange.changed_at))
         .join(WalkawayRecord, WalkawayRecord.id == RecordStatusChange.record_id)
         .where(
             WalkawayRecord.workspace_id == workspace_id,
             WalkawayRecord.rep_user_id.in_(reps),
-            RecordStatusChange.status.in_((RecordStatus.RE_ENGAGED.value, RecordStatus.WON.value)),
+            WalkawayRecord.outcome != Outcome.PROCEED.value,
+            RecordStatusChange.status == RecordStatus.RE_ENGAGED.value,
             RecordStatusChange.changed_at >= since,
             RecordStatusChange.changed_at < end,
         )
+        .group_by(RecordStatusChange.record_id)
     )
-    return [(r, st, at, o) for r, st, at, o in rows if o != Outcome.PROCEED.value]
-
-
-def _changed(
-    s: Session,
-    changes: list[tuple[int, str, datetime, str]],
-    status: RecordStatus,
-    since: datetime,
-) -> Listed:
-    """Records that first reached `status` in the week (a record counts once), newest first."""
-    first: dict[int, datetime] = {}
-    for record, st, at, _ in changes:
-        if st == status.value and (record not in first or at < first[record]):
-            first[record] = at
-    week = sorted((r for r, at in first.items() if at >= since), key=lambda r: first[r])
-    week.reverse()
-    return Listed(_lines(s, week[:SHOWN], at=first), len(week))
+    return [at for at in s.scalars(first) if at is not None]
 
 
 def _quiet(s: Session, recent: Sequence[Any]) -> tuple[QuietRep, ...]:
@@ -225,20 +200,20 @@ def _quiet(s: Session, recent: Sequence[Any]) -> tuple[QuietRep, ...]:
 
 
 def _weeks(
-    recent: Sequence[Any], changes: list[tuple[int, str, datetime, str]], start: datetime
+    recent: Sequence[Any], comebacks: list[datetime], start: datetime
 ) -> tuple[WeekMix, ...]:
     """Twelve seven-day buckets ending at the digest's moment, oldest first."""
     outcomes: list[Counter[Outcome]] = [Counter() for _ in range(CHART_WEEKS)]
-    comebacks = [0] * CHART_WEEKS
+    marks = [0] * CHART_WEEKS
     for r in recent:
         n = (r.created_at - start) // timedelta(days=7)
         if 0 <= n < CHART_WEEKS:
             outcomes[n][Outcome(r.outcome)] += 1
-    for _, status, at, _ in changes:
+    for at in comebacks:
         n = (at - start) // timedelta(days=7)
-        if status == RecordStatus.RE_ENGAGED.value and 0 <= n < CHART_WEEKS:
-            comebacks[n] += 1
+        if 0 <= n < CHART_WEEKS:
+            marks[n] += 1
     return tuple(
-        WeekMix((start + timedelta(weeks=n)).date(), dict(outcomes[n]), comebacks[n])
+        WeekMix((start + timedelta(weeks=n)).date(), dict(outcomes[n]), marks[n])
         for n in range(CHART_WEEKS)
     )

@@ -33,7 +33,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.domain.digest_time import digest_due
 from bot.domain.nudge_time import local_today
@@ -135,7 +135,8 @@ def send_digest(store: Store, client: WebClient, payload: dict[str, Any]) -> Non
             _end(store, info, "undeliverable")
             return
         raise
-    except OSError as error:
+    except (OSError, SlackRequestError) as error:
+        # SlackRequestError: the upload URL refused the bytes; a retry asks for a new URL.
         raise RetryLater(error) from error
 
 
@@ -167,7 +168,11 @@ def _send(store: Store, client: WebClient, info: DigestInfo) -> None:
         slack_id = store.slack_id_of(user_id=manager)
         channel = str(client.conversations_open(users=slack_id)["channel"]["id"])
     if info.ts is None:
-        text, blocks = digest_message(lists, start=start, end=end, today=today, chart_follows=True)
+        team = store.insight.team_rep_ids(workspace_id=info.workspace_id, manager_user_id=manager)
+        numbers = store.insight.numbers(
+            workspace_id=info.workspace_id, rep_ids=team, since=start, until=end
+        )
+        text, blocks = digest_message(lists, numbers, end=end, today=today, chart_follows=True)
         posted = post_once(
             client, store, key=f"digest:{manager}:{week}", channel=channel, text=text, blocks=blocks
         )

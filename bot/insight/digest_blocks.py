@@ -26,15 +26,17 @@ from bot.domain.model import Outcome
 from bot.slack.dates import calendar_day, slack_day
 from bot.slack.text import plain_text, safe_mrkdwn, truncate
 from storage.digest_info import DigestLists, Line, Listed
+from storage.digest_lists import WALKS
+from storage.insight import NamedRecord, Numbers
 
 TITLE = "Your team's week in Walk-away"
 REASONS_SHOWN = 2
-REASON_LIMIT = 160
-DEAL_LIMIT = 80
+REASON_LIMIT = 120
+DEAL_LIMIT = 60
 SECTION_LIMIT = 2900
 
 
-def _deal(line: Line) -> str:
+def _deal(line: Line | NamedRecord) -> str:
     return f"*{safe_mrkdwn(line.deal_name, DEAL_LIMIT)}*"
 
 
@@ -99,23 +101,34 @@ def rechecks(listed: Listed, today: date) -> str:
     return "\n".join(lines) + _more(listed)
 
 
-def comebacks(back: Listed, wins: Listed) -> str:
-    if not back.total and not wins.total:
+def comebacks(numbers: Numbers) -> str:
+    """The week's comebacks and wins after a walk, from the team numbers (storage/insight.py)."""
+    if not numbers.comebacks and not numbers.wins_after_walk:
         return (
             "No comebacks or wins after a walk this week. The doors were closed kindly; "
             "the re-check dates keep them in view."
         )
     lines = [
-        f"• :tada: {_deal(line)} came back · <@{line.rep_slack_id}> · {slack_day(line.at)}"
-        for line in back.lines
+        f"• :tada: {_deal(record)} came back · <@{record.rep_slack_id}> · {slack_day(record.at)}"
+        for record in numbers.comeback_records
     ]
     lines += [
-        f"• :trophy: {_deal(line)} won after a {line.outcome.label.lower()} · "
-        f"<@{line.rep_slack_id}> · {slack_day(line.at)}"
-        for line in wins.lines
+        f"• :trophy: {_deal(record)} won after a {record.outcome.label.lower()} · "
+        f"<@{record.rep_slack_id}> · {slack_day(record.at)}"
+        for record in numbers.win_records
     ]
-    hidden = back.total - len(back.lines) + wins.total - len(wins.lines)
+    hidden = (
+        numbers.comebacks
+        - len(numbers.comeback_records)
+        + numbers.wins_after_walk
+        - len(numbers.win_records)
+    )
     return "\n".join(lines) + (f"\n…and {hidden} more." if hidden > 0 else "")
+
+
+def others(numbers: Numbers) -> dict[Outcome, int]:
+    """The week's checks other than walk-aways, by outcome (zeros left out)."""
+    return {o: n for o, n in numbers.verdict_mix if n and o not in WALKS}
 
 
 def review(quiet: Iterable[tuple[str, int]]) -> str:
@@ -136,11 +149,17 @@ def review(quiet: Iterable[tuple[str, int]]) -> str:
 
 
 def digest_message(
-    lists: DigestLists, *, start: datetime, end: datetime, today: date, chart_follows: bool
+    lists: DigestLists,
+    numbers: Numbers,
+    *,
+    end: datetime,
+    today: date,
+    chart_follows: bool,
 ) -> tuple[str, list[Block]]:
-    """The notification text and the blocks of one manager's digest."""
-    week = f"{slack_day(start)} to {slack_day(end)}"
-    good = lists.comebacks.total + lists.wins.total
+    """The notification text and the blocks of one manager's digest: `lists` are the digest's
+    own, `numbers` the team's for the seven days to `end`."""
+    week = f"The 7 days to {slack_day(end)}"
+    good = numbers.comebacks + numbers.wins_after_walk
     text = (
         f"{TITLE}: {_plural(lists.walkaways.total, 'walk-away')}, "
         f"{_plural(lists.waiting.total, 'position')} waiting, "
@@ -158,9 +177,9 @@ def digest_message(
             ]
         ),
         _section("Positions waiting for you", waiting(lists.waiting)),
-        _section("This week's walk-aways", walkaways(lists.walkaways, lists.other_verdicts)),
+        _section("This week's walk-aways", walkaways(lists.walkaways, others(numbers))),
         _section("Re-checks due", rechecks(lists.rechecks_due, today)),
-        _section("Comebacks and wins after a walk", comebacks(lists.comebacks, lists.wins)),
+        _section("Comebacks and wins after a walk", comebacks(numbers)),
         DividerBlock(),
         _section("For your pipeline review", review(quiet)),
     ]

@@ -1074,6 +1074,11 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._serve_response_url(parts.path, content_type, raw, parts.query)
                 return
             if parts.path.startswith("/upload/"):
+                if (
+                    fake._take_failure("upload") is not None
+                ):  # fail_next("upload"): the bytes refused
+                    self._send(500, b"upload failed", "text/plain", {})
+                    return
                 known = fake._receive_upload(parts.path.removeprefix("/upload/"), raw)
                 self._send(200 if known else 404, b"OK" if known else b"", "text/plain", {})
                 return

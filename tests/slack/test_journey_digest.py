@@ -400,3 +400,54 @@ def test_a_claim_whose_sweep_died_before_queueing_is_sent_by_a_later_tick(world:
     assert len(digests(world)) == 1 and len(charts(world)) == 1
     row = team.store.digest.get(manager_user_id=team.manager, week=week)
     assert row is not None and row.job_key == "stranded1" and row.sent_at is not None
+
+
+def test_a_busy_week_fits_slack_and_counts_what_it_does_not_show(world: World) -> None:
+    """Ten walk-aways with long names and long reasons: eight are shown, the rest counted, and
+    every text stays inside Block Kit's limits (checked for every call by the fixture)."""
+    world.fake.set_user(MANAGER, tz="America/New_York")
+    team = Team(world)
+    long_reason = "They asked for a guarantee we cannot give & <@U0EVIL> said so " * 6
+    for n in range(10):
+        team.record(
+            REPS[n % 3],
+            f"<!channel> Deal {n} " + "with a very long name " * 8,
+            verdict(Outcome.WALK, long_reason, long_reason),
+            DUE.astimezone(UTC) - timedelta(days=1, minutes=n),
+        )
+    team.turn_on()
+    assert tick(world, DUE + timedelta(minutes=1)) == 1
+    (digest,) = digests(world)
+    said = text_of(digest)
+    assert "10 clean exits" in said and "…and 2 more." in said
+    assert "<!channel>" not in said and "<@U0EVIL>" not in said, "the reps' text is escaped"
+    assert "&lt;!channel&gt; Deal 0" in said and "Deal 9" not in said, "newest first"
+
+
+def test_a_digest_claimed_before_the_workspace_turned_it_off_is_not_sent(world: World) -> None:
+    world.fake.set_user(MANAGER, tz="America/New_York")
+    team = Team(world)
+    team.turn_on()
+    week = iso_week(DUE.date())
+    claim = DigestClaim(team.manager, week, team.workspace, "k2", DUE.astimezone(UTC))
+    assert team.store.digest.claim(claims=[claim], at=DUE.astimezone(UTC)) == [claim]
+    team.store.digest.save_settings(workspace_id=team.workspace, settings=DigestSettings())
+    with running_job("k2"):
+        send_digest(
+            team.store,
+            WebClient(token=TOKEN, base_url=world.fake.base_url),
+            {"manager": team.manager, "week": week},
+        )
+    assert digests(world) == [] and world.fake.uploaded_files() == []
+    row = team.store.digest.get(manager_user_id=team.manager, week=week)
+    assert row is not None and row.ended == "off"
+
+
+def test_an_upload_url_that_refuses_the_chart_is_retried_with_a_new_one(world: World) -> None:
+    world.fake.set_user(MANAGER, tz="America/New_York")
+    team = Team(world)
+    team.turn_on()
+    world.fake.fail_next("upload")
+    assert tick(world, DUE + timedelta(minutes=1)) == 1
+    assert len(digests(world)) == 1 and len(charts(world)) == 1
+    assert len(world.fake.calls("files.getUploadURLExternal")) == 2, "a fresh URL for the retry"

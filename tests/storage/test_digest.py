@@ -131,10 +131,7 @@ def test_the_lists_on_seeded_records(store: Store, team: Team) -> None:
     assert [(line.deal_name, line.reasons) for line in lists.walkaways.lines] == [
         ("Walked", ("No owner.",))
     ]
-    assert lists.other_verdicts == {Outcome.PROCEED: 1}
     assert [line.record_id for line in lists.rechecks_due.lines] == [due]
-    assert [line.record_id for line in lists.comebacks.lines] == [back]
-    assert [line.record_id for line in lists.wins.lines] == [won]
     assert lists.quiet_reps == (), "a rep with a walk is not one to ask about"
     assert len(lists.weeks) == 12 and lists.weeks[-1].comebacks == 1
     assert lists.weeks[-1].outcomes == {Outcome.WALK: 1, Outcome.PROCEED: 1}
