@@ -43,6 +43,7 @@ from bot.slack.deps import Deps
 from bot.slack.effects import post_once
 from bot.slack.errors import RetryLater, is_transient
 from bot.slack.scheduler import TimedTask
+from bot.slack.tokens import NotInstalled, client_for_workspace
 from storage.columns import utcnow
 from storage.digest_info import DigestClaim, DigestInfo, DigestManager
 from storage.jobs import new_key
@@ -71,7 +72,9 @@ def sweep(client: WebClient, store: Store, now: datetime) -> int:
             tz = manager.tz
             if not manager.profile_known and lookups > 0:
                 lookups -= 1
-                tz = _learn_zone(client, store, manager, now)
+                tz = _learn_zone(
+                    client_for_workspace(client, store, workspace_id), store, manager, now
+                )
             if manager.deactivated:
                 continue
             moment = digest_due(now, tz, settings)
@@ -87,7 +90,12 @@ def sweep(client: WebClient, store: Store, now: datetime) -> int:
 def _queue(store: Store, claims: list[DigestClaim], now: datetime) -> None:
     store.jobs.put_many(
         kind=SEND_DIGEST,
-        jobs=[(c.job_key, {"manager": c.manager_user_id, "week": c.week}) for c in claims],
+        jobs=[
+            (c.job_key, {"manager": c.manager_user_id, "week": c.week, "team_id": team})
+            for c in claims
+            # the team names the workspace's token in OAuth mode (bot/slack/tokens.py)
+            for team in [store.team_id_of(workspace_id=c.workspace_id)]
+        ],
     )
     store.digest.mark_queued(claims=claims, at=now)
 
@@ -98,7 +106,7 @@ def _learn_zone(
     """Ask users.info for the manager's zone once; UTC meanwhile if Slack cannot say."""
     try:
         user: dict[str, Any] = client.users_info(user=manager.slack_user_id)["user"]
-    except (SlackApiError, OSError) as error:
+    except (SlackApiError, OSError, NotInstalled) as error:
         log.warning("no zone for %s yet (%s); UTC meanwhile", manager.slack_user_id, error)
         return None
     tz = user.get("tz") if isinstance(user.get("tz"), str) else None
