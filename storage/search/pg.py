@@ -19,14 +19,16 @@ Only the count is bounded: up to WINDOW + 1 matches are counted, and the page sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from storage.models import RecordSearch, User, WalkawayRecord
 from storage.search.index import facet
+from storage.search.pg_stats import STEMS as _STEMS
+from storage.search.pg_stats import statistics
 from storage.search.results import SearchCriteria
 
 _R = WalkawayRecord
@@ -35,8 +37,10 @@ TIERS: tuple[str, ...] = ("terms_a", "terms_b", "terms_c", "document")
 """Each tier's words: the fields at or above one weight (migration 0020; document is all)."""
 
 
-def _column(name: str) -> ColumnElement[Any]:
-    return literal_column(f"record_search.{name}")
+def _column(name: str, *, index: bool = True) -> ColumnElement[Any]:
+    """A tsvector column; with index=False wrapped so the planner cannot use its GIN index."""
+    column: ColumnElement[Any] = literal_column(f"record_search.{name}")
+    return column if index else func.coalesce(column, literal_column("''::tsvector"))
 
 
 def _in_range(low: int, high: int) -> list[ColumnElement[bool]]:
@@ -45,10 +49,9 @@ def _in_range(low: int, high: int) -> list[ColumnElement[bool]]:
     return found + ([_S.record_id <= high] if high < 2**31 - 1 else [])
 
 
-def facet_query(s: Session, workspace_id: int, criteria: SearchCriteria) -> str | None:
-    """The filters as tsquery text ("" for none), None when a rep filter names nobody here.
-
-    Facet words are letters and digits only (storage.search.facet), so the text is safe."""
+def facet_groups(s: Session, workspace_id: int, criteria: SearchCriteria) -> list[list[str]] | None:
+    """The filters as facet words, one list per kind (any of it, every kind); None when a rep
+    filter names nobody in this workspace (nothing can match)."""
     groups: list[list[str]] = []
     for kind, values in (
         ("o", criteria.outcomes),
@@ -66,6 +69,11 @@ def facet_query(s: Session, workspace_id: int, criteria: SearchCriteria) -> str 
         if not reps:
             return None
         groups.append([facet("r", workspace_id, str(rep)) for rep in reps])
+    return groups
+
+
+def _tsquery(groups: list[list[str]]) -> str:
+    """Facet words are letters and digits only (storage.search.facet): safe as tsquery text."""
     return " & ".join("(" + " | ".join(group) + ")" for group in groups)
 
 
@@ -82,75 +90,61 @@ def ranked(
     window: int,
 ) -> tuple[list[int], int, bool]:
     """One page of matching ids, best tier first and newest first within it, and the count."""
-    facets = facet_query(s, workspace_id, criteria)
+    groups = facet_groups(s, workspace_id, criteria)
     low, high = id_range
-    if facets is None or low > high:
+    if groups is None or low > high:
         return [], 0, False
-    words = func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(terms))
-    where = [_S.workspace_id == workspace_id, *_in_range(low, high)]
-    if facets:
-        where.append(_column("filters").op("@@")(func.to_tsquery("simple", facets)))
+    text_query = " ".join(terms)
+    lexemes: list[str] = list(s.scalar(_STEMS, {"words": text_query}) or [])
+    stats = statistics(s)
+    words = func.plainto_tsquery(literal_column("'english'::regconfig"), text_query)
+    filters = func.to_tsquery("simple", _tsquery(groups)) if groups else None
+    facet_share = stats.facets(groups)
 
-    def matching(condition: ColumnElement[bool]) -> Select[Any]:
-        query = select(_S.record_id).where(*where, condition)
+    def matching(
+        name: str, above: str | None, need: int, *, cheap_first: str | None = None
+    ) -> Select[Any]:
+        """The tier's matches, newest first, at most `need`: a walk of the workspace's records
+        newest first where that finds `need` sooner than a GIN index finds them all."""
+        walk = stats.walk(need, lexemes, name, above, facet_share)
+        rarest_words = stats.rarest(lexemes, name)
+        use_words = not walk and (not groups or rarest_words <= facet_share)
+        condition: ColumnElement[bool] = _column(name, index=use_words).op("@@")(words)
+        if walk and cheap_first:  # OR stops at the first true: the short vector decides most
+            condition = _column(cheap_first, index=False).op("@@")(words) | condition
+        if above is not None:
+            condition = condition & ~_column(above, index=False).op("@@")(words)
+        query = select(_S.record_id).where(
+            _S.workspace_id == workspace_id, *_in_range(low, high), condition
+        )
+        if filters is not None:
+            use_facets = not walk and not use_words
+            query = query.where(_column("filters", index=use_facets).op("@@")(filters))
         if dates:  # the id range is a superset; the record holds the exact time
             query = query.join(_R, _R.id == _S.record_id).where(*dates)
-        return query
+        newest = _S.record_id.desc() if walk else (_S.record_id + 0).desc()
+        return query.order_by(newest).limit(need)
 
-    def has(tier: str) -> ColumnElement[bool]:
-        return _column(tier).op("@@")(words)
-
-    # One statement: the tiers in order, each newest first from its own GIN index (or a walk
-    # of the primary key when its words are common), each at most a page deep; and the count.
+    # Each tier from its own index (or walk), in order, until the page is full: a tier after a
+    # full page is never read. The first statement also counts the matches, up to window + 1;
+    # walking, a record matching its B-tier words is counted without reading its long document.
+    # Parallel workers only add start-up time to reads this short.
+    s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     need = (page + 1) * page_size
-    parts = []
-    above: ColumnElement[bool] | None = None
-    for n, name in enumerate(TIERS):
-        condition = has(name) if above is None else has(name) & ~above
-        part = matching(condition).add_columns(literal(n).label("tier"))
-        parts.append(part.order_by(_S.record_id.desc()).limit(need).subquery().select())
-        above = has(name)
-    tiers = union_all(*parts).subquery()
-    count = select(func.count()).select_from(matching(has("document")).limit(window + 1).subquery())
-    rows = s.execute(
-        select(tiers.c.record_id, count.scalar_subquery())
-        .order_by(tiers.c.tier, tiers.c.record_id.desc())
-        .limit(need)
-    ).all()
-    total = int(rows[0][1]) if rows else 0
-    found = [row[0] for row in rows]
+    counted = matching("document", None, window + 1, cheap_first="terms_c").subquery()
+    first = matching(TIERS[0], None, need).subquery()
+    row = s.execute(
+        select(
+            select(func.count()).select_from(counted).scalar_subquery(),
+            select(func.array_agg(aggregate_order_by(first.c.record_id, first.c.record_id.desc())))
+            .select_from(first)
+            .scalar_subquery(),
+        )
+    ).one()
+    total = int(row[0] or 0)
+    found: list[int] = list(row[1] or ())
+    for n, name in enumerate(TIERS[1:], start=1):
+        if len(found) >= need or len(found) >= total:
+            break
+        found += s.scalars(matching(name, TIERS[n - 1], need - len(found)))
     return found[page * page_size : need], min(total, window), total > window
-
-
-def newest_filtered(
-    s: Session,
-    workspace_id: int,
-    criteria: SearchCriteria,
-    id_range: tuple[int, int],
-    dates: list[ColumnElement[bool]],
-    *,
-    page: int,
-    page_size: int,
-    window: int,
-) -> tuple[list[int], int, bool] | None:
-    """Filters without words, newest first from the filters index; None when there are no
-    facet filters (the caller's B-tree path handles dates alone)."""
-    facets = facet_query(s, workspace_id, criteria)
-    if facets == "":
-        return None
-    low, high = id_range
-    if facets is None or low > high:
-        return [], 0, False
-    query = select(_S.record_id).where(
-        _S.workspace_id == workspace_id,
-        *_in_range(low, high),
-        _column("filters").op("@@")(func.to_tsquery("simple", facets)),
-    )
-    if dates:
-        query = query.join(_R, _R.id == _S.record_id).where(*dates)
-    counted = s.scalar(select(func.count()).select_from(query.limit(window + 1).subquery()))
-    total = int(counted or 0)
-    ids: Sequence[int] = s.scalars(
-        query.order_by(_S.record_id.desc()).limit(page_size).offset(page * page_size)
-    ).all()
-    return list(ids), min(total, window), total > window
