@@ -33,6 +33,14 @@ from storage.search.results import SearchCriteria
 
 _R = WalkawayRecord
 _S = RecordSearch
+_LOCAL_SETTINGS = text(
+    "SELECT set_config('jit', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
+SCAN_SHARE = 0.2
+"""Counting matches of words and filters all in more than this share of the records reads the
+rows in the table's order (a thousand matches come within a few thousand rows) rather than
+building a GIN bitmap of a fifth of the table or more."""
 TIERS: tuple[str, ...] = ("terms_a", "terms_b", "terms_c", "document")
 """Each tier's words: the fields at or above one weight (migration 0020; document is all)."""
 
@@ -101,38 +109,50 @@ def ranked(
     filters = func.to_tsquery("simple", _tsquery(groups)) if groups else None
     facet_share = stats.facets(groups)
 
-    def matching(
-        name: str, above: str | None, need: int, *, cheap_first: str | None = None
-    ) -> Select[Any]:
+    def base(condition: ColumnElement[bool], facets_indexed: bool, walk: bool) -> Select[Any]:
+        """Matches of `condition` and the filters; `walk` lets the planner walk the workspace's
+        B-tree, otherwise only the one GIN index chosen is usable (the planner would AND
+        bitmaps of half the table, which costs more than checking the rows)."""
+        workspace = _S.workspace_id if walk else _S.workspace_id + 0
+        query = select(_S.record_id).where(
+            workspace == workspace_id, *_in_range(low, high), condition
+        )
+        if filters is not None:
+            query = query.where(_column("filters", index=facets_indexed).op("@@")(filters))
+        if dates:  # the id range is a superset; the record holds the exact time
+            query = query.join(_R, _R.id == _S.record_id).where(*dates)
+        return query
+
+    def tier(name: str, above: str | None, need: int) -> Select[Any]:
         """The tier's matches, newest first, at most `need`: a walk of the workspace's records
         newest first where that finds `need` sooner than a GIN index finds them all."""
         walk = stats.walk(need, lexemes, name, above, facet_share)
-        rarest_words = stats.rarest(lexemes, name)
-        use_words = not walk and (not groups or rarest_words <= facet_share)
+        use_words = walk or not groups or stats.rarest(lexemes, name) <= facet_share
         condition: ColumnElement[bool] = _column(name, index=use_words).op("@@")(words)
-        if walk and cheap_first:  # OR stops at the first true: the short vector decides most
-            condition = _column(cheap_first, index=False).op("@@")(words) | condition
         if above is not None:
-            condition = condition & ~_column(above, index=False).op("@@")(words)
-        query = select(_S.record_id).where(
-            _S.workspace_id == workspace_id, *_in_range(low, high), condition
-        )
-        if filters is not None:
-            use_facets = not walk and not use_words
-            query = query.where(_column("filters", index=use_facets).op("@@")(filters))
-        if dates:  # the id range is a superset; the record holds the exact time
-            query = query.join(_R, _R.id == _S.record_id).where(*dates)
+            condition = condition & ~_column(above).op("@@")(words)
         newest = _S.record_id.desc() if walk else (_S.record_id + 0).desc()
+        query = base(condition, facets_indexed=walk or not use_words, walk=walk)
         return query.order_by(newest).limit(need)
 
+    def count(name: str) -> Select[Any]:
+        """Up to window + 1 matches of the words in `name`, in no order, so that a scan stops
+        as soon as it has them."""
+        rarest_words = stats.rarest(lexemes, name)
+        scan = stats.rows > 0 and min(rarest_words, facet_share) > SCAN_SHARE
+        use_words = scan or not groups or rarest_words <= facet_share
+        condition = _column(name, index=use_words).op("@@")(words)
+        return base(condition, facets_indexed=scan or not use_words, walk=scan).limit(window + 1)
+
     # Each tier from its own index (or walk), in order, until the page is full: a tier after a
-    # full page is never read. The first statement also counts the matches, up to window + 1;
-    # walking, a record matching its B-tier words is counted without reading its long document.
-    # Parallel workers only add start-up time to reads this short.
-    s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    # full page is never read. The first statement also counts the matches up to window + 1,
+    # from terms_c first: when more than that many match there, so do the documents, and most
+    # rows are then tested without reading their long document. JIT compiling and parallel
+    # workers only add start-up time to reads this short.
+    s.execute(_LOCAL_SETTINGS)
     need = (page + 1) * page_size
-    counted = matching("document", None, window + 1, cheap_first="terms_c").subquery()
-    first = matching(TIERS[0], None, need).subquery()
+    counted = count("terms_c").subquery()
+    first = tier(TIERS[0], None, need).subquery()
     row = s.execute(
         select(
             select(func.count()).select_from(counted).scalar_subquery(),
@@ -142,9 +162,11 @@ def ranked(
         )
     ).one()
     total = int(row[0] or 0)
+    if total <= window:  # the messages (long, TOASTed) only when the short vector cannot tell
+        total = int(s.scalar(select(func.count()).select_from(count("document").subquery())) or 0)
     found: list[int] = list(row[1] or ())
     for n, name in enumerate(TIERS[1:], start=1):
         if len(found) >= need or len(found) >= total:
             break
-        found += s.scalars(matching(name, TIERS[n - 1], need - len(found)))
+        found += s.scalars(tier(name, TIERS[n - 1], need - len(found)))
     return found[page * page_size : need], min(total, window), total > window
