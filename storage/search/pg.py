@@ -14,7 +14,7 @@ Filters are words of the `filters` tsvector (storage.search.facet: rep, outcome,
 per workspace), so the GIN scan intersects them with the words; dates become a record id range
 (ids follow creation time, see query._id_range) and are then checked exactly on the record.
 
-Only the count is bounded: up to WINDOW + 1 matches are counted, and the page says "1,000+".
+Only the count is bounded: up to COUNT + 1 matches are counted, and the page says "100+".
 """
 
 from __future__ import annotations
@@ -35,12 +35,19 @@ _R = WalkawayRecord
 _S = RecordSearch
 _LOCAL_SETTINGS = text(
     "SELECT set_config('jit', 'off', true), "
-    "set_config('max_parallel_workers_per_gather', '0', true)"
+    "set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('work_mem', '64MB', true)"
 )
-SCAN_SHARE = 0.2
-"""Counting matches of words and filters all in more than this share of the records reads the
-rows in the table's order (a thousand matches come within a few thousand rows) rather than
-building a GIN bitmap of a fifth of the table or more."""
+"""For the search's transaction only. work_mem keeps a GIN bitmap of a few hundred thousand
+rows exact: a lossy one (past the default 4 MB) makes PostgreSQL re-test every row of its pages,
+reading their TOASTed tsvectors."""
+AND_SHARE = 0.1
+"""Words and filters both in fewer than this share of the records: their GIN bitmaps are ANDed
+(each short), rather than checking every row of the rarer one."""
+COUNT = 100
+"""Matches are counted up to this many ("100+"). Ranking covers every match; counting them
+does not need to: on PostgreSQL each counted match costs a row read (a GIN index cannot count
+by itself), and a thousand of them cost more than the whole rest of a search."""
 TIERS: tuple[str, ...] = ("terms_a", "terms_b", "terms_c", "document")
 """Each tier's words: the fields at or above one weight (migration 0020; document is all)."""
 
@@ -95,7 +102,6 @@ def ranked(
     *,
     page: int,
     page_size: int,
-    window: int,
 ) -> tuple[list[int], int, bool]:
     """One page of matching ids, best tier first and newest first within it, and the count."""
     groups = facet_groups(s, workspace_id, criteria)
@@ -123,29 +129,35 @@ def ranked(
             query = query.join(_R, _R.id == _S.record_id).where(*dates)
         return query
 
+    def plan(name: str, above: str | None, need: int) -> tuple[bool, bool, bool]:
+        """Walk newest first, or which GIN indexes to read: (walk, words, facets)."""
+        if stats.walk(need, lexemes, name, above, facet_share):
+            return True, True, True
+        rarest = stats.rarest(lexemes, name)
+        if groups and max(rarest, facet_share) <= AND_SHARE:
+            return False, True, True  # both short posting lists: AND them in the bitmap
+        use_words = not groups or rarest <= facet_share
+        return False, use_words, not use_words
+
     def tier(name: str, above: str | None, need: int) -> Select[Any]:
-        """The tier's matches, newest first, at most `need`: a walk of the workspace's records
-        newest first where that finds `need` sooner than a GIN index finds them all."""
-        walk = stats.walk(need, lexemes, name, above, facet_share)
-        use_words = walk or not groups or stats.rarest(lexemes, name) <= facet_share
+        """The tier's matches, newest first, at most `need`."""
+        walk, use_words, use_facets = plan(name, above, need)
         condition: ColumnElement[bool] = _column(name, index=use_words).op("@@")(words)
         if above is not None:
             condition = condition & ~_column(above).op("@@")(words)
         newest = _S.record_id.desc() if walk else (_S.record_id + 0).desc()
-        query = base(condition, facets_indexed=walk or not use_words, walk=walk)
+        query = base(condition, facets_indexed=use_facets, walk=walk)
         return query.order_by(newest).limit(need)
 
     def count(name: str) -> Select[Any]:
-        """Up to window + 1 matches of the words in `name`, in no order, so that a scan stops
+        """Up to COUNT + 1 matches of the words in `name`, in no order, so that a scan stops
         as soon as it has them."""
-        rarest_words = stats.rarest(lexemes, name)
-        scan = stats.rows > 0 and min(rarest_words, facet_share) > SCAN_SHARE
-        use_words = scan or not groups or rarest_words <= facet_share
+        walk, use_words, use_facets = plan(name, None, COUNT + 1)
         condition = _column(name, index=use_words).op("@@")(words)
-        return base(condition, facets_indexed=scan or not use_words, walk=scan).limit(window + 1)
+        return base(condition, facets_indexed=use_facets, walk=walk).limit(COUNT + 1)
 
     # Each tier from its own index (or walk), in order, until the page is full: a tier after a
-    # full page is never read. The first statement also counts the matches up to window + 1,
+    # full page is never read. The first statement also counts the matches up to COUNT + 1,
     # from terms_c first: when more than that many match there, so do the documents, and most
     # rows are then tested without reading their long document. JIT compiling and parallel
     # workers only add start-up time to reads this short.
@@ -162,11 +174,11 @@ def ranked(
         )
     ).one()
     total = int(row[0] or 0)
-    if total <= window:  # the messages (long, TOASTed) only when the short vector cannot tell
+    if total <= COUNT:  # the messages (long, TOASTed) only when the short vector cannot tell
         total = int(s.scalar(select(func.count()).select_from(count("document").subquery())) or 0)
     found: list[int] = list(row[1] or ())
     for n, name in enumerate(TIERS[1:], start=1):
         if len(found) >= need or len(found) >= total:
             break
         found += s.scalars(tier(name, TIERS[n - 1], need - len(found)))
-    return found[page * page_size : need], min(total, window), total > window
+    return found[page * page_size : need], min(total, COUNT), total > COUNT

@@ -86,7 +86,6 @@ def search(
             _date_filters(criteria),
             page=page,
             page_size=page_size,
-            window=WINDOW,
         )
     else:
         filters = _filters(workspace_id, criteria)
