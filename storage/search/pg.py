@@ -129,9 +129,9 @@ def ranked(
             query = query.join(_R, _R.id == _S.record_id).where(*dates)
         return query
 
-    def plan(name: str, above: str | None, need: int) -> tuple[bool, bool, bool]:
+    def plan(name: str, above: str | None, need: int, ordered: bool) -> tuple[bool, bool, bool]:
         """Walk newest first, or which GIN indexes to read: (walk, words, facets)."""
-        if stats.walk(need, lexemes, name, above, facet_share):
+        if stats.walk(need, lexemes, name, above, facet_share, ordered=ordered):
             return True, True, True
         rarest = stats.rarest(lexemes, name)
         if groups and max(rarest, facet_share) <= AND_SHARE:
@@ -141,7 +141,7 @@ def ranked(
 
     def tier(name: str, above: str | None, need: int) -> Select[Any]:
         """The tier's matches, newest first, at most `need`."""
-        walk, use_words, use_facets = plan(name, above, need)
+        walk, use_words, use_facets = plan(name, above, need, True)
         condition: ColumnElement[bool] = _column(name, index=use_words).op("@@")(words)
         if above is not None:
             condition = condition & ~_column(above).op("@@")(words)
@@ -150,11 +150,14 @@ def ranked(
         return query.order_by(newest).limit(need)
 
     def count(name: str) -> Select[Any]:
-        """Up to COUNT + 1 matches of the words in `name`, in no order, so that a scan stops
-        as soon as it has them."""
-        walk, use_words, use_facets = plan(name, None, COUNT + 1)
+        """Up to COUNT + 1 matches of the words in `name`; from a bitmap in no order, so that
+        its heap scan stops as soon as it has them."""
+        walk, use_words, use_facets = plan(name, None, COUNT + 1, False)
         condition = _column(name, index=use_words).op("@@")(words)
-        return base(condition, facets_indexed=use_facets, walk=walk).limit(COUNT + 1)
+        query = base(condition, facets_indexed=use_facets, walk=walk)
+        if walk:  # the workspace's own rows, newest first (and within the dates), not the table
+            query = query.order_by(_S.record_id.desc())
+        return query.limit(COUNT + 1)
 
     # Each tier from its own index (or walk), in order, until the page is full: a tier after a
     # full page is never read. The first statement also counts the matches up to COUNT + 1,
