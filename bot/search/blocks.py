@@ -207,7 +207,7 @@ def _query_notes(query: SearchQuery, page: SearchPage) -> str:
     notes = []
     if page.capped and page.ranked_all:
         notes.append(
-            f"More than {WINDOW:,} records match; the best are first: add a word, a filter "
+            f"More than {page.total:,} records match; the best are first: add a word, a filter "
             "or a date to narrow them."
         )
     elif page.capped:

@@ -4,9 +4,9 @@ Keeping it current: `refresh` rebuilds one record's row in record_search (and it
 the rows it summarises. The Store calls it inside the very transaction that changes any of them
 (complete_session, update_draft, mark_sent, set_status), so the index can never disagree with a
 committed record. What happens next is the database's job: on SQLite the triggers of migration
-0004 re-index the row in FTS5; on PostgreSQL the generated tsvector column is recomputed.
+0004 re-index the row in FTS5; on PostgreSQL the generated tsvector columns are recomputed.
 
-Querying it, the same way on both backends:
+Querying it on SQLite (PostgreSQL ranks every match by field tier: storage/search/pg.py):
 
 1. Candidates: the records of this workspace that contain every word and pass every filter,
    newest first, at most WINDOW of them. Each word is bound as a literal: a quoted FTS5 string
@@ -29,8 +29,10 @@ How each backend filters without reading every row:
   more doclist to intersect, never a lookup per matching row. (Looking each match up in
   walkaway_records, whose rows carry the whole draft, costs over a microsecond a match: a
   common word and a rep filter would read a few hundred thousand rows at a million records.)
-* PostgreSQL: the GIN index finds the words, B-tree indexes on walkaway_records and record_tags
-  the filters, and the planner combines them.
+* PostgreSQL (migration 0020): the same facet words, as the `filters` tsvector with its own GIN
+  index, so the GIN scans intersect words and filters; dates become an id range, as here.
+  Relevance there is the best field holding every word (deal, reasons and conditions, notes,
+  messages), then recency, served exactly over all matches from one GIN index per tier.
 """
 
 from storage.search.index import UNMODELLED, compose, facet, include_object, refresh

@@ -14,29 +14,48 @@ Filters are words of the `filters` tsvector (storage.search.facet: rep, outcome,
 per workspace), so the GIN scan intersects them with the words; dates become a record id range
 (ids follow creation time, see query._id_range) and are then checked exactly on the record.
 
-Only the count is bounded: up to WINDOW + 1 matches are counted, and the page says "1,000+".
+Only the count is bounded: up to COUNT + 1 matches are counted, and the page says "100+".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from storage.models import RecordSearch, User, WalkawayRecord
 from storage.search.index import facet
+from storage.search.pg_stats import STEMS as _STEMS
+from storage.search.pg_stats import statistics
 from storage.search.results import SearchCriteria
 
 _R = WalkawayRecord
 _S = RecordSearch
+_LOCAL_SETTINGS = text(
+    "SELECT set_config('jit', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('work_mem', '64MB', true)"
+)
+"""For the search's transaction only. work_mem keeps a GIN bitmap of a few hundred thousand
+rows exact: a lossy one (past the default 4 MB) makes PostgreSQL re-test every row of its pages,
+reading their TOASTed tsvectors."""
+AND_SHARE = 0.1
+"""Words and filters both in fewer than this share of the records: their GIN bitmaps are ANDed
+(each short), rather than checking every row of the rarer one."""
+COUNT = 100
+"""Matches are counted up to this many ("100+"). Ranking covers every match; counting them
+does not need to: on PostgreSQL each counted match costs a row read (a GIN index cannot count
+by itself), and a thousand of them cost more than the whole rest of a search."""
 TIERS: tuple[str, ...] = ("terms_a", "terms_b", "terms_c", "document")
 """Each tier's words: the fields at or above one weight (migration 0020; document is all)."""
 
 
-def _column(name: str) -> ColumnElement[Any]:
-    return literal_column(f"record_search.{name}")
+def _column(name: str, *, index: bool = True) -> ColumnElement[Any]:
+    """A tsvector column; with index=False wrapped so the planner cannot use its GIN index."""
+    column: ColumnElement[Any] = literal_column(f"record_search.{name}")
+    return column if index else func.coalesce(column, literal_column("''::tsvector"))
 
 
 def _in_range(low: int, high: int) -> list[ColumnElement[bool]]:
@@ -45,10 +64,9 @@ def _in_range(low: int, high: int) -> list[ColumnElement[bool]]:
     return found + ([_S.record_id <= high] if high < 2**31 - 1 else [])
 
 
-def facet_query(s: Session, workspace_id: int, criteria: SearchCriteria) -> str | None:
-    """The filters as tsquery text ("" for none), None when a rep filter names nobody here.
-
-    Facet words are letters and digits only (storage.search.facet), so the text is safe."""
+def facet_groups(s: Session, workspace_id: int, criteria: SearchCriteria) -> list[list[str]] | None:
+    """The filters as facet words, one list per kind (any of it, every kind); None when a rep
+    filter names nobody in this workspace (nothing can match)."""
     groups: list[list[str]] = []
     for kind, values in (
         ("o", criteria.outcomes),
@@ -66,6 +84,11 @@ def facet_query(s: Session, workspace_id: int, criteria: SearchCriteria) -> str 
         if not reps:
             return None
         groups.append([facet("r", workspace_id, str(rep)) for rep in reps])
+    return groups
+
+
+def _tsquery(groups: list[list[str]]) -> str:
+    """Facet words are letters and digits only (storage.search.facet): safe as tsquery text."""
     return " & ".join("(" + " | ".join(group) + ")" for group in groups)
 
 
@@ -79,78 +102,86 @@ def ranked(
     *,
     page: int,
     page_size: int,
-    window: int,
 ) -> tuple[list[int], int, bool]:
     """One page of matching ids, best tier first and newest first within it, and the count."""
-    facets = facet_query(s, workspace_id, criteria)
+    groups = facet_groups(s, workspace_id, criteria)
     low, high = id_range
-    if facets is None or low > high:
+    if groups is None or low > high:
         return [], 0, False
-    words = func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(terms))
-    where = [_S.workspace_id == workspace_id, *_in_range(low, high)]
-    if facets:
-        where.append(_column("filters").op("@@")(func.to_tsquery("simple", facets)))
+    text_query = " ".join(terms)
+    lexemes: list[str] = list(s.scalar(_STEMS, {"words": text_query}) or [])
+    stats = statistics(s)
+    words = func.plainto_tsquery(literal_column("'english'::regconfig"), text_query)
+    filters = func.to_tsquery("simple", _tsquery(groups)) if groups else None
+    facet_share = stats.facets(groups)
 
-    def matching(condition: ColumnElement[bool]) -> Select[Any]:
-        query = select(_S.record_id).where(*where, condition)
+    def base(condition: ColumnElement[bool], facets_indexed: bool, walk: bool) -> Select[Any]:
+        """Matches of `condition` and the filters; `walk` lets the planner walk the workspace's
+        B-tree, otherwise only the one GIN index chosen is usable (the planner would AND
+        bitmaps of half the table, which costs more than checking the rows)."""
+        workspace = _S.workspace_id if walk else _S.workspace_id + 0
+        query = select(_S.record_id).where(
+            workspace == workspace_id, *_in_range(low, high), condition
+        )
+        if filters is not None:
+            query = query.where(_column("filters", index=facets_indexed).op("@@")(filters))
         if dates:  # the id range is a superset; the record holds the exact time
             query = query.join(_R, _R.id == _S.record_id).where(*dates)
         return query
 
-    def has(tier: str) -> ColumnElement[bool]:
-        return _column(tier).op("@@")(words)
+    def plan(name: str, above: str | None, need: int, ordered: bool) -> tuple[bool, bool, bool]:
+        """Walk newest first, or which GIN indexes to read: (walk, words, facets)."""
+        if stats.walk(need, lexemes, name, above, facet_share, ordered=ordered):
+            return True, True, True
+        rarest = stats.rarest(lexemes, name)
+        if groups and max(rarest, facet_share) <= AND_SHARE:
+            return False, True, True  # both short posting lists: AND them in the bitmap
+        use_words = not groups or rarest <= facet_share
+        return False, use_words, not use_words
 
-    # One statement: the tiers in order, each newest first from its own GIN index (or a walk
-    # of the primary key when its words are common), each at most a page deep; and the count.
+    def tier(name: str, above: str | None, need: int) -> Select[Any]:
+        """The tier's matches, newest first, at most `need`."""
+        walk, use_words, use_facets = plan(name, above, need, True)
+        condition: ColumnElement[bool] = _column(name, index=use_words).op("@@")(words)
+        if above is not None:
+            condition = condition & ~_column(above).op("@@")(words)
+        newest = _S.record_id.desc() if walk else (_S.record_id + 0).desc()
+        query = base(condition, facets_indexed=use_facets, walk=walk)
+        return query.order_by(newest).limit(need)
+
+    def count(name: str) -> Select[Any]:
+        """Up to COUNT + 1 matches of the words in `name`; from a bitmap in no order, so that
+        its heap scan stops as soon as it has them."""
+        walk, use_words, use_facets = plan(name, None, COUNT + 1, False)
+        condition = _column(name, index=use_words).op("@@")(words)
+        query = base(condition, facets_indexed=use_facets, walk=walk)
+        if walk:  # the workspace's own rows, newest first (and within the dates), not the table
+            query = query.order_by(_S.record_id.desc())
+        return query.limit(COUNT + 1)
+
+    # Each tier from its own index (or walk), in order, until the page is full: a tier after a
+    # full page is never read. The first statement also counts the matches up to COUNT + 1,
+    # from terms_c first: when more than that many match there, so do the documents, and most
+    # rows are then tested without reading their long document. JIT compiling and parallel
+    # workers only add start-up time to reads this short.
+    s.execute(_LOCAL_SETTINGS)
     need = (page + 1) * page_size
-    parts = []
-    above: ColumnElement[bool] | None = None
-    for n, name in enumerate(TIERS):
-        condition = has(name) if above is None else has(name) & ~above
-        part = matching(condition).add_columns(literal(n).label("tier"))
-        parts.append(part.order_by(_S.record_id.desc()).limit(need).subquery().select())
-        above = has(name)
-    tiers = union_all(*parts).subquery()
-    count = select(func.count()).select_from(matching(has("document")).limit(window + 1).subquery())
-    rows = s.execute(
-        select(tiers.c.record_id, count.scalar_subquery())
-        .order_by(tiers.c.tier, tiers.c.record_id.desc())
-        .limit(need)
-    ).all()
-    total = int(rows[0][1]) if rows else 0
-    found = [row[0] for row in rows]
-    return found[page * page_size : need], min(total, window), total > window
-
-
-def newest_filtered(
-    s: Session,
-    workspace_id: int,
-    criteria: SearchCriteria,
-    id_range: tuple[int, int],
-    dates: list[ColumnElement[bool]],
-    *,
-    page: int,
-    page_size: int,
-    window: int,
-) -> tuple[list[int], int, bool] | None:
-    """Filters without words, newest first from the filters index; None when there are no
-    facet filters (the caller's B-tree path handles dates alone)."""
-    facets = facet_query(s, workspace_id, criteria)
-    if facets == "":
-        return None
-    low, high = id_range
-    if facets is None or low > high:
-        return [], 0, False
-    query = select(_S.record_id).where(
-        _S.workspace_id == workspace_id,
-        *_in_range(low, high),
-        _column("filters").op("@@")(func.to_tsquery("simple", facets)),
-    )
-    if dates:
-        query = query.join(_R, _R.id == _S.record_id).where(*dates)
-    counted = s.scalar(select(func.count()).select_from(query.limit(window + 1).subquery()))
-    total = int(counted or 0)
-    ids: Sequence[int] = s.scalars(
-        query.order_by(_S.record_id.desc()).limit(page_size).offset(page * page_size)
-    ).all()
-    return list(ids), min(total, window), total > window
+    counted = count("terms_c").subquery()
+    first = tier(TIERS[0], None, need).subquery()
+    row = s.execute(
+        select(
+            select(func.count()).select_from(counted).scalar_subquery(),
+            select(func.array_agg(aggregate_order_by(first.c.record_id, first.c.record_id.desc())))
+            .select_from(first)
+            .scalar_subquery(),
+        )
+    ).one()
+    total = int(row[0] or 0)
+    if total <= COUNT:  # the messages (long, TOASTed) only when the short vector cannot tell
+        total = int(s.scalar(select(func.count()).select_from(count("document").subquery())) or 0)
+    found: list[int] = list(row[1] or ())
+    for n, name in enumerate(TIERS[1:], start=1):
+        if len(found) >= need or len(found) >= total:
+            break
+        found += s.scalars(tier(name, TIERS[n - 1], need - len(found)))
+    return found[page * page_size : need], min(total, COUNT), total > COUNT

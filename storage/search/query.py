@@ -86,18 +86,17 @@ def search(
             _date_filters(criteria),
             page=page,
             page_size=page_size,
-            window=WINDOW,
         )
     else:
         filters = _filters(workspace_id, criteria)
-        ids, total, capped = _newest(s, workspace_id, filters, page, page_size)
+        ids, total, capped = _newest(s, workspace_id, filters, page, page_size, cap=pg.COUNT)
     return SearchPage(
         hits=tuple(hits(s, workspace_id=workspace_id, record_ids=ids)),
         page=page,
         page_size=page_size,
         total=total,
         capped=capped,
-        ranked_all=bool(terms) and s.get_bind().dialect.name == "postgresql",
+        ranked_all=s.get_bind().dialect.name == "postgresql",
     )
 
 
@@ -142,11 +141,15 @@ def _newest(
     filters: list[ColumnElement[bool]],
     page: int,
     page_size: int,
+    *,
+    cap: int | None = None,
 ) -> tuple[list[int], int, bool]:
-    """No words: newest first, straight from the walkaway_records indexes."""
+    """No words: newest first, straight from the walkaway_records indexes; counted up to `cap`
+    (WINDOW; PostgreSQL counts to pg.COUNT, each counted match being a row read there)."""
+    cap = WINDOW if cap is None else cap
     where = [_R.workspace_id == workspace_id, *filters]
     counted = s.scalar(
-        select(func.count()).select_from(select(_R.id).where(*where).limit(WINDOW + 1).subquery())
+        select(func.count()).select_from(select(_R.id).where(*where).limit(cap + 1).subquery())
     )
     total = int(counted or 0)
     ids = s.scalars(
@@ -156,7 +159,7 @@ def _newest(
         .limit(page_size)
         .offset(page * page_size)
     ).all()
-    return list(ids), min(total, WINDOW), total > WINDOW
+    return list(ids), min(total, cap), total > cap
 
 
 def _quoted(words: Sequence[str]) -> str:

@@ -104,7 +104,7 @@ class SearchPage:
     capped: bool
     """More than WINDOW records matched; only the newest WINDOW were ranked (unless ranked_all)."""
     ranked_all: bool = False
-    """Every match was ranked, however many (PostgreSQL); only the count stopped at WINDOW."""
+    """Every match was ranked, however many (PostgreSQL); only the count stopped (at pg.COUNT)."""
 
     @property
     def has_next(self) -> bool:

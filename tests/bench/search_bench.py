@@ -78,10 +78,13 @@ from storage.db import make_engine, migrate, normalize_url
 from storage.models import RecordSearch, WalkawayRecord
 from storage.search import SearchCriteria
 from storage.search import index as search_index
+from storage.search import pg as search_pg
 from storage.search import query as search_module
 
 TARGET_P95_MS = 25.0
 TARGET_SPEEDUP = 50.0
+TARGET_SPEEDUP_PG = 20.0
+"""Issue 14's target on PostgreSQL: p95 under 25 ms (as SQLite) and every query 20x the scan."""
 DEFAULT_PG_URL = os.environ.get(
     "WALKAWAY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -1293,8 +1296,12 @@ def report(
     lines.append(
         f"each search: Store.search_records, page 1 (5 results loaded), {args.repeat} runs after "
         f"a warm-up; scan: {args.scan_repeat} runs; largest workspace ({WORKSPACES[0]:.0%} of "
-        "records); ranking window "
-        f"{search_module.WINDOW} newest matches"
+        "records); "
+        + (
+            f"ranking window {search_module.WINDOW} newest matches"
+            if backend.name == "sqlite"
+            else f"every match ranked (tier, then newest), counted to {search_pg.COUNT}"
+        )
     )
     lines.append("")
     header = (
@@ -1339,15 +1346,15 @@ def report(
     lines.append("index size on disk:")
     for name, size in sizes.items():
         lines.append(f"  {name}: {_size(size)}")
-    if backend.name == "sqlite":
-        lines.append("")
-        met_p95 = overall_p95 < TARGET_P95_MS
-        met_speed = bool(speedups) and min(speedups) >= TARGET_SPEEDUP
-        lines.append(
-            f"target p95 < {TARGET_P95_MS:.0f} ms: {'met' if met_p95 else 'MISSED'} "
-            f"({overall_p95:.2f} ms); target >= {TARGET_SPEEDUP:.0f}x faster than the scan "
-            f"(every query): {'met' if met_speed else 'MISSED'}"
-        )
+    lines.append("")
+    met_p95 = overall_p95 < TARGET_P95_MS
+    target_speedup = TARGET_SPEEDUP if backend.name == "sqlite" else TARGET_SPEEDUP_PG
+    met_speed = bool(speedups) and min(speedups) >= target_speedup
+    lines.append(
+        f"target p95 < {TARGET_P95_MS:.0f} ms: {'met' if met_p95 else 'MISSED'} "
+        f"({overall_p95:.2f} ms); target >= {target_speedup:.0f}x faster than the scan "
+        f"(every query): {'met' if met_speed else 'MISSED'}"
+    )
     return "\n".join(lines)
 
 

@@ -51,6 +51,9 @@ def explain(url: str, labels: Sequence[str], seed: int, records: int) -> str:
             cur = raw.cursor()
             for statement, parameters in list(captured):
                 out.append("-- " + " ".join(statement.split()))
+                if statement.lstrip().upper().startswith("SET"):
+                    cur.execute(statement, parameters)  # a setting: applied, not explained
+                    continue
                 cur.execute(prefix + statement, parameters)
                 out += ["   " + " | ".join(str(c) for c in row) for row in cur.fetchall()]
             raw.rollback()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +19,15 @@ import pytest
 from storage.approval_info import Decision
 from storage.columns import utcnow
 from storage.repository import Store
-from tests.slack.fake_slack import RESPONSE_URL_METHOD
-from tests.slack.limits import assert_message_within_limits, assert_view_within_limits
+from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from tests.slack.limits import (
+    assert_call_within_limits,
+    assert_message_within_limits,
+    assert_view_within_limits,
+)
 from tests.slack.signed import Response, button_click, submission
-from tests.slack.world import REP, TEAM, World, actions_of, text_of, wait_until
+from tests.slack.world import REP, TEAM, World, actions_of, sqlite_url, text_of, wait_until
+from tests.storage.conftest import postgres_databases  # noqa: F401  (fixture, used by name)
 from tests.storage.search_builders import (
     FRESH_SCAR,
     GUARANTEE_WALK,
@@ -49,6 +55,20 @@ WALK_ANSWERS = {
     "dynamics.better_alternative": "no",
     "self.quota_only": "no",
 }
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, fake: FakeSlack, tmp_path: Path) -> Iterator[World]:
+    """The conftest's world, on SQLite and on PostgreSQL: search differs most between them."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+    else:
+        url = str(request.getfixturevalue("postgres_databases").create())
+    with World.serving(fake, url) as running:
+        yield running
+        running.settle()
+        for call in fake.calls():
+            assert_call_within_limits(call)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import insert, inspect, select, text
 from storage import Store
 from storage.db import alembic_config, make_engine, migrate
 from storage.models import Approval, RecordSearch, RecordTag
-from storage.search import SearchCriteria, SearchPage
+from storage.search import SearchCriteria, SearchPage, pg
 from storage.search import query as search_module
 from tests.storage.builders import Team
 from tests.storage.search_builders import (
@@ -192,7 +192,7 @@ def test_postgresql_ranks_every_match_so_an_old_best_match_beyond_the_count_come
 ) -> None:
     if backend != "postgres":
         pytest.skip("SQLite ranks the newest WINDOW matches (see the test before this one)")
-    monkeypatch.setattr(search_module, "WINDOW", 5)
+    monkeypatch.setattr(pg, "COUNT", 5)
     _record(store, team, "Cyberdyne Systems")
     _record(store, team, "Tyrell Old", notes={"deal.stage": "cyberdyne"})
     for n in range(5):

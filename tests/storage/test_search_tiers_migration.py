@@ -4,13 +4,15 @@ unchanged, and records already there searchable by tier and filter right after t
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
+import pytest
 from alembic import command
 from sqlalchemy import Connection, inspect, text
 
 from storage import Store
 from storage.db import alembic_config, make_engine, migrate
-from storage.search import SearchCriteria
+from storage.search import SearchCriteria, pg_stats
 from tests.storage.search_builders import SCAR_WALK, make_record
 
 NEW_COLUMNS = {"terms_a", "terms_b", "terms_c", "filters"}
@@ -62,3 +64,47 @@ def test_0020_goes_down_and_up_and_leaves_sqlite_as_it_was(
         store.close()
     finally:
         engine.dispose()
+
+
+def test_postgresql_reads_tiers_the_same_whether_it_walks_or_uses_the_indexes(
+    migrated_url: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At scale common words are walked newest first; small test tables never are. Forcing
+    each way, the same records come in the same order, filters and dates included."""
+    if backend != "postgres":
+        pytest.skip("how PostgreSQL reads a tier (storage.search.pg_stats)")
+    store = Store.open(migrated_url, migrate=False)
+    workspace = store.ensure_workspace(team_id="T0WALK")
+    rep = store.ensure_user(workspace_id=workspace, slack_user_id="U0WALK")
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Zebra One", answers=SCAR_WALK)
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Initech", draft="a zebra")
+    make_record(
+        store, workspace_id=workspace, rep_id=rep, deal="Hooli", notes={"deal.stage": "zebra"}
+    )
+    make_record(store, workspace_id=workspace, rep_id=rep, deal="Zebra Two")
+    searches = [
+        SearchCriteria(words=("zebra",)),
+        SearchCriteria(words=("zebra",), outcomes=("walk",)),
+        SearchCriteria(words=("zebra",), rep_slack_ids=("U0WALK",), since=date(2000, 1, 1)),
+    ]
+
+    def run() -> list[list[str]]:
+        return [
+            [h.deal_name for h in store.search_records(workspace_id=workspace, criteria=c).hits]
+            for c in searches
+        ]
+
+    seen = []
+    for walk in (False, True):
+        monkeypatch.setattr(pg_stats.Statistics, "walk", lambda *_, walked=walk, **__: walked)
+        seen.append(run())
+    store.close()
+    assert (
+        seen[0]
+        == seen[1]
+        == [
+            ["Zebra Two", "Zebra One", "Hooli", "Initech"],
+            ["Zebra One"],
+            ["Zebra Two", "Zebra One", "Hooli", "Initech"],
+        ]
+    )
