@@ -5,11 +5,13 @@ The card is built in the job that posts it, so this must stay cheap at a million
 never groups or counts in SQL over everything a signal ever tagged (a common signal tags a
 third of a big workspace): for each fired signal it reads only that signal's newest `WINDOW`
 earlier records, newest first, straight from the (workspace_id, tag, record_id) index of
-record_tags, one bounded index range each. The windows are merged in Python, counting how
-many of the signals each record carries; the best `REFINE` of them have their count made exact
-(a record older than one signal's window may still carry it) from record_tags' primary key,
-then are ranked by signals shared, then newest first. Records of the same deal are left out:
-the deal's own history is on the card and in Details already (bot/qualification/recheck_*).
+record_tags, one bounded index range each. One statement reads every window (UNION ALL of
+LIMITed ranges) and counts how many of the signals each record carries, handing back only the
+best `REFINE` (counting the rows in Python cost more than reading them); those have their count
+made exact (a record older than one signal's window may still carry it) from record_tags'
+primary key, then are ranked by signals shared, then newest first. Records of the same deal
+are left out: the deal's own history is on the card and in Details already
+(bot/qualification/recheck_*).
 
 So the look-back is each signal's newest `WINDOW` records, like search's ranking window: an
 old record sharing every signal can lose to a newer one sharing fewer when more than `WINDOW`
@@ -18,13 +20,12 @@ newer records carry each of those signals.
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Select, bindparam, func, select, union_all
 
 from bot.domain.model import Outcome
 from storage.base import StorePart
@@ -39,16 +40,38 @@ MAX_SIGNALS = 16
 """More than any verdict fires (bot/domain/signals.py); a longer list is cut, never refused."""
 
 _WR = WalkawayRecord
-_NEWEST_WITH_TAG = (
-    select(RecordTag.record_id)
-    .where(
-        RecordTag.workspace_id == bindparam("workspace"),
-        RecordTag.tag == bindparam("tag"),
-        RecordTag.record_id < bindparam("before"),
+
+
+@functools.cache
+def _merged_windows(tags: int) -> Select[int, int]:
+    """Each of `tags` signals' newest WINDOW earlier records (params tag0, tag1 …), merged and
+    counted by the database: the records carrying most of them first, then the newest, REFINE
+    of them. One statement per number of signals, built once."""
+    windows = [
+        select(
+            select(RecordTag.record_id)
+            .where(
+                RecordTag.workspace_id == bindparam("workspace"),
+                RecordTag.tag == bindparam(f"tag{i}"),
+                RecordTag.record_id < bindparam("before"),
+            )
+            .order_by(RecordTag.record_id.desc())
+            .limit(bindparam("window"))
+            .subquery(f"w{i}")
+            .c.record_id
+        )
+        for i in range(tags)
+    ]
+    merged = (windows[0] if tags == 1 else union_all(*windows)).subquery("merged")
+    shared = func.count().label("shared")
+    return (
+        select(merged.c.record_id, shared)
+        .group_by(merged.c.record_id)
+        .order_by(shared.desc(), merged.c.record_id.desc())
+        .limit(bindparam("refine"))
     )
-    .order_by(RecordTag.record_id.desc())
-    .limit(bindparam("window"))
-)
+
+
 _TAGS_OF = select(RecordTag.record_id, RecordTag.tag).where(
     RecordTag.record_id.in_(bindparam("ids", expanding=True)),
     RecordTag.tag.in_(bindparam("tags", expanding=True)),
@@ -100,10 +123,9 @@ class SimilarWalks(StorePart):
             return []
         with self._reads() as session:
             s = session.connection()  # Core rows: the ORM's row handling cost more than the query
-            counts = _windows(s, workspace_id, record_id, wanted)
-            if not counts:
+            best = _best(s, workspace_id, record_id, wanted)
+            if not best:
                 return []
-            best = heapq.nsmallest(REFINE, counts, key=lambda r: (-counts[r], -r))
             shared = _exact_shared(s, best, wanted)
             deal = s.execute(_DEAL_OF, {"record": record_id}).scalar()
             rows = {
@@ -125,13 +147,11 @@ class SimilarWalks(StorePart):
         ]
 
 
-def _windows(s: Connection, workspace_id: int, before: int, tags: list[str]) -> Counter[int]:
-    """How many of `tags` each record carries, within each tag's newest WINDOW records."""
-    counts: Counter[int] = Counter()
-    for tag in tags:
-        params = {"workspace": workspace_id, "tag": tag, "before": before, "window": WINDOW}
-        counts.update(s.execute(_NEWEST_WITH_TAG, params).scalars().all())
-    return counts
+def _best(s: Connection, workspace_id: int, before: int, tags: list[str]) -> list[int]:
+    """The REFINE records carrying most of `tags` within each tag's newest WINDOW records."""
+    params: dict[str, object] = {f"tag{i}": tag for i, tag in enumerate(tags)}
+    params.update(workspace=workspace_id, before=before, window=WINDOW, refine=REFINE)
+    return [record for record, _ in s.execute(_merged_windows(len(tags)), params)]
 
 
 def _exact_shared(s: Connection, ids: list[int], tags: list[str]) -> dict[int, tuple[str, ...]]:
