@@ -686,8 +686,12 @@ def _wait(check: Callable[[], bool], deadline: float, what: str, poll: float = 0
     return time.perf_counter()
 
 
-def _wait_quiet(fake: _Child, deadline: float, quiet: float = 1.0) -> None:
-    """Wait until the fake has seen no new call for ``quiet`` seconds: background work is done."""
+def _wait_quiet(fake: _Child, deadline: float, quiet: float = 1.0, posts: int = 0) -> None:
+    """Wait until the fake has seen no new call for ``quiet`` seconds: background work is done.
+
+    With ``posts``, first until it has that many ``chat.postMessage`` calls: worker processes
+    still starting (spawned, migrating) look quiet too."""
+    _wait(lambda: fake.ask("counts").get("chat.postMessage", 0) >= posts, deadline, "posts")
     last = fake.ask("counts")
     since = time.monotonic()
     while time.monotonic() - since < quiet:
@@ -791,7 +795,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ]
             made += missing
             targets["app"].fire(jobs, deadline)
-            _wait_quiet(fake, deadline)
+            _wait_quiet(fake, deadline, posts=2 * made)
             questions = fake.ask("questions", USERS, first_question, timeout=120)
         if len(questions) < needed:
             raise RuntimeError(f"setup made {len(questions)} of {needed} sessions to click")
