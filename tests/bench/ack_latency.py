@@ -325,8 +325,14 @@ def _fake_main(cpus: list[int] | None, latency_ms: float, conn: Connection) -> N
     """
     if cpus:
         os.sched_setaffinity(0, cpus)
+    from http.server import ThreadingHTTPServer
+
     from tests.bench.ack_followup import follow_ups, stamped
     from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack
+
+    # socketserver's listen backlog of 5 turned away connections when dozens of worker threads
+    # called at once (slack_sdk then retried after a second): Slack's API takes them all.
+    ThreadingHTTPServer.request_queue_size = 1024
 
     class DistantSlack(stamped(FakeSlack)):  # type: ignore[misc]
         def _handle(self, *args: Any, **kwargs: Any) -> Any:
