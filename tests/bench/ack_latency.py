@@ -45,9 +45,22 @@ Traffic goes to 127.0.0.1 only. The run is bounded by ``--requests`` and a hard 
 (default 600 s for the whole run; what was measured by then is still printed, marked as stopped).
 Other options: ``--rate R`` sends open loop at R requests/s (as Slack does: it never waits for an
 earlier answer) instead of closed loop; ``--api-latency-ms`` makes the fake answer after a delay,
-like the real Web API's round trip; ``--pin``; ``--keep`` keeps the databases and server logs;
+like the real Web API's round trip (100 ms is what Slack's takes); ``--backend postgres`` runs the
+app on a PostgreSQL database made for the run and dropped after it (``--postgres-url`` names the
+server); ``--worker-processes`` / ``--worker-threads`` replace the app's defaults; ``--pin``;
+``--keep`` keeps the databases and server logs;
 ``--json`` prints the report as JSON. The exit code is 1 when the run stopped early or a process
 did not end cleanly, whatever the figures.
+
+What the rep feels
+------------------
+After the app's burst the report also gives, per kind, how long each rep waited from sending the
+request to seeing what follows it in Slack: for a click the next message of that session's thread
+(the next question), for a command the first question of its new thread, as p50 / p99 / max and
+how many never arrived (tests/bench/ack_followup.py says how each is matched). Issue 14's target:
+at 20 clicks/s offered (``--rate 20``), p99 click to next question under 1 s with the fake
+answering after 100 ms; and on PostgreSQL with two worker processes (``--backend postgres
+--worker-processes 2``, closed loop) at least 100 requests/s fully handled.
 
 Reading the figures
 -------------------
@@ -854,6 +867,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report["shutdown"] = shutdown
         databases.close()
         report["seconds"] = time.monotonic() - began
+        report["load_average_after"] = os.getloadavg()[0]
         problems = sum(
             sum((part.get("report") or {}).get("log_counts", {}).values())
             for part in shutdown.values()
@@ -1025,7 +1039,10 @@ def render(report: dict[str, Any]) -> str:
         if "problem" in final:
             text += f" {final['problem']}"
         parts.append(text)
-    lines.append(f"shutdown: {'; '.join(parts)}; run took {report.get('seconds', 0):.0f} s")
+    lines.append(
+        f"shutdown: {'; '.join(parts)}; run took {report.get('seconds', 0):.0f} s; "
+        f"load average after {report.get('load_average_after', math.nan):.2f}"
+    )
     if "kept" in report:
         lines.append(f"databases and server logs kept in {report['kept']}")
     return "\n".join(lines)
