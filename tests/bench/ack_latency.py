@@ -278,6 +278,7 @@ def _server_main(
         if store is not None:
             store.close()
     report = {
+        "cpu_seconds": _cpu_seconds(),
         "worker_processes": settings.walkaway_worker_processes,
         "worker_threads": settings.walkaway_worker_threads,
         "log_counts": dict(counter.counts),
@@ -289,6 +290,18 @@ def _server_main(
     }
     with contextlib.suppress(BrokenPipeError, EOFError, OSError):
         conn.send(report)
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of this server process and of its joined worker processes."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "server": own.ru_utime + own.ru_stime,
+        "workers": children.ru_utime + children.ru_stime,
+    }
 
 
 def _first_questions(fake: Any, users: Sequence[str], question_id: str) -> list[dict[str, Any]]:
@@ -1020,6 +1033,13 @@ def render(report: dict[str, Any]) -> str:
                 lines.append(f"  {count} x {text!r}")
         elif follow:
             lines.append(f"app work NOT finished before the time limit: {follow}")
+        cpu = (report.get("shutdown", {}).get("app") or {}).get("report") or {}
+        cpu = cpu.get("cpu_seconds") if isinstance(cpu, dict) else None
+        if cpu:
+            lines.append(
+                f"app CPU over the whole run (setup and warm-up included): serve "
+                f"{cpu['server']:.1f} s, worker processes {cpu['workers']:.1f} s"
+            )
         if targets["app"].get("rep_waits"):
             from tests.bench.ack_followup import render as render_waits
 
