@@ -48,8 +48,10 @@ class Settings(BaseSettings):
     walkaway_reminder_business_days: int = Field(default=2, ge=1, le=30)
     walkaway_worker_processes: int = Field(default=1, ge=0, le=16)
     """Processes `serve` starts to run queued work (bot/worker.py); 0 runs it in `serve` itself."""
-    walkaway_worker_threads: int = Field(default=4, ge=1, le=64)
-    """Threads per worker process: each runs one job at a time, mostly waiting on Slack."""
+    walkaway_worker_threads: int = Field(default=32, ge=1, le=64)
+    """Threads per worker process: each runs one job at a time, mostly waiting on Slack (a job
+    makes two or three Web API calls in a row, each about 100 ms), so a process needs many to
+    keep up: 4 finished 11-13 requests/s (tests/bench/ack_latency.py, README)."""
     walkaway_slack_timeout: int = Field(default=15, ge=1, le=120)
     """Seconds a Web API call may take before it counts as failed (and its job is retried)."""
     walkaway_job_stale_seconds: int = Field(default=15, ge=3, le=3600)

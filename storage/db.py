@@ -100,9 +100,20 @@ def make_engine(url: str) -> Engine:
         ) from exc
 
 
+POOL_SIZE = 64
+"""Connections an engine keeps: at least as many as threads may use it at once (a worker
+process's WALKAWAY_WORKER_THREADS, at most 64, bot/config.py; serve's 32 listener threads), so no
+thread waits for another's connection. SQLAlchemy's default, 5 and 10 more, made a worker of 32
+threads queue for connections. They are opened only when used at once, so a quiet process holds
+few; on PostgreSQL mind max_connections across processes."""
+POOL_OVERFLOW = 8
+
+
 def _make_engine(parsed: URL) -> Engine:
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     database = parsed.database or ""
     in_memory = database in ("", ":memory:")
     if not in_memory:
@@ -113,6 +124,7 @@ def _make_engine(parsed: URL) -> Engine:
         connect_args={"check_same_thread": False},
         # An in-memory database lives and dies with its connection, so all threads share one.
         poolclass=StaticPool if in_memory else None,
+        **({} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}),
     )
     _take_over_sqlite_transactions(engine)
     return engine

@@ -45,9 +45,22 @@ Traffic goes to 127.0.0.1 only. The run is bounded by ``--requests`` and a hard 
 (default 600 s for the whole run; what was measured by then is still printed, marked as stopped).
 Other options: ``--rate R`` sends open loop at R requests/s (as Slack does: it never waits for an
 earlier answer) instead of closed loop; ``--api-latency-ms`` makes the fake answer after a delay,
-like the real Web API's round trip; ``--pin``; ``--keep`` keeps the databases and server logs;
+like the real Web API's round trip (100 ms is what Slack's takes); ``--backend postgres`` runs the
+app on a PostgreSQL database made for the run and dropped after it (``--postgres-url`` names the
+server); ``--worker-processes`` / ``--worker-threads`` replace the app's defaults; ``--pin``;
+``--keep`` keeps the databases and server logs;
 ``--json`` prints the report as JSON. The exit code is 1 when the run stopped early or a process
 did not end cleanly, whatever the figures.
+
+What the rep feels
+------------------
+After the app's burst the report also gives, per kind, how long each rep waited from sending the
+request to seeing what follows it in Slack: for a click the next message of that session's thread
+(the next question), for a command the first question of its new thread, as p50 / p99 / max and
+how many never arrived (tests/bench/ack_followup.py says how each is matched). Issue 14's target:
+at 20 clicks/s offered (``--rate 20``), p99 click to next question under 1 s with the fake
+answering after 100 ms; and on PostgreSQL with two worker processes (``--backend postgres
+--worker-processes 2``, closed loop) at least 100 requests/s fully handled.
 
 Reading the figures
 -------------------
@@ -182,9 +195,14 @@ def _server_main(
     threads: int,
     log_path: str,
     cpus: list[int] | None,
+    workers: dict[str, int],
     conn: Connection,
 ) -> None:
-    """A server process: build the target, serve it until told to stop, then drain and report."""
+    """A server process: build the target, serve it until told to stop, then drain and report.
+
+    ``workers`` overrides WALKAWAY_WORKER_PROCESSES / WALKAWAY_WORKER_THREADS (given as
+    ``walkaway_worker_processes`` / ``walkaway_worker_threads``); what is not given comes from
+    the environment and the defaults, as in ``serve``."""
     if cpus:
         os.sched_setaffinity(0, cpus)
     logging.basicConfig(
@@ -207,6 +225,7 @@ def _server_main(
         slack_signing_secret=SecretStr(SECRET),
         slack_api_url=fake_url,
         walkaway_checklist=None,
+        **workers,
     )
     store = None
     worker_processes: list[Any] = []
@@ -259,6 +278,9 @@ def _server_main(
         if store is not None:
             store.close()
     report = {
+        "cpu_seconds": _cpu_seconds(),
+        "worker_processes": settings.walkaway_worker_processes,
+        "worker_threads": settings.walkaway_worker_threads,
         "log_counts": dict(counter.counts),
         "waitress_queue_warnings": counter.queue_depth_warnings,
         "first_problems": counter.first,
@@ -268,6 +290,18 @@ def _server_main(
     }
     with contextlib.suppress(BrokenPipeError, EOFError, OSError):
         conn.send(report)
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of this server process and of its joined worker processes."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "server": own.ru_utime + own.ru_stime,
+        "workers": children.ru_utime + children.ru_stime,
+    }
 
 
 def _first_questions(fake: Any, users: Sequence[str], question_id: str) -> list[dict[str, Any]]:
@@ -299,6 +333,7 @@ def _first_questions(fake: Any, users: Sequence[str], question_id: str) -> list[
                             "user": user,
                             "channel": channel,
                             "ts": message["ts"],
+                            "thread_ts": message.get("thread_ts", ""),
                             "text": message.get("text", ""),
                             "blocks": message["blocks"],
                             "block_id": block["block_id"],
@@ -316,14 +351,22 @@ def _fake_main(cpus: list[int] | None, latency_ms: float, conn: Connection) -> N
     """
     if cpus:
         os.sched_setaffinity(0, cpus)
+    from http.server import ThreadingHTTPServer
+
+    from tests.bench.ack_followup import follow_ups, stamped
     from tests.slack.fake_slack import RESPONSE_URL_METHOD, FakeSlack
 
-    class DistantSlack(FakeSlack):
+    # socketserver's listen backlog of 5 turned away connections when dozens of worker threads
+    # called at once (slack_sdk then retried after a second): Slack's API takes them all.
+    ThreadingHTTPServer.request_queue_size = 1024
+
+    class DistantSlack(stamped(FakeSlack)):  # type: ignore[misc]
         def _handle(self, *args: Any, **kwargs: Any) -> Any:
-            time.sleep(latency_ms / 1000)
+            if latency_ms > 0:
+                time.sleep(latency_ms / 1000)
             return super()._handle(*args, **kwargs)
 
-    with DistantSlack() if latency_ms > 0 else FakeSlack() as fake:
+    with DistantSlack() as fake:
         conn.send((fake.base_url, fake.response_url_base))
         while True:
             try:
@@ -342,6 +385,8 @@ def _fake_main(cpus: list[int] | None, latency_ms: float, conn: Connection) -> N
                 )
             elif request[0] == "questions":
                 conn.send(_first_questions(fake, request[1], request[2]))
+            elif request[0] == "follow_ups":
+                conn.send(follow_ups(fake, request[1]))
             else:  # "stop"
                 break
     with contextlib.suppress(BrokenPipeError, OSError):
@@ -399,6 +444,8 @@ class Job:
     kind: str  # "command" or "click"
     body: bytes
     content_type: str
+    key: str = ""
+    """What its follow-up is found by (tests/bench/ack_followup.py)."""
 
 
 @dataclass(frozen=True)
@@ -408,6 +455,7 @@ class Sample:
     end: float
     status: int  # 0: no HTTP answer at all
     error: str | None = None
+    key: str = ""
 
     @property
     def ms(self) -> float:
@@ -430,15 +478,15 @@ class _Requests(SlackClient):
         self._built = (body, content_type)
         return Response(0, "")
 
-    def _take(self, kind: str) -> Job:
+    def _take(self, kind: str, key: str = "") -> Job:
         assert self._built is not None
         body, content_type = self._built
         self._built = None
-        return Job(kind, body, content_type)
+        return Job(kind, body, content_type, key)
 
     def command_job(self, deal: str, user: str) -> Job:
         self.command(text=deal, user_id=user, user_name=user.lower(), team_id=TEAM)
-        return self._take("command")
+        return self._take("command", deal)
 
     def click_job(self, question: dict[str, Any], pick: int) -> Job:
         choice = question["choices"][pick % len(question["choices"])]
@@ -457,7 +505,9 @@ class _Requests(SlackClient):
             user_name=question["user"].lower(),
         )
         self.block_action(payload)
-        return self._take("click")
+        return self._take(
+            "click", f"{question['channel']}|{question['thread_ts']}|{question['ts']}"
+        )
 
 
 @dataclass
@@ -533,11 +583,12 @@ class Target:
                     connection.request("POST", PATH, body=job.body, headers=headers)
                     reply = connection.getresponse()
                     reply.read()
-                    out.append(Sample(job.kind, start, time.perf_counter(), reply.status))
+                    end = time.perf_counter()
+                    out.append(Sample(job.kind, start, end, reply.status, key=job.key))
                 except (OSError, http.client.HTTPException) as problem:
                     connection.close()  # the next request reconnects
                     end = time.perf_counter()
-                    out.append(Sample(job.kind, start, end, 0, type(problem).__name__))
+                    out.append(Sample(job.kind, start, end, 0, type(problem).__name__, job.key))
 
         threads = [
             threading.Thread(target=client, args=(c, out), name=f"{self.name}-client-{n}")
@@ -667,8 +718,12 @@ def _wait(check: Callable[[], bool], deadline: float, what: str, poll: float = 0
     return time.perf_counter()
 
 
-def _wait_quiet(fake: _Child, deadline: float, quiet: float = 1.0) -> None:
-    """Wait until the fake has seen no new call for ``quiet`` seconds: background work is done."""
+def _wait_quiet(fake: _Child, deadline: float, quiet: float = 1.0, posts: int = 0) -> None:
+    """Wait until the fake has seen no new call for ``quiet`` seconds: background work is done.
+
+    With ``posts``, first until it has that many ``chat.postMessage`` calls: worker processes
+    still starting (spawned, migrating) look quiet too."""
+    _wait(lambda: fake.ask("counts").get("chat.postMessage", 0) >= posts, deadline, "posts")
     last = fake.ask("counts")
     since = time.monotonic()
     while time.monotonic() - since < quiet:
@@ -714,12 +769,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed,
             "rate": args.rate,
             "api_latency_ms": args.api_latency_ms,
+            "backend": args.backend,
         },
         "targets": {},
         "complete": False,
     }
     children: dict[str, _Child] = {}
     targets: dict[str, Target] = {}
+    workers = {
+        name: value
+        for name, value in (
+            ("walkaway_worker_processes", args.worker_processes),
+            ("walkaway_worker_threads", args.worker_threads),
+        )
+        if value is not None
+    }
+    databases = contextlib.ExitStack()
+    app_url = f"sqlite:///{tmp / 'app.db'}"
+    if args.backend == "postgres":
+        from tests.bench.ack_followup import postgres_database
+
+        app_url = databases.enter_context(postgres_database(args.postgres_url))
     try:
         children["fake"] = _Child("fake-slack", _fake_main, (other_cpus, args.api_latency_ms))
         fake_url, response_base = children["fake"].receive(START_TIMEOUT)
@@ -730,10 +800,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 (
                     kind,
                     fake_url,
-                    f"sqlite:///{tmp / (kind + '.db')}",
+                    app_url if kind == "app" else f"sqlite:///{tmp / 'bare.db'}",
                     WAITRESS_THREADS,
                     str(tmp / f"{kind}.log"),
                     server_cpus,
+                    workers,
                 ),
             )
         for kind in ("app", "bare"):
@@ -756,7 +827,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ]
             made += missing
             targets["app"].fire(jobs, deadline)
-            _wait_quiet(fake, deadline)
+            _wait_quiet(fake, deadline, posts=2 * made)
             questions = fake.ask("questions", USERS, first_question, timeout=120)
         if len(questions) < needed:
             raise RuntimeError(f"setup made {len(questions)} of {needed} sessions to click")
@@ -791,6 +862,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result = _burst_summary(burst)
             if kind == "app":
                 result["follow_through"] = _follow_through(fake, burst, before, deadline)
+                result["rep_waits"] = _rep_waits(fake, burst)
             report["targets"][kind] = result
             if not burst.complete:
                 raise TimeLimit(f"time limit reached during the {kind} burst")
@@ -806,7 +878,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 final, clean = children[name].stop(STOP_TIMEOUT)
                 shutdown[name] = {"clean": clean, "report": final}
         report["shutdown"] = shutdown
+        databases.close()
         report["seconds"] = time.monotonic() - began
+        report["load_average_after"] = os.getloadavg()[0]
         problems = sum(
             sum((part.get("report") or {}).get("log_counts", {}).values())
             for part in shutdown.values()
@@ -817,6 +891,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _rep_waits(fake: _Child, burst: Burst) -> dict[str, Any]:
+    """Per kind, how long each acked request's rep waited for what follows it in Slack."""
+    from tests.bench.ack_followup import summary
+
+    acked = [s for s in burst.samples if s.ok and s.key]
+    waits = fake.ask("follow_ups", [(s.kind, s.key, s.start) for s in acked], timeout=120)
+    return {
+        kind + "s": summary([w for s, w in zip(acked, waits, strict=True) if s.kind == kind])
+        for kind in ("click", "command")
+    }
 
 
 def _follow_through(
@@ -886,6 +972,7 @@ def render(report: dict[str, Any]) -> str:
         f"{c['listener_threads']} threads (as `walkaway serve`); fake Web API answers after "
         f"{c['api_latency_ms']:g} ms"
         + ("; servers pinned to the last core, the rest to the others" if c["pinned"] else ""),
+        _deployment(report),
         "",
     ]
     head = f"{'n':>5} {'p50':>6} {'p99':>7} {'max':>7} {'req/s':>7} {'err':>4}"
@@ -946,6 +1033,17 @@ def render(report: dict[str, Any]) -> str:
                 lines.append(f"  {count} x {text!r}")
         elif follow:
             lines.append(f"app work NOT finished before the time limit: {follow}")
+        cpu = (report.get("shutdown", {}).get("app") or {}).get("report") or {}
+        cpu = cpu.get("cpu_seconds") if isinstance(cpu, dict) else None
+        if cpu:
+            lines.append(
+                f"app CPU over the whole run (setup and warm-up included): serve "
+                f"{cpu['server']:.1f} s, worker processes {cpu['workers']:.1f} s"
+            )
+        if targets["app"].get("rep_waits"):
+            from tests.bench.ack_followup import render as render_waits
+
+            lines.extend(render_waits(targets["app"]["rep_waits"]))
     if "stopped_early" in report:
         lines.append(f"STOPPED EARLY: {report['stopped_early']}")
     shutdown = report.get("shutdown", {})
@@ -961,10 +1059,24 @@ def render(report: dict[str, Any]) -> str:
         if "problem" in final:
             text += f" {final['problem']}"
         parts.append(text)
-    lines.append(f"shutdown: {'; '.join(parts)}; run took {report.get('seconds', 0):.0f} s")
+    lines.append(
+        f"shutdown: {'; '.join(parts)}; run took {report.get('seconds', 0):.0f} s; "
+        f"load average after {report.get('load_average_after', math.nan):.2f}"
+    )
     if "kept" in report:
         lines.append(f"databases and server logs kept in {report['kept']}")
     return "\n".join(lines)
+
+
+def _deployment(report: dict[str, Any]) -> str:
+    """The app's backend and workers, as its server reported them at stop."""
+    final = (report.get("shutdown", {}).get("app") or {}).get("report") or {}
+    backend = report["config"].get("backend", "sqlite")
+    name = "PostgreSQL" if backend == "postgres" else "SQLite"
+    processes, threads = final.get("worker_processes"), final.get("worker_threads")
+    if processes is None:
+        return f"app: {name}"
+    return f"app: {name}, {processes} worker process(es) x {threads} worker threads"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -994,6 +1106,23 @@ def _parser() -> argparse.ArgumentParser:
         help="delay every fake Web API answer, like the real round trip (default 0)",
     )
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the app's database; postgres makes and drops a database of its own",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "WALKAWAY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+        help="server to make the postgres run's database on",
+    )
+    parser.add_argument(
+        "--worker-processes", type=int, default=None, help="instead of the app's default"
+    )
+    parser.add_argument("--worker-threads", type=int, default=None, help="per worker process")
     parser.add_argument(
         "--pin", action="store_true", help="servers on a core of their own (2+ cores)"
     )
