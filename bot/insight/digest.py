@@ -44,6 +44,7 @@ from bot.slack.effects import post_once
 from bot.slack.errors import RetryLater, is_transient
 from bot.slack.scheduler import TimedTask
 from bot.slack.tokens import NotInstalled, client_for_workspace
+from bot.slack.uploads import shared_file_id, shared_message
 from storage.columns import utcnow
 from storage.digest_info import DigestClaim, DigestInfo, DigestManager
 from storage.jobs import new_key
@@ -57,7 +58,6 @@ REQUEUE_AFTER = timedelta(minutes=2)
 LOOKUPS_PER_SWEEP = 50
 """users.info calls a sweep may make for managers whose zone it has never asked (rate limits)."""
 GONE = frozenset({"account_inactive", "user_not_found", "user_disabled", "cannot_dm_bot"})
-HISTORY_PAGES = 3
 
 
 def sweep(client: WebClient, store: Store, now: datetime) -> int:
@@ -207,7 +207,9 @@ def _upload_chart(
     manager, week = info.manager_user_id, info.week
     name = chart_filename(info)
     if info.chart_started_at is not None:
-        found = _shared_file(client, channel=channel, name=name, since=info.chart_started_at)
+        # the week's chart has a name of its own: the whole name is the suffix looked for
+        shared = shared_message(client, channel=channel, suffix=name, since=info.chart_started_at)
+        found = shared_file_id(shared, name) if shared is not None else None
         if found is not None:
             store.digest.mark(manager_user_id=manager, week=week, chart_file_id=found)
             return
@@ -223,33 +225,6 @@ def _upload_chart(
     files = done.get("files") or [file]
     file_id = str(files[0].get("id") or "") if files else ""
     store.digest.mark(manager_user_id=manager, week=week, chart_file_id=file_id or "-")
-
-
-def _shared_file(client: WebClient, *, channel: str, name: str, since: datetime) -> str | None:
-    """The id of a file called `name` shared in `channel` since `since`, if Slack shows one.
-
-    Without the history scope nothing can be found and the caller uploads again: at worst the
-    chart twice, never the chart missing."""
-    oldest = f"{(since - timedelta(seconds=5)).timestamp():.6f}"
-    cursor: str | None = None
-    try:
-        for _ in range(HISTORY_PAGES):
-            args: dict[str, Any] = {"channel": channel, "oldest": oldest, "limit": 200}
-            if cursor:
-                args["cursor"] = cursor
-            page = client.conversations_history(**args)
-            for message in page.get("messages") or []:
-                for shared in message.get("files") or []:
-                    if isinstance(shared, dict) and shared.get("name") == name:
-                        return str(shared.get("id"))
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
-    except SlackApiError as error:
-        if is_transient(error):
-            raise
-        log.warning("cannot look for the digest chart in %s: %s", channel, error)
-    return None
 
 
 def register(app: App, deps: Deps) -> None:

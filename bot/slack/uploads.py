@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -106,6 +106,28 @@ def upload_once(
 
 def find_shared(client: WebClient, *, channel: str, suffix: str, since: datetime) -> str | None:
     """The ts of a message in `channel` since `since` sharing a file named `…{suffix}`."""
+    message = shared_message(client, channel=channel, suffix=suffix, since=since)
+    return str(message["ts"]) if message is not None else None
+
+
+def shared_file_id(message: Mapping[str, Any], suffix: str) -> str | None:
+    """The id of the file named `…{suffix}` that `message` shares."""
+    files = message.get("files") or []
+    return next(
+        (
+            str(f.get("id"))
+            for f in files
+            if isinstance(f, Mapping) and str(f.get("name", "")).endswith(suffix)
+        ),
+        None,
+    )
+
+
+def shared_message(
+    client: WebClient, *, channel: str, suffix: str, since: datetime
+) -> Mapping[str, Any] | None:
+    """The message in `channel` since `since` that shares a file named `…{suffix}`, if Slack
+    shows one (none where the app may not read the history: the caller then shares again)."""
     oldest = f"{(since - LOOKBACK).timestamp():.6f}"
     cursor: str | None = None
     try:
@@ -116,7 +138,7 @@ def find_shared(client: WebClient, *, channel: str, suffix: str, since: datetime
             page = client.conversations_history(**args)
             for message in page.get("messages") or []:
                 if _shares(message, suffix):
-                    return str(message["ts"])
+                    return cast(Mapping[str, Any], message)
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None
