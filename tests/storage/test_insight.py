@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from bot.domain.model import Outcome, Verdict
-from storage import Store
+from storage import Store, insight
 from storage.approval_info import Decision
 from storage.models import QualificationSession, RecordStatusChange, WalkawayRecord
 from storage.records import RecordStatus
@@ -305,3 +305,37 @@ def test_a_manager_with_no_reps_and_an_empty_workspace(store: Store, world: Worl
     empty = store.ensure_workspace(team_id=f"T{uuid.uuid4().hex[:12]}")
     e = store.insight.numbers(workspace_id=empty, rep_ids=None, since=SINCE, until=UNTIL)
     assert e.is_empty and e.top_signals == () and e.comeback_records == ()
+
+
+def test_a_short_period_reads_changes_by_record_and_agrees_with_the_set(
+    store: Store, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Weeks (the digest's period) read each change's record by its key; months read the
+    people's records as a set (storage/insight.py `SHORT_PERIOD`): both give the same answers."""
+    team = world.team
+    reps = sorted([team.rep_id, world.sam])
+    weeks = [(SINCE + timedelta(days=7 * k), SINCE + timedelta(days=7 * (k + 1))) for k in range(9)]
+
+    def weekly() -> list[tuple[int, int, tuple[str, ...], tuple[str, ...]]]:
+        found = []
+        for scope in (reps, None):
+            for since, until in weeks:
+                n = store.insight.numbers(
+                    workspace_id=team.workspace_id, rep_ids=scope, since=since, until=until
+                )
+                found.append(
+                    (
+                        n.comebacks,
+                        n.wins_after_walk,
+                        tuple(c.deal_name for c in n.comeback_records),
+                        tuple(c.deal_name for c in n.win_records),
+                    )
+                )
+        return found
+
+    by_record = weekly()
+    monkeypatch.setattr(insight, "SHORT_PERIOD", timedelta(0))
+    assert weekly() == by_record
+    team_weeks = by_record[: len(weeks)]
+    assert sum(w[0] for w in team_weeks) == 2 and sum(w[1] for w in team_weeks) == 1
+    assert sorted(d for w in team_weeks for d in w[2]) == ["Before", "Globex"]
