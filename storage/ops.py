@@ -140,66 +140,40 @@ class Ops:
 
     def purge(self, *, before: datetime, batch: int = PURGE_BATCH) -> Purged:
         """Delete claims and job-scoped post records older than `before` (see the docstring)."""
+        # A job's own post records carry its key inside theirs: `respond:<job key>:<n>`.
+        own = SlackPost.key.contains(literal(":").concat(SlackPost.owner).concat(":"))
         return Purged(
-            claims=self._purge_claims(before, batch),
-            posts=self._purge_job_posts(before, batch),
+            claims=self._purge(IdempotencyKey, IdempotencyKey.created_at, before, batch),
+            posts=self._purge(
+                SlackPost,
+                SlackPost.started_at,
+                before,
+                batch,
+                SlackPost.owner.is_not(None),
+                own,
+            ),
         )
 
-    def _purge_claims(self, before: datetime, batch: int) -> int:
+    def _purge(
+        self, model: Any, at: Any, before: datetime, batch: int, *where: ColumnElement[bool]
+    ) -> int:
+        """Delete `model`'s rows older than `before` (by `at`) in batches, oldest first, each its
+        own transaction, keeping those whose job (`owner`) is still queued."""
         deleted = 0
         after: tuple[datetime, str] | None = None
         while True:
             with self._reads() as s:  # a plain read: nothing is locked while looking
-                query = select(
-                    IdempotencyKey.key, IdempotencyKey.created_at, IdempotencyKey.owner
-                ).where(IdempotencyKey.created_at < before)
+                query = select(model.key, at, model.owner).where(at < before, *where)
                 if after is not None:
-                    query = query.where(_past(IdempotencyKey.created_at, IdempotencyKey.key, after))
-                rows = s.execute(
-                    query.order_by(IdempotencyKey.created_at, IdempotencyKey.key).limit(batch)
-                ).all()
+                    query = query.where(_past(at, model.key, after))
+                rows = s.execute(query.order_by(at, model.key).limit(batch)).all()
             if not rows:
                 return deleted
-            live = self._live_jobs({owner for _, _, owner in rows if owner})
+            live = self._live_jobs({str(owner) for _, _, owner in rows if owner})
             doomed = [key for key, _, owner in rows if owner not in live]
             if doomed:
                 with self._writes.begin() as s:
-                    result = s.execute(
-                        delete(IdempotencyKey).where(
-                            IdempotencyKey.key.in_(doomed), IdempotencyKey.created_at < before
-                        )
-                    )
-                    deleted += int(getattr(result, "rowcount", 0) or 0)
-            if len(rows) < batch:
-                return deleted
-            after = (rows[-1][1], rows[-1][0])
-
-    def _purge_job_posts(self, before: datetime, batch: int) -> int:
-        # A job's own post records carry its key inside theirs: `respond:<job key>:<n>`.
-        own = SlackPost.key.contains(literal(":").concat(SlackPost.owner).concat(":"))
-        deleted = 0
-        after: tuple[datetime, str] | None = None
-        while True:
-            with self._reads() as s:
-                query = select(SlackPost.key, SlackPost.started_at, SlackPost.owner).where(
-                    SlackPost.started_at < before, SlackPost.owner.is_not(None), own
-                )
-                if after is not None:
-                    query = query.where(_past(SlackPost.started_at, SlackPost.key, after))
-                rows = s.execute(
-                    query.order_by(SlackPost.started_at, SlackPost.key).limit(batch)
-                ).all()
-            if not rows:
-                return deleted
-            live = self._live_jobs({owner for _, _, owner in rows if owner})
-            doomed = [key for key, _, owner in rows if owner not in live]
-            if doomed:
-                with self._writes.begin() as s:
-                    result = s.execute(
-                        delete(SlackPost).where(
-                            SlackPost.key.in_(doomed), SlackPost.started_at < before
-                        )
-                    )
+                    result = s.execute(delete(model).where(model.key.in_(doomed), at < before))
                     deleted += int(getattr(result, "rowcount", 0) or 0)
             if len(rows) < batch:
                 return deleted

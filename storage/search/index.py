@@ -19,9 +19,11 @@ from storage.models import (
     RecordSearch,
     RecordStatusChange,
     RecordTag,
+    User,
     VerdictRow,
     WalkawayRecord,
 )
+from storage.search.results import SearchCriteria
 
 UNMODELLED = {
     "tables": frozenset(
@@ -164,3 +166,27 @@ def refresh(s: Session, record_id: int) -> None:
         for tag in tags
         if tag not in have
     )
+
+
+def facet_groups(s: Session, workspace_id: int, criteria: SearchCriteria) -> list[list[str]] | None:
+    """The filters as facet words, one list per kind (any of it, every kind); None when a rep
+    filter names nobody in this workspace (nothing can match). Both backends' searches read
+    these (FTS5's facets column, PostgreSQL's facet vector)."""
+    groups: list[list[str]] = []
+    for kind, values in (
+        ("o", criteria.outcomes),
+        ("s", criteria.statuses),
+        ("t", criteria.tags),
+    ):
+        if values:
+            groups.append([facet(kind, workspace_id, v) for v in values])
+    if criteria.rep_slack_ids:
+        reps = s.scalars(
+            select(User.id).where(
+                User.workspace_id == workspace_id, User.slack_user_id.in_(criteria.rep_slack_ids)
+            )
+        ).all()
+        if not reps:
+            return None
+        groups.append([facet("r", workspace_id, str(rep)) for rep in reps])
+    return groups

@@ -25,8 +25,8 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from storage.models import RecordSearch, User, WalkawayRecord
-from storage.search.index import facet
+from storage.models import RecordSearch, WalkawayRecord
+from storage.search.index import facet_groups
 from storage.search.pg_stats import STEMS as _STEMS
 from storage.search.pg_stats import statistics
 from storage.search.results import SearchCriteria
@@ -62,29 +62,6 @@ def _in_range(low: int, high: int) -> list[ColumnElement[bool]]:
     """The date filters' id bounds; none without dates (ids are 32-bit here, the range 40)."""
     found = [_S.record_id >= low] if low > 1 else []
     return found + ([_S.record_id <= high] if high < 2**31 - 1 else [])
-
-
-def facet_groups(s: Session, workspace_id: int, criteria: SearchCriteria) -> list[list[str]] | None:
-    """The filters as facet words, one list per kind (any of it, every kind); None when a rep
-    filter names nobody in this workspace (nothing can match)."""
-    groups: list[list[str]] = []
-    for kind, values in (
-        ("o", criteria.outcomes),
-        ("s", criteria.statuses),
-        ("t", criteria.tags),
-    ):
-        if values:
-            groups.append([facet(kind, workspace_id, v) for v in values])
-    if criteria.rep_slack_ids:
-        reps = s.scalars(
-            select(User.id).where(
-                User.workspace_id == workspace_id, User.slack_user_id.in_(criteria.rep_slack_ids)
-            )
-        ).all()
-        if not reps:
-            return None
-        groups.append([facet("r", workspace_id, str(rep)) for rep in reps])
-    return groups
 
 
 def _tsquery(groups: list[list[str]]) -> str:

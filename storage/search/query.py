@@ -29,7 +29,7 @@ from storage.models import (
     WalkawayRecord,
 )
 from storage.search import pg
-from storage.search.index import facet
+from storage.search.index import facet_groups
 from storage.search.results import SearchCriteria, SearchPage, hits
 
 PAGE_SIZE = 5
@@ -175,23 +175,9 @@ def _sqlite_match(
 ) -> str | None:
     """The FTS5 expression for words and filters; "" when there is neither, None when a rep
     filter names nobody in this workspace (nothing can match)."""
-    groups: list[list[str]] = []
-    for kind, values in (
-        ("o", criteria.outcomes),
-        ("s", criteria.statuses),
-        ("t", criteria.tags),
-    ):
-        if values:
-            groups.append([facet(kind, workspace_id, v) for v in values])
-    if criteria.rep_slack_ids:
-        reps = s.scalars(
-            select(User.id).where(
-                User.workspace_id == workspace_id, User.slack_user_id.in_(criteria.rep_slack_ids)
-            )
-        ).all()
-        if not reps:
-            return None
-        groups.append([facet("r", workspace_id, str(rep)) for rep in reps])
+    groups = facet_groups(s, workspace_id, criteria)
+    if groups is None:
+        return None
     parts = [f"{_TEXT_COLUMNS} : ({_quoted(terms)})"] if terms else []
     parts += ["{facets} : (" + " OR ".join(_quoted([f]) for f in group) + ")" for group in groups]
     return " AND ".join(parts)
