@@ -55,15 +55,15 @@ def test_messages_marked_as_misses_are_still_missed() -> None:
 
 
 def test_the_messages_the_rules_were_written_with_meet_the_targets() -> None:
-    seen = rates([s for s in SCORED.values() if s.message.set != "held_out"])
+    seen = rates([s for s in SCORED.values() if s.message.set not in ("round4", "held_out")])
     assert seen.recall >= RECALL_TARGET
     assert seen.false_alarm_rate <= FALSE_ALARM_TARGET
 
 
-HELD_OUT_FLAGGED = 5
-"""Faulty held-out messages flagged at commit 2da2130 (of 20): the rules may only do better."""
-HELD_OUT_FALSE_ALARMS = 4
-"""Good held-out messages flagged at commit 2da2130 (of 20): the rules may only do better."""
+HELD_OUT_FLAGGED = 6
+"""Faulty held-out messages flagged at commit c494ee5 (of 20): the rules may only do better."""
+HELD_OUT_FALSE_ALARMS = 1
+"""Good held-out messages flagged at commit c494ee5 (of 20): the rules may only do better."""
 
 
 def test_the_held_out_messages_do_no_worse_than_measured() -> None:
