@@ -86,7 +86,7 @@ BAD_DRAFTS = {
     ),
     "mixed": (
         "You people never read what we send. After everything we've put in, this is your last "
-        "chance: other clients are waiting, and we won't hold the price.",
+        "chance: other clients are waiting, and frankly this is not worth our time.",
         {"blame", "guilt", "ultimatum", "bluff", "self_centred", "missing_conditions"},
     ),
     # In the spirit of the seeds' cautionary lines, written fresh.

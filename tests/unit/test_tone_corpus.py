@@ -7,9 +7,10 @@ here, and a message marked as a miss that the rules now get right must lose its 
 marks stay honest.
 
 Issue 11's targets (95% of faulty messages flagged, at most 5% of good ones) are met on the
-messages the rules were written or widened with (dev and rounds 1 to 3), not on the held-out set:
-there the test holds the rules to the figures measured when it was written, so a change that
-makes fresh wording fare worse fails here.
+messages the rules were written or widened with (dev and rounds 1 to 4), not on the sets never
+used to change them (held_out, and blind, written by a second author who saw neither the rules
+nor the corpus): there the test holds the rules to the figures measured, so a change that makes
+fresh wording fare worse fails here.
 """
 
 from __future__ import annotations
@@ -54,22 +55,27 @@ def test_messages_marked_as_misses_are_still_missed() -> None:
     assert fixed == [], "these now score right: remove their `miss: true`"
 
 
+HELD_OUT: dict[str, tuple[int, int]] = {
+    "held_out": (9, 1),
+    "blind": (13, 1),
+}
+"""Per set never used to change the rules: (faulty flagged, good flagged) of 20 each, as
+measured on the rules that first met them (held_out: 6 and 1 at c494ee5, then 9 and 1 after the
+rebuild; blind: 13 and 1 after the rebuild). The rules may only do better."""
+
+
 def test_the_messages_the_rules_were_written_with_meet_the_targets() -> None:
-    seen = rates([s for s in SCORED.values() if s.message.set not in ("round4", "held_out")])
+    seen = rates([s for s in SCORED.values() if s.message.set not in HELD_OUT])
     assert seen.recall >= RECALL_TARGET
     assert seen.false_alarm_rate <= FALSE_ALARM_TARGET
 
 
-HELD_OUT_FLAGGED = 6
-"""Faulty held-out messages flagged at commit c494ee5 (of 20): the rules may only do better."""
-HELD_OUT_FALSE_ALARMS = 1
-"""Good held-out messages flagged at commit c494ee5 (of 20): the rules may only do better."""
-
-
-def test_the_held_out_messages_do_no_worse_than_measured() -> None:
-    held_out = rates([s for s in SCORED.values() if s.message.set == "held_out"])
-    assert held_out.flagged >= HELD_OUT_FLAGGED
-    assert held_out.false_alarms <= HELD_OUT_FALSE_ALARMS
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_the_held_out_sets_do_no_worse_than_measured(name: str) -> None:
+    flagged, false_alarms = HELD_OUT[name]
+    held_out = rates([s for s in SCORED.values() if s.message.set == name])
+    assert held_out.flagged >= flagged
+    assert held_out.false_alarms <= false_alarms
 
 
 def test_every_kind_of_fault_is_in_the_corpus() -> None:
