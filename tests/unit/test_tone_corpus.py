@@ -35,8 +35,9 @@ def test_the_corpus_is_big_enough_and_has_a_held_out_set() -> None:
     faulty = [m for m in MESSAGES if m.faulty]
     good = [m for m in MESSAGES if not m.faulty]
     assert len(faulty) >= 40 and len(good) >= 40
-    held_out = [m for m in MESSAGES if m.set == "held_out"]
-    assert sum(m.faulty for m in held_out) >= 15 and sum(not m.faulty for m in held_out) >= 15
+    for name in HELD_OUT:
+        held_out = [m for m in MESSAGES if m.set == name]
+        assert sum(m.faulty for m in held_out) >= 15 and sum(not m.faulty for m in held_out) >= 15
 
 
 @pytest.mark.parametrize("message_id", [m.id for m in MESSAGES if m.faulty and not m.miss])
@@ -56,12 +57,11 @@ def test_messages_marked_as_misses_are_still_missed() -> None:
 
 
 HELD_OUT: dict[str, tuple[int, int]] = {
-    "held_out": (9, 1),
     "blind": (13, 1),
 }
 """Per set never used to change the rules: (faulty flagged, good flagged) of 20 each, as
-measured on the rules that first met them (held_out: 6 and 1 at c494ee5, then 9 and 1 after the
-rebuild; blind: 13 and 1 after the rebuild). The rules may only do better."""
+measured on the rules that first met them (blind: 13 and 1 after the rebuild of c189d9e, and the
+same after round5 widened it). The rules may only do better."""
 
 
 def test_the_messages_the_rules_were_written_with_meet_the_targets() -> None:
