@@ -8,7 +8,7 @@ marks stay honest.
 
 Issue 11's targets (95% of faulty messages flagged, at most 5% of good ones) are met on the
 messages the rules were written or widened with (dev and rounds 1 to 4), not on the sets never
-used to change them (held_out, and blind, written by a second author who saw neither the rules
+used to change them (blind and blind2, each written by another author who saw neither the rules
 nor the corpus): there the test holds the rules to the figures measured, so a change that makes
 fresh wording fare worse fails here.
 """
@@ -58,10 +58,11 @@ def test_messages_marked_as_misses_are_still_missed() -> None:
 
 HELD_OUT: dict[str, tuple[int, int]] = {
     "blind": (13, 1),
+    "blind2": (11, 2),
 }
 """Per set never used to change the rules: (faulty flagged, good flagged) of 20 each, as
 measured on the rules that first met them (blind: 13 and 1 after the rebuild of c189d9e, and the
-same after round5 widened it). The rules may only do better."""
+same after round5 widened it; blind2: 11 and 2 after round5). The rules may only do better."""
 
 
 def test_the_messages_the_rules_were_written_with_meet_the_targets() -> None:
