@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from storage import queries as q
 from storage.base import Repo, checked_key
@@ -68,16 +68,17 @@ class Posts(Repo):
     ) -> tuple[Intent, PostInfo]:
         """Take the right to post `key`, or learn it is done or in another's hands.
 
-        Two attempts inserting the same new key at once: the loser's insert does nothing (it
-        waits for the winner's transaction), and it reads the winner's intent, or nothing if the
-        winner has already forgotten it (Slack refused its post), in which case it tries again.
+        Two attempts inserting the same new key at once: the loser looks again, and finds the
+        winner's intent, or nothing if the winner has already forgotten it (Slack refused its
+        post), in which case it may post itself.
         """
         moment = now or utcnow()
         for _ in range(INSERT_RACES):
-            taken = self._intend(key, owner, channel_id, thread_ts, moment)
-            if taken is not None:
-                return taken
-        raise RuntimeError(f"post {key} kept being taken and forgotten by other attempts")
+            try:
+                return self._intend(key, owner, channel_id, thread_ts, moment)
+            except IntegrityError:  # another attempt inserted the same key first
+                continue
+        return self._intend(key, owner, channel_id, thread_ts, moment)
 
     def _intend(
         self,
@@ -86,28 +87,21 @@ class Posts(Repo):
         channel_id: str | None,
         thread_ts: str | None,
         moment: datetime,
-    ) -> tuple[Intent, PostInfo] | None:
-        """None: the key's row was there when inserting and gone when read (forgotten)."""
+    ) -> tuple[Intent, PostInfo]:
         with self._write() as s:
-            # A new key (nearly every post) is one statement; only a key already there is read.
-            fresh = s.execute(
-                q.insert_for(s, SlackPost)
-                .values(
-                    key=checked_key(key),
+            row = s.get(SlackPost, checked_key(key), with_for_update=True)
+            if row is None:
+                row = SlackPost(
+                    key=key,
                     owner=owner,
                     channel_id=channel_id,
                     thread_ts=thread_ts,
                     started_at=moment,
                     first_started_at=moment,
                 )
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(SlackPost.key)
-            ).first()
-            if fresh is not None:
-                return Intent.POST, PostInfo(key, channel_id, thread_ts, None, moment, moment)
-            row = s.get(SlackPost, key, with_for_update=True)
-            if row is None:
-                return None
+                s.add(row)
+                s.flush()
+                return Intent.POST, _info(row)
             if row.ts is not None:
                 return Intent.DONE, _info(row)
             mine = owner is not None and row.owner == owner
@@ -139,26 +133,17 @@ class Posts(Repo):
         """Keep the ts of a post; with `prompt_of` / `thread_of`, also as that qualification
         session's open question / thread, in the same write (one commit where two were, on
         every question a check posts)."""
-        moment = utcnow()
         with self._write() as s:
-            # Plain UPDATEs (no row read first): two statements where four were, on every post.
-            found = q.rowcount(
-                s,
-                update(SlackPost)
-                .where(SlackPost.key == checked_key(key))
-                .values(channel_id=channel_id, ts=ts, posted_at=moment)
-                .execution_options(synchronize_session=False),
-            )
-            if not found:
-                s.add(
-                    SlackPost(
-                        key=key, started_at=moment, channel_id=channel_id, ts=ts, posted_at=moment
-                    )
-                )
+            row = s.get(SlackPost, checked_key(key))
+            if row is None:
+                row = SlackPost(key=key, started_at=utcnow())
+                s.add(row)
+            row.channel_id, row.ts, row.posted_at = channel_id, ts, utcnow()
             if prompt_of is not None:
-                q.update_session(s, prompt_of, prompt_ts=ts)
+                q.session_row(s, prompt_of).prompt_ts = ts
             if thread_of is not None:
-                q.update_session(s, thread_of, channel_id=channel_id, thread_ts=ts)
+                session = q.session_row(s, thread_of)
+                session.channel_id, session.thread_ts = channel_id, ts
 
 
 def _info(row: SlackPost) -> PostInfo:

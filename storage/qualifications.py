@@ -99,11 +99,6 @@ class Qualifications(Repo):
             found = s.execute(query).first()
             return q.session_info(found[0], found[1]) if found else None
 
-    def checklist_snapshot(self, *, session_id: int) -> dict[str, Any] | None:
-        """The checklist the session was started with, as stored (None: no such session)."""
-        with self._reads() as s:
-            return s.scalar(select(_QS.checklist_snapshot).where(_QS.id == session_id))
-
     def list_open_sessions(self, *, workspace_id: int, rep_user_id: int) -> list[SessionInfo]:
         """Newest first, so 'carry on where you left off' offers the latest deal on top."""
         query = (

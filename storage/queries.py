@@ -9,13 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Select, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from bot.domain.model import Outcome
 from storage.errors import InvalidValueError, NotFoundError, SessionNotOpenError
@@ -75,30 +73,6 @@ def session_row(s: Session, session_id: int, *, lock: bool = False) -> Qualifica
     return row
 
 
-def update_session(s: Session, session_id: int, **values: Any) -> None:
-    """Set columns of a session row without reading it first (NotFoundError: no such row)."""
-    statement = (
-        update(_QS)
-        .where(_QS.id == session_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if not rowcount(s, statement):
-        raise NotFoundError(f"no qualification session {session_id}")
-
-
-def rowcount(s: Session, statement: Any) -> int:
-    """Rows an UPDATE or DELETE matched."""
-    return cast("CursorResult[Any]", s.execute(statement)).rowcount
-
-
-def insert_for(s: Session, table: Any) -> Any:
-    """The dialect's INSERT (with ON CONFLICT) for the session's database."""
-    if s.get_bind().dialect.name == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
-
-
 def require_open(row: QualificationSession) -> None:
     if row.status != SessionStatus.OPEN:
         raise SessionNotOpenError(row.id, row.status)
@@ -126,14 +100,7 @@ def supersede(
 
 
 def sessions_with_deal() -> Select[QualificationSession, str]:
-    """Sessions with their deal's name, without the checklist snapshot: a session asked with
-    today's checklist never needs it, and decoding that JSON on every read of a session (several
-    per click) was a twentieth of a worker's CPU. `Qualifications.checklist_snapshot` reads it."""
-    return (
-        select(_QS, Deal.name)
-        .join(Deal, Deal.id == _QS.deal_id)
-        .options(defer(_QS.checklist_snapshot))
-    )
+    return select(_QS, Deal.name).join(Deal, Deal.id == _QS.deal_id)
 
 
 def session_info(
@@ -147,9 +114,7 @@ def session_info(
         rep_user_id=row.rep_user_id,
         status=SessionStatus(row.status),
         checklist_hash=row.checklist_hash,
-        checklist_snapshot=(
-            None if "checklist_snapshot" in inspect(row).unloaded else row.checklist_snapshot
-        ),
+        checklist_snapshot=row.checklist_snapshot,
         channel_id=row.channel_id,
         thread_ts=row.thread_ts,
         started_at=row.started_at,

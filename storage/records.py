@@ -39,8 +39,7 @@ class SessionInfo:
     rep_user_id: int
     status: SessionStatus
     checklist_hash: str
-    checklist_snapshot: dict[str, Any] | None
-    """None when not read (most reads leave it: `Qualifications.checklist_snapshot` has it)."""
+    checklist_snapshot: dict[str, Any]
     channel_id: str | None
     thread_ts: str | None
     started_at: datetime

@@ -188,14 +188,9 @@ class Checklist(BaseModel):
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
-    @cached_property
-    def dumped(self) -> dict[str, Any]:
-        """The checklist as JSON data, made once (every new check stores it); do not change it."""
-        return {"hash": self.content_hash, **self.model_dump(mode="json")}
-
     def snapshot(self) -> dict[str, Any]:
         """What a session stores so an old record reads right after the file is edited."""
-        return dict(self.dumped)
+        return {"hash": self.content_hash, **self.model_dump(mode="json")}
 
 
 class _FieldProblem(ValueError):

@@ -90,8 +90,6 @@ class Qualifications:
             checklist_hash=self._checklist.content_hash,
             checklist_snapshot=self._checklist.snapshot(),
         )
-        if not session.resumed:  # just made: no answers or notes to read
-            return self._progress(session, answers={}, notes={})
         return self._progress(session)
 
     def progress(self, session_id: int) -> Progress | None:
@@ -213,12 +211,11 @@ class Qualifications:
         answers: dict[str, AnswerValue] | None = None,
         notes: dict[str, str] | None = None,
     ) -> Progress:
-        checklist = self._checklist
-        if session.checklist_hash != checklist.content_hash:
-            snapshot = session.checklist_snapshot
-            if snapshot is None:
-                snapshot = self._store.checklist_snapshot(session_id=session.id) or {}
-            checklist = checklist_from_snapshot(snapshot)
+        checklist = (
+            self._checklist
+            if session.checklist_hash == self._checklist.content_hash
+            else checklist_from_snapshot(session.checklist_snapshot)
+        )
         if answers is None or notes is None:
             state = self._store.session_state(session_id=session.id)
             answers, notes = (state[1], state[2]) if state else ({}, {})

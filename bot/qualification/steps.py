@@ -125,7 +125,6 @@ def take_answer(
         channel=channel,
         ts=ts,
         by_user=actor.user_id,
-        progress=updated,
     )
 
 
@@ -153,12 +152,9 @@ def carry_on(
     channel: str,
     ts: str,
     by_user: str,
-    progress: Progress | None = None,
 ) -> None:
-    """After an answer is stored: its message shows it, and the thread moves on (repeatable).
-
-    `progress`: the session as read just after storing the answer (else it is read here)."""
-    progress = progress or service(deps).progress(session_id)
+    """After an answer is stored: its message shows it, and the thread moves on (repeatable)."""
+    progress = service(deps).progress(session_id)
     if progress is None:
         return
     show_answered(

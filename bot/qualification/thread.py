@@ -10,7 +10,6 @@ repair the thread by calling the same steps: whatever is missing is posted, noth
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -101,10 +100,9 @@ def open_thread(client: WebClient, deps: Deps, progress: Progress, *, user_id: s
         deps.store.set_session_thread(
             session_id=session.id, channel_id=opening.channel, thread_ts=opening.ts
         )
-    # Stored with the post (or just above): the session as read, with its thread, is not read
-    # again (nobody can answer in a thread that did not exist).
-    threaded = replace(session, channel_id=opening.channel, thread_ts=opening.ts)
-    return replace(progress, session=threaded)
+    refreshed = service(deps).progress(session.id)
+    assert refreshed is not None
+    return refreshed
 
 
 def answered_before(deps: Deps, session_id: int, question_id: str) -> AnswerValue | None:
