@@ -9,11 +9,14 @@ queues behind the first instead of interleaving with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import Enum
+from typing import Any, cast
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
@@ -76,15 +79,33 @@ class Claim(Enum):
         return self is not Claim.TAKEN
 
 
+def insert_if_absent(
+    s: Session, model: type[Any], values: Mapping[str, Any], *, key: Sequence[str]
+) -> bool:
+    """INSERT … ON CONFLICT (key) DO NOTHING in the caller's transaction: True when inserted.
+
+    One statement where a look then an insert were two, on the writes every click makes
+    (claims, post intents). A concurrent insert of the same key waits for the other
+    transaction and then does nothing (PostgreSQL), or cannot happen (SQLite holds the file
+    lock), so the loser never sees an IntegrityError for the key.
+    """
+    table = cast(Table, model.__table__)
+    insert_of = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert_of(table).values(dict(values)).on_conflict_do_nothing(index_elements=key)
+    returned = s.execute(statement.returning(*(table.c[name] for name in key))).first()
+    return returned is not None
+
+
 def take_claim(s: Session, key: str, owner: str | None, note: str | None = None) -> Claim:
     """Claim `key` inside the caller's transaction (so the claim commits with the work).
 
-    A racing insert of the same key from another process surfaces as IntegrityError at flush
-    or commit, which the caller treats as TAKEN.
+    The insert comes first (one statement for the usual, new claim); only a key already
+    there is read, to tell this job's earlier attempt from someone else.
     """
-    existing = s.get(IdempotencyKey, checked_key(key))
-    if existing is not None:
-        return Claim.MINE if owner is not None and existing.owner == owner else Claim.TAKEN
-    s.add(IdempotencyKey(key=key, created_at=utcnow(), owner=owner, note=note))
-    s.flush()
-    return Claim.NEW
+    values = {"key": checked_key(key), "created_at": utcnow(), "owner": owner, "note": note}
+    if insert_if_absent(s, IdempotencyKey, values, key=["key"]):
+        return Claim.NEW
+    existing = s.get(IdempotencyKey, key)
+    if existing is None:  # deleted since (the purge of old keys): nobody holds it now
+        return take_claim(s, key, owner, note)
+    return Claim.MINE if owner is not None and existing.owner == owner else Claim.TAKEN

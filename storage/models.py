@@ -118,8 +118,8 @@ class QualificationSession(Base):
     rep_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(16), default=SessionStatus.OPEN.value)
     checklist_hash: Mapped[str] = mapped_column(String(128))
-    checklist_snapshot: Mapped[dict[str, Any]] = mapped_column(json_type())
-    """The checklist wording as asked, so an old record still reads right after an edit."""
+    checklist_snapshot: Mapped[dict[str, Any]] = mapped_column(json_type(), deferred=True)
+    """The wording as asked (old records read right after an edit); deferred: session_snapshot."""
     channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
     thread_ts: Mapped[str | None] = mapped_column(SLACK_ID)
     prompt_ts: Mapped[str | None] = mapped_column(SLACK_ID)

@@ -13,13 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from storage import queries as q
-from storage.base import Repo, checked_key
+from storage.base import Repo, checked_key, insert_if_absent
 from storage.columns import utcnow
-from storage.models import SlackPost
+from storage.errors import NotFoundError
+from storage.models import QualificationSession, SlackPost
 
 INTENT_STALE = timedelta(seconds=30)
 """An intent older than this whose owner never finished belongs to an attempt that died."""
@@ -75,10 +78,15 @@ class Posts(Repo):
         moment = now or utcnow()
         for _ in range(INSERT_RACES):
             try:
-                return self._intend(key, owner, channel_id, thread_ts, moment)
+                found = self._intend(key, owner, channel_id, thread_ts, moment)
             except IntegrityError:  # another attempt inserted the same key first
                 continue
-        return self._intend(key, owner, channel_id, thread_ts, moment)
+            if found is not None:
+                return found
+        found = self._intend(key, owner, channel_id, thread_ts, moment)
+        if found is None:
+            raise RuntimeError(f"the intent for {key} keeps vanishing between two statements")
+        return found
 
     def _intend(
         self,
@@ -87,21 +95,31 @@ class Posts(Repo):
         channel_id: str | None,
         thread_ts: str | None,
         moment: datetime,
-    ) -> tuple[Intent, PostInfo]:
+    ) -> tuple[Intent, PostInfo] | None:
+        """One attempt; None when the key was there at the insert and gone at the look (its
+        owner forgot it meanwhile): the caller tries again."""
+        new = {
+            "key": checked_key(key),
+            "owner": owner,
+            "channel_id": channel_id,
+            "thread_ts": thread_ts,
+            "started_at": moment,
+            "first_started_at": moment,
+        }
         with self._write() as s:
-            row = s.get(SlackPost, checked_key(key), with_for_update=True)
-            if row is None:
-                row = SlackPost(
+            # The usual case, a post nobody tried yet, is this one statement.
+            if insert_if_absent(s, SlackPost, new, key=["key"]):
+                return Intent.POST, PostInfo(
                     key=key,
-                    owner=owner,
                     channel_id=channel_id,
                     thread_ts=thread_ts,
+                    ts=None,
                     started_at=moment,
                     first_started_at=moment,
                 )
-                s.add(row)
-                s.flush()
-                return Intent.POST, _info(row)
+            row = s.get(SlackPost, key, with_for_update=True)
+            if row is None:
+                return None
             if row.ts is not None:
                 return Intent.DONE, _info(row)
             mine = owner is not None and row.owner == owner
@@ -133,17 +151,32 @@ class Posts(Repo):
         """Keep the ts of a post; with `prompt_of` / `thread_of`, also as that qualification
         session's open question / thread, in the same write (one commit where two were, on
         every question a check posts)."""
+        at = utcnow()
         with self._write() as s:
-            row = s.get(SlackPost, checked_key(key))
-            if row is None:
-                row = SlackPost(key=key, started_at=utcnow())
-                s.add(row)
-            row.channel_id, row.ts, row.posted_at = channel_id, ts, utcnow()
+            # Plain UPDATEs, no row loaded: this runs after every question a check posts.
+            moved = s.execute(
+                update(SlackPost)
+                .where(SlackPost.key == checked_key(key))
+                .values(channel_id=channel_id, ts=ts, posted_at=at)
+            )
+            if not _rowcount(moved):  # posted without an intent (or its intent was purged)
+                s.add(SlackPost(key=key, started_at=at, channel_id=channel_id, ts=ts, posted_at=at))
             if prompt_of is not None:
-                q.session_row(s, prompt_of).prompt_ts = ts
+                _set_session(s, prompt_of, prompt_ts=ts)
             if thread_of is not None:
-                session = q.session_row(s, thread_of)
-                session.channel_id, session.thread_ts = channel_id, ts
+                _set_session(s, thread_of, channel_id=channel_id, thread_ts=ts)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _set_session(s: Session, session_id: int, **values: Any) -> None:
+    done = s.execute(
+        update(QualificationSession).where(QualificationSession.id == session_id).values(**values)
+    )
+    if not _rowcount(done):
+        raise NotFoundError(f"no qualification session {session_id}")
 
 
 def _info(row: SlackPost) -> PostInfo:

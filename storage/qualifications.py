@@ -13,7 +13,7 @@ from bot.domain.model import AnswerValue
 from storage import queries as q
 from storage.base import Claim, Repo, take_claim
 from storage.columns import utcnow
-from storage.errors import InvalidValueError
+from storage.errors import InvalidValueError, NotFoundError
 from storage.models import (
     Answer,
     Deal,
@@ -73,7 +73,17 @@ class Qualifications(Repo):
                 )
                 row = q.insert_or_get(s, new, open_query)
                 resumed = row is not new
+            if resumed:
+                row.checklist_snapshot  # noqa: B018 (loads the deferred wording the caller compares)
             return q.session_info(row, deal.name, resumed=resumed)
+
+    def session_snapshot(self, *, session_id: int) -> dict[str, Any]:
+        """The checklist a session began with (its rows are read without it: see the model)."""
+        with self._reads() as s:
+            snapshot = s.scalar(select(_QS.checklist_snapshot).where(_QS.id == session_id))
+        if snapshot is None:
+            raise NotFoundError(f"no qualification session {session_id}")
+        return dict(snapshot)
 
     def get_session(self, *, session_id: int) -> SessionInfo | None:
         with self._reads() as s:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,7 +114,9 @@ def session_info(
         rep_user_id=row.rep_user_id,
         status=SessionStatus(row.status),
         checklist_hash=row.checklist_hash,
-        checklist_snapshot=row.checklist_snapshot,
+        checklist_snapshot=(
+            None if "checklist_snapshot" in inspect(row).unloaded else row.checklist_snapshot
+        ),
         channel_id=row.channel_id,
         thread_ts=row.thread_ts,
         started_at=row.started_at,

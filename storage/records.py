@@ -39,7 +39,6 @@ class SessionInfo:
     rep_user_id: int
     status: SessionStatus
     checklist_hash: str
-    checklist_snapshot: dict[str, Any]
     channel_id: str | None
     thread_ts: str | None
     started_at: datetime
@@ -50,6 +49,9 @@ class SessionInfo:
     """True when open_session found this rep's open session for the deal instead of starting one."""
     revision: int = 0
     """Changes with every answer, Back, Start over and Resume (storage.models)."""
+    checklist_snapshot: dict[str, Any] | None = None
+    """The checklist as the session began, when it was read with the row (a new or resumed
+    session); None otherwise: `Store.session_snapshot` reads it when the hash differs."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import undefer
 
 from bot.domain.model import Verdict
 from bot.domain.pathback import first_recheck
@@ -137,7 +138,7 @@ class Records(Repo):
             if found is None:
                 return None
             record = found[0]
-            session = s.get_one(_QS, record.session_id)
+            session = s.get_one(_QS, record.session_id, options=[undefer(_QS.checklist_snapshot)])
             verdict = s.get_one(VerdictRow, record.verdict_id)
             deal = s.get_one(Deal, record.deal_id)
             sender = s.get(User, record.sent_by_user_id) if record.sent_by_user_id else None

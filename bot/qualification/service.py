@@ -211,11 +211,12 @@ class Qualifications:
         answers: dict[str, AnswerValue] | None = None,
         notes: dict[str, str] | None = None,
     ) -> Progress:
-        checklist = (
-            self._checklist
-            if session.checklist_hash == self._checklist.content_hash
-            else checklist_from_snapshot(session.checklist_snapshot)
-        )
+        checklist = self._checklist
+        if session.checklist_hash != checklist.content_hash:  # the file changed since it began
+            snapshot = session.checklist_snapshot
+            if snapshot is None:
+                snapshot = self._store.session_snapshot(session_id=session.id)
+            checklist = checklist_from_snapshot(snapshot)
         if answers is None or notes is None:
             state = self._store.session_state(session_id=session.id)
             answers, notes = (state[1], state[2]) if state else ({}, {})

@@ -125,6 +125,7 @@ def take_answer(
         channel=channel,
         ts=ts,
         by_user=actor.user_id,
+        progress=updated,
     )
 
 
@@ -152,9 +153,13 @@ def carry_on(
     channel: str,
     ts: str,
     by_user: str,
+    progress: Progress | None = None,
 ) -> None:
-    """After an answer is stored: its message shows it, and the thread moves on (repeatable)."""
-    progress = service(deps).progress(session_id)
+    """After an answer is stored: its message shows it, and the thread moves on (repeatable).
+
+    `progress` is the session as the answer left it, when the caller has just read it (saves
+    reading it again on every click); a re-run reads it afresh."""
+    progress = progress or service(deps).progress(session_id)
     if progress is None:
         return
     show_answered(
