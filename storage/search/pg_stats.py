@@ -64,6 +64,19 @@ class Statistics:
         """The share of records passing every filter (any value of one kind)."""
         return math.prod(min(1.0, sum(self.share("filters", f) for f in g)) for g in groups)
 
+    def workspace(self, key: str) -> float:
+        """The workspace's share of the records, from its key in terms_a (migration 0021)."""
+        return min(1.0, self.share("terms_a", key)) if self.rows > 0 else 1.0
+
+    def smallest(self, groups: Sequence[Sequence[str]]) -> float:
+        """The share of the filter kind the fewest records pass (1.0 with no filter)."""
+        passing = (min(1.0, sum(self.share("filters", f) for f in g)) for g in groups)
+        return min(passing, default=1.0)
+
+    def tier_density(self, lexemes: Sequence[str], column: str, above: str | None) -> float:
+        """The share of records whose tier is `column`: every word there, not all in `above`."""
+        return max(0.0, self.density(lexemes, column) - self.density(lexemes, above))
+
     def walk(
         self,
         need: int,
@@ -73,17 +86,28 @@ class Statistics:
         facets: float,
         *,
         ordered: bool,
+        keys: float | None = None,
+        matched: float = 1.0,
     ) -> bool:
         """Whether walking newest first finds `need` matches of the tier (words in `column`,
-        not all in `above`) for less than the rarest GIN index costs: every entry of its
+        not all in `above`) for less than its GIN index costs: every entry of the rarest
         posting list (TID_COST of a row each), then the rows it gives, all of them when they
-        must be `ordered` newest first, else only until `need` are found."""
+        must be `ordered` newest first, else only until `need` are found.
+
+        With `keys` (the share of the rarest key: filter, workspace or id range, for the tiers
+        that hold them, migration 0021) the GIN scan is one index: its rarest entry bounds the
+        list, and the rows read are the matches, `matched` being the share of the table the
+        workspace and range leave. Without, the words' and the filters' bitmaps are separate."""
         if self.rows <= 0:
             return False
-        density = max(0.0, self.density(lexemes, column) - self.density(lexemes, above)) * facets
+        density = self.tier_density(lexemes, column, above) * facets
         walked = need / density if density > 0 else math.inf
-        listed = self.rows * min(self.rarest(lexemes, column), facets)
-        return walked < listed * TID_COST + (listed if ordered else min(listed, need))
+        if keys is None:
+            listed = self.rows * min(self.rarest(lexemes, column), facets)
+            return walked < listed * TID_COST + (listed if ordered else min(listed, need))
+        listed = self.rows * min(self.rarest(lexemes, column), keys)
+        rows = self.rows * density * matched
+        return walked < listed * TID_COST + (rows if ordered else min(rows, need))
 
 
 _cache: dict[str, tuple[float, Statistics]] = {}
