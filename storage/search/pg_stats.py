@@ -68,10 +68,9 @@ class Statistics:
         """The workspace's share of the records, from its key in terms_a (migration 0021)."""
         return min(1.0, self.share("terms_a", key)) if self.rows > 0 else 1.0
 
-    def smallest(self, groups: Sequence[Sequence[str]]) -> float:
-        """The share of the filter kind the fewest records pass (1.0 with no filter)."""
-        passing = (min(1.0, sum(self.share("filters", f) for f in g)) for g in groups)
-        return min(passing, default=1.0)
+    def group_shares(self, groups: Sequence[Sequence[str]]) -> list[float]:
+        """The share of records passing each filter kind (any of its values)."""
+        return [min(1.0, sum(self.share("filters", f) for f in g)) for g in groups]
 
     def tier_density(self, lexemes: Sequence[str], column: str, above: str | None) -> float:
         """The share of records whose tier is `column`: every word there, not all in `above`."""

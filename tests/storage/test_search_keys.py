@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from storage import Store
 from storage.db import make_engine, migrate
-from storage.search import SearchCriteria, pg, pg_stats
+from storage.search import SearchCriteria, pg_scan, pg_stats
 from storage.search.pg_keys import BLOCK_LEVELS, block_key, id_blocks
 from tests.storage.search_builders import SCAR_WALK, backdate, make_record
 
@@ -100,9 +100,9 @@ def test_a_record_holds_its_keys_in_every_tier_and_a_window_read_gives_the_same_
         for since, until in searches
     ]
     assert run() == expected
-    for window in (1, 10**6):  # one block a window (then 8, 64...), or one window for all
-        monkeypatch.setattr(pg._Search, "first_window", lambda *_, size=window: size)
+    for density in (1.0, 1e-9):  # windows of 1,000 ids (then wider), or one read for all
+        monkeypatch.setattr(pg_scan.Scan, "expected", lambda *_, at=density: at)
         for walk in (False, True):
             monkeypatch.setattr(pg_stats.Statistics, "walk", lambda *_, w=walk, **__: w)
-            assert run() == expected, (window, walk)
+            assert run() == expected, (density, walk)
     store.close()
