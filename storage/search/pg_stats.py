@@ -1,12 +1,14 @@
 """How common each word and filter is on PostgreSQL, from ANALYZE, to choose how a tier is read.
 
-A tier (storage/search/pg.py) is read one of two ways: walking the workspace's records newest
+A tier (storage/search/pg_scan.py) is read one of two ways: walking the workspace's records newest
 first, testing each, which stops after a page when its words are common; or asking a GIN index
 for every match and keeping the newest, which costs what the rarest word (or filter) costs. The
 planner would choose itself, but it cannot know that a tier excludes the tiers above it (terms_b
 holds terms_a), so it expects matches where none are and walks a million records. Here the
 choice is made from the same statistics: ANALYZE's most common lexemes of each tsvector column.
-They are read once every STATS_SECONDS per database, not once per search.
+They also size the first window of a tier read newest first, and tell which words and keys
+earn a place in a GIN scan. They are read once every STATS_SECONDS per database, not once per
+search.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ TID_COST = 0.05
 TID building a bitmap, ~10 us a row read, on a loaded 2-core machine)."""
 COLUMNS = ("terms_a", "terms_b", "terms_c", "document", "filters")
 
-STEMS = text("SELECT coalesce(array_agg(lexeme), '{}') FROM unnest(to_tsvector('english', :words))")
-"""The search's words as the index holds them (stemmed, stop words gone)."""
 
 _STATS = text(
     "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
