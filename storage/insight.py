@@ -191,8 +191,8 @@ class _Statements:
 
     counts: Select[int, int]
     """Checks started in the period; open records due by its last day."""
-    mix: Select[str, int, int]
-    """Per outcome: the period's records, and how many of them are re-checks."""
+    mix: Select[Any]
+    """The period's records, how many are re-checks, then the records of each outcome (one row)."""
     signals: Select[str, int]
     positions: Select[str | None, str | None, datetime | None, datetime]
     changes: Select[int, str, datetime]
@@ -245,10 +245,17 @@ def _statements(with_reps: bool) -> _Statements:
     changed_at = func.max(RecordStatusChange.changed_at)
     return _Statements(
         counts=select(started.scalar_subquery(), due.scalar_subquery()),
-        mix=select(_WR.outcome, func.count(), func.count(Recheck.session_id))
+        # One row of filtered counts, not GROUP BY outcome: SQLite (no statistics) would read
+        # the whole workspace's records by (workspace, outcome, created) to get them grouped
+        # for free, instead of the team's by (workspace, rep, created): 100 ms against 6 for
+        # a 10-rep team at 1,000,000 records.
+        mix=select(
+            func.count(),
+            func.count(Recheck.session_id),
+            *(func.count().filter(_WR.outcome == o) for o in _OUTCOMES),
+        )
         .outerjoin(Recheck, Recheck.session_id == _WR.session_id)
-        .where(in_period)
-        .group_by(_WR.outcome),
+        .where(in_period),
         signals=select(RecordTag.tag, func.count(distinct(RecordTag.record_id)))
         .join(period, period.c.id == RecordTag.record_id)
         .where(RecordTag.tag.not_in(_OUTCOMES))
@@ -299,11 +306,8 @@ def _numbers(
         params["reps"] = list(reps)
     last_day = until.date() if until.time() == time() else until.date() + timedelta(days=1)
     started, due = conn.execute(q.counts, {**params, "due_before": last_day}).one()
-    mix: dict[str, int] = {}
-    rechecks_done = 0
-    for outcome, n, rechecks in conn.execute(q.mix, params):
-        mix[str(outcome)] = int(n)
-        rechecks_done += int(rechecks)
+    finished, rechecks_done, *per_outcome = conn.execute(q.mix, params).one()
+    mix = dict(zip(_OUTCOMES, per_outcome, strict=True))
     signals = sorted(
         ((str(tag), int(n)) for tag, n in conn.execute(q.signals, params)),
         key=lambda t: (-t[1], t[0]),
@@ -349,14 +353,14 @@ def _numbers(
         since=since,
         until=until,
         checks_started=int(started or 0),
-        checks_finished=sum(mix.values()),
-        verdict_mix=tuple((o, mix.get(o.value, 0)) for o in Outcome),
+        checks_finished=int(finished),
+        verdict_mix=tuple((o, int(mix[o.value])) for o in Outcome),
         top_signals=tuple(signals[:TOP_SIGNALS]),
         positions=positions,
         overrides=sum(overridden.values()),
         overridden_to=tuple(sorted(overridden.items(), key=lambda t: (-t[1], order.index(t[0])))),
         median_days_to_position=statistics.median(days) if days else None,
-        rechecks_done=rechecks_done,
+        rechecks_done=int(rechecks_done),
         rechecks_due=int(due or 0),
         comebacks=len(comebacks),
         comeback_records=tuple(names[rid] for _, rid in comebacks[:NAMED] if rid in names),
