@@ -71,7 +71,7 @@ def add_history(engine: Engine, backend: Backend, log: Callable[[str], None]) ->
         for rid, workspace, session, rep, status, created in conn.execute(query.order_by(wr.id)):
             if status != "open":
                 at = created + timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
-                changes.append((rid, status, None, rep, backend.stamp(at)))
+                changes.append((rid, workspace, rep, status, None, rep, backend.stamp(at)))
             earlier = last_of.get(workspace)
             if earlier is not None and rid % 20 == 0:
                 rechecks.append((session, earlier, workspace, rep, backend.stamp(created), None))
@@ -80,7 +80,16 @@ def add_history(engine: Engine, backend: Backend, log: Callable[[str], None]) ->
     _insert(
         engine,
         "record_status_changes",
-        ("record_id", "status", "note", "changed_by_user_id", "changed_at"),
+        # The record's workspace and rep, as the app writes them (migration 0022).
+        (
+            "record_id",
+            "workspace_id",
+            "rep_user_id",
+            "status",
+            "note",
+            "changed_by_user_id",
+            "changed_at",
+        ),
         changes,
     )
     _insert(
