@@ -15,7 +15,7 @@ table.
 
 On SQLite the foreign keys are written inline (`ADD COLUMN ... REFERENCES`), as SQLite cannot add
 a constraint to a table; PostgreSQL adds them as named constraints. Downgrade drops the index
-and the columns (on SQLite by rebuilding the table, which a column in a foreign key needs).
+and the columns, in place on both (the table's SQL on SQLite is then exactly what it was).
 
 Revision ID: 0022
 Revises: 0021
@@ -66,8 +66,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(INDEX, table_name=TABLE)
-    with op.batch_alter_table(TABLE) as batch:
-        for column, parent in reversed(COLUMNS):
-            if op.get_context().dialect.name != "sqlite":
-                batch.drop_constraint(f"fk_{TABLE}_{column}_{parent}", type_="foreignkey")
-            batch.drop_column(column)
+    sqlite = op.get_context().dialect.name == "sqlite"
+    for column, parent in reversed(COLUMNS):
+        if not sqlite:
+            op.drop_constraint(f"fk_{TABLE}_{column}_{parent}", TABLE, type_="foreignkey")
+        # SQLite 3.35+ drops a column whose REFERENCES is its own (not a table constraint) in
+        # place, leaving the table's SQL as it was before the upgrade.
+        op.drop_column(TABLE, column)
