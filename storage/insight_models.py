@@ -1,4 +1,4 @@
-"""The indexes the team numbers read (storage/insight.py, migration 0015).
+"""The indexes the team numbers read (storage/insight.py, migrations 0015 and 0022).
 
 Kept out of storage/models.py, which is full; they join the same tables' metadata.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import Index
 
-from storage.models import Approval, QualificationSession, WalkawayRecord
+from storage.models import Approval, QualificationSession, RecordStatusChange, WalkawayRecord
 
 Index(
     "ix_qualification_sessions_workspace_rep_started",
@@ -29,3 +29,14 @@ Index(
 """A team's records with their verdicts from the index alone: the comebacks and wins join the
 period's status changes to them (PostgreSQL hashed every record of the team from the heap:
 25 ms of 52 for a 10-rep team at 200,000 records, 2 ms with this)."""
+Index(
+    "ix_record_status_changes_workspace_rep_status_at",
+    RecordStatusChange.workspace_id,
+    RecordStatusChange.rep_user_id,
+    RecordStatusChange.status,
+    RecordStatusChange.changed_at,
+    RecordStatusChange.record_id,
+)
+"""A team's comebacks and wins over a period: one range per rep and status, read from the index
+alone, instead of every workspace's changes of the period checked against the set of the team's
+records, their whole history (SQLite at 1,000,000 records: 17 ms for a 10-rep team's 90 days)."""

@@ -214,13 +214,13 @@ class WalkawayRecord(Base):
 
 class RecordStatusChange(Base):
     __tablename__ = "record_status_changes"
-    __table_args__ = (
-        CheckConstraint(_in("status", RecordStatus), name="status"),
-        Index("ix_record_status_changes_record_id", "record_id"),
-    )
+    __table_args__ = (CheckConstraint(_in("status", RecordStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("walkaway_records.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("walkaway_records.id"), index=True)
+    # The record's own workspace and rep, copied (0022): a team's changes are one index range.
+    workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"))
+    rep_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

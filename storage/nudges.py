@@ -201,12 +201,15 @@ class Nudges(Repo):
                     WalkawayRecord.status == RecordStatus.OPEN.value,
                 )
                 .values(status=status.value, updated_at=at)
-            )
-            if _count(changed) != 1:
+                .returning(WalkawayRecord.workspace_id, WalkawayRecord.rep_user_id)
+            ).one_or_none()
+            if changed is None:
                 return False
             s.add(
                 RecordStatusChange(
                     record_id=record_id,
+                    workspace_id=changed.workspace_id,
+                    rep_user_id=changed.rep_user_id,
                     status=status.value,
                     note=note,
                     changed_by_user_id=by_user_id,

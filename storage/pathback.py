@@ -98,21 +98,24 @@ class PathBack(StorePart):
         status history. False (nothing written) when it already is re-engaged."""
         moment = now or utcnow()
         with self._write() as s:
-            statement = (
+            changed = s.execute(
                 update(WalkawayRecord)
                 .where(
                     WalkawayRecord.id == record_id,
                     WalkawayRecord.status != RecordStatus.RE_ENGAGED.value,
                 )
                 .values(status=RecordStatus.RE_ENGAGED.value, updated_at=moment)
-            )
-            if rowcount(s, statement) == 0:
+                .returning(WalkawayRecord.workspace_id, WalkawayRecord.rep_user_id)
+            ).one_or_none()
+            if changed is None:
                 if s.get(WalkawayRecord, record_id) is None:
                     raise NotFoundError(f"no record {record_id}")
                 return False
             s.add(
                 RecordStatusChange(
                     record_id=record_id,
+                    workspace_id=changed.workspace_id,
+                    rep_user_id=changed.rep_user_id,
                     status=RecordStatus.RE_ENGAGED.value,
                     note=(note or "").strip()[:NOTE_LIMIT] or None,
                     changed_by_user_id=by_user_id,

@@ -158,6 +158,8 @@ class Rechecks(Repo):
             s.add(
                 RecordStatusChange(
                     record_id=previous,
+                    workspace_id=record.workspace_id,
+                    rep_user_id=record.rep_user_id,
                     status=RecordStatus.RE_ENGAGED,
                     note=note,
                     changed_by_user_id=by_user_id,

@@ -99,6 +99,8 @@ class Records(Repo):
             s.add(
                 RecordStatusChange(
                     record_id=record.id,
+                    workspace_id=record.workspace_id,
+                    rep_user_id=record.rep_user_id,
                     status=RecordStatus.OPEN,
                     changed_by_user_id=row.rep_user_id,
                     changed_at=now,
@@ -222,6 +224,8 @@ class Records(Repo):
             s.add(
                 RecordStatusChange(
                     record_id=record_id,
+                    workspace_id=record.workspace_id,
+                    rep_user_id=record.rep_user_id,
                     status=new_status,
                     note=note,
                     changed_by_user_id=by_user_id,

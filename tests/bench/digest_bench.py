@@ -57,8 +57,9 @@ def seed_status_history(engine: Engine) -> int:
     with engine.begin() as conn:
         result = conn.execute(
             text(
-                "INSERT INTO record_status_changes (record_id, status, note, changed_by_user_id, "
-                f"changed_at) SELECT id, status, NULL, rep_user_id, {later} "
+                "INSERT INTO record_status_changes (record_id, workspace_id, rep_user_id, status, "
+                "note, changed_by_user_id, changed_at) "
+                f"SELECT id, workspace_id, rep_user_id, status, NULL, rep_user_id, {later} "
                 "FROM walkaway_records WHERE status IN ('re-engaged', 'won')"
             )
         )

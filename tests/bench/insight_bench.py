@@ -21,9 +21,11 @@ What one run does
    comparison, a rep's Home and the whole largest workspace's numbers (no target).
 3. Prints p50 / p95 / max per kind, with the machine.
 
-The comebacks and wins read the (status, changed_at, record_id) index of status changes that the
-weekly digest's migration adds (0016, branch `digest`); on a tree without it this run creates the
-same index before measuring, and says so, so the figures are those of the merged app.
+The comebacks and wins read migration 0022's (workspace, rep, status, changed_at, record_id)
+index of status changes: the changes seeded here carry their record's workspace and rep, as the
+app writes them, and a database kept by an older tree gets them from 0022's backfill when
+`--reuse` migrates it. The digest's (status, changed_at, record_id) index (0016) is created
+before measuring on a tree without it, and the run says so.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def add_history(engine: Engine, backend: Backend, log: Callable[[str], None]) ->
         for rid, workspace, session, rep, status, created in conn.execute(query.order_by(wr.id)):
             if status != "open":
                 at = created + timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 23))
-                changes.append((rid, status, None, rep, backend.stamp(at)))
+                changes.append((rid, workspace, rep, status, None, rep, backend.stamp(at)))
             earlier = last_of.get(workspace)
             if earlier is not None and rid % 20 == 0:
                 rechecks.append((session, earlier, workspace, rep, backend.stamp(created), None))
@@ -80,7 +82,16 @@ def add_history(engine: Engine, backend: Backend, log: Callable[[str], None]) ->
     _insert(
         engine,
         "record_status_changes",
-        ("record_id", "status", "note", "changed_by_user_id", "changed_at"),
+        # The record's workspace and rep, as the app writes them (migration 0022).
+        (
+            "record_id",
+            "workspace_id",
+            "rep_user_id",
+            "status",
+            "note",
+            "changed_by_user_id",
+            "changed_at",
+        ),
         changes,
     )
     _insert(

@@ -14,9 +14,10 @@ The period is February 2026. What is seeded, and why it counts or not:
 | before | Ria | walk: sig.a | 10 Jan → 10 Jan | came back 2 Feb; override 3 Feb (not counted) |
 | old | Sam | walk: sig.a | Dec 2025 | open, re-check 15 Jan (overdue: due) |
 | after | Ria | walk: sig.a | 1 Mar 00:00 → 1 Mar 00:00 | the period's end is excluded |
-| umbrella | Omar (no manager) | walk: sig.z | 5 Feb → 5 Feb | the workspace's, not the team's |
+| umbrella | Omar (no manager) | walk: sig.z | 5 Feb → 5 Feb | won 20 Feb (workspace, not team) |
 
-A second workspace holds a record of the same shape on the same days: it is never counted.
+A second workspace holds a record of the same shape on the same days, which came back on 15 Feb:
+it is never counted.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.domain.model import Outcome, Verdict
-from storage import Store, insight
+from storage import Store
 from storage.approval_info import Decision
 from storage.models import QualificationSession, RecordStatusChange, WalkawayRecord
 from storage.records import RecordStatus
@@ -204,8 +205,10 @@ def _seed(store: Store, team: Team) -> World:
     r["umbrella"] = seed.record(
         "Umbrella", omar, _verdict(Outcome.WALK, "sig.z"), _at(2, 5), _at(2, 5)
     )
+    seed.status(r["umbrella"], RecordStatus.WON, _at(2, 20))
     other = make_team(store)
-    Seeder(store, other).record(
+    elsewhere = Seeder(store, other)
+    elsewhere_record = elsewhere.record(
         "Acme",
         other.rep_id,
         _verdict(Outcome.WALK, "sig.a"),
@@ -213,6 +216,7 @@ def _seed(store: Store, team: Team) -> World:
         _at(2, 3),
         date(2026, 2, 1),
     )
+    elsewhere.status(elsewhere_record, RecordStatus.RE_ENGAGED, _at(2, 15))
     return World(team, sam, omar, r)
 
 
@@ -275,7 +279,8 @@ def test_the_whole_workspace(store: Store, world: World) -> None:
     assert (n.checks_started, n.checks_finished) == (7, 6)
     assert n.verdict_mix == _mix(walk=2, defer=1, stop_pilot=1, proceed=1, redirect=1)
     assert n.top_signals == (("sig.a", 3), ("sig.b", 2), ("sig.c", 2), ("sig.z", 1))
-    assert (n.positions, n.rechecks_due, n.comebacks, n.wins_after_walk) == (3, 2, 2, 1)
+    assert (n.positions, n.rechecks_due, n.comebacks, n.wins_after_walk) == (3, 2, 2, 2)
+    assert [c.deal_name for c in n.win_records] == ["Initech", "Umbrella"]
 
 
 def test_the_period_end_is_excluded_and_the_start_included(store: Store, world: World) -> None:
@@ -307,35 +312,44 @@ def test_a_manager_with_no_reps_and_an_empty_workspace(store: Store, world: Worl
     assert e.is_empty and e.top_signals == () and e.comeback_records == ()
 
 
-def test_a_short_period_reads_changes_by_record_and_agrees_with_the_set(
-    store: Store, world: World, monkeypatch: pytest.MonkeyPatch
+def test_weeks_count_each_comeback_and_win_in_the_week_it_happened(
+    store: Store, world: World
 ) -> None:
-    """Weeks (the digest's period) read each change's record by its key; months read the
-    people's records as a set (storage/insight.py `SHORT_PERIOD`): both give the same answers."""
+    """The digest asks for a week, Home for 90 days, through the same statement: week by week,
+    the team's and the workspace's comebacks and wins are the month's, each in its own week."""
     team = world.team
     reps = sorted([team.rep_id, world.sam])
     weeks = [(SINCE + timedelta(days=7 * k), SINCE + timedelta(days=7 * (k + 1))) for k in range(9)]
 
-    def weekly() -> list[tuple[int, int, tuple[str, ...], tuple[str, ...]]]:
+    def weekly(scope: list[int] | None) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         found = []
-        for scope in (reps, None):
-            for since, until in weeks:
-                n = store.insight.numbers(
-                    workspace_id=team.workspace_id, rep_ids=scope, since=since, until=until
+        for since, until in weeks:
+            n = store.insight.numbers(
+                workspace_id=team.workspace_id, rep_ids=scope, since=since, until=until
+            )
+            assert (n.comebacks, n.wins_after_walk) == (len(n.comeback_records), len(n.win_records))
+            found.append(
+                (
+                    tuple(c.deal_name for c in n.comeback_records),
+                    tuple(c.deal_name for c in n.win_records),
                 )
-                found.append(
-                    (
-                        n.comebacks,
-                        n.wins_after_walk,
-                        tuple(c.deal_name for c in n.comeback_records),
-                        tuple(c.deal_name for c in n.win_records),
-                    )
-                )
+            )
         return found
 
-    by_record = weekly()
-    monkeypatch.setattr(insight, "SHORT_PERIOD", timedelta(0))
-    assert weekly() == by_record
-    team_weeks = by_record[: len(weeks)]
-    assert sum(w[0] for w in team_weeks) == 2 and sum(w[1] for w in team_weeks) == 1
-    assert sorted(d for w in team_weeks for d in w[2]) == ["Before", "Globex"]
+    nothing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    # Weeks from 1 Feb: Before came back 2 Feb, Globex 15 Feb; Initech won 25 Feb (Hooli, won
+    # 22 Feb, was a proceed); Omar's Umbrella, won 20 Feb, is the workspace's alone.
+    assert (
+        weekly(reps)
+        == [(("Before",), ()), nothing, (("Globex",), ()), ((), ("Initech",))] + [nothing] * 5
+    )
+    assert (
+        weekly(None)
+        == [
+            (("Before",), ()),
+            nothing,
+            (("Globex",), ("Umbrella",)),
+            ((), ("Initech",)),
+        ]
+        + [nothing] * 5
+    )
