@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.domain.tone_model import ToneModel, default_tone_model, sentences
 
 DEFAULT_TONE_RULES = "tone.yml"
 CONDITION_WINDOW = 200
@@ -210,13 +212,25 @@ def default_tone_rules() -> ToneRules:
 
 
 def check_tone(
-    text: str, *, expect_conditions: bool = True, rules: ToneRules | None = None
+    text: str,
+    *,
+    expect_conditions: bool = True,
+    rules: ToneRules | None = None,
+    learned: bool = True,
+    model: ToneModel | None = None,
 ) -> list[ToneFault]:
     """Every fault in reading order, then anything missing.
 
     `expect_conditions=False` is for messages that are not a no (a note that the deal goes
-    ahead), where asking for re-engagement conditions would be noise.
+    ahead), where asking for re-engagement conditions would be noise. The phrase rules speak
+    first; the learned model (`bot.domain.tone_model`) reads each sentence no rule flagged, so
+    a phrase the rules know keeps its exact excerpt and kind, and wording they have never seen
+    is still caught. The model may also overrule a shipped rule's hit in a sentence it is
+    nearly sure is good (a phrase rule cannot tell "your deadline" from "our deadline"); a
+    team's own rules are never overruled. `learned=False` gives the rules alone (the trainer
+    learns from them); `model` replaces the shipped model (tests).
     """
+    shipped = rules is None or rules is default_tone_rules()
     rules = rules or default_tone_rules()
     flat, origin = _normalise(text)
     hits: list[tuple[int, int, ToneRule]] = []
@@ -233,13 +247,51 @@ def check_tone(
                 last_end = end
     hits = [hit for hit in hits if not _inside_a_longer_hit(hit, hits)]
     hits.sort(key=lambda hit: (hit[0], hit[2].code.value))
-    faults = [rule.fault(text[origin[start] : origin[end - 1] + 1]) for start, end, rule in hits]
+    found = [(origin[start], origin[end - 1] + 1, rule) for start, end, rule in hits]
+    if learned:
+        model = model or default_tone_model()
+        read = list(sentences(text))
+        if shipped:
+            found = [hit for hit in found if not _overruled(text, hit, read, model)]
+        found += _learned(text, found, read, rules, model)
+        found.sort(key=lambda hit: (hit[0], hit[2].code.value))
+    faults = [rule.fault(text[start:end]) for start, end, rule in found]
     for rule in rules.required:
         if rule.code is FaultCode.MISSING_CONDITIONS and not expect_conditions:
             continue
         if not any(pattern.search(flat) for pattern in rule.patterns):
             faults.append(rule.fault(""))
     return faults
+
+
+def _overruled(
+    text: str, hit: tuple[int, int, ToneRule], spans: Sequence[tuple[int, int]], model: ToneModel
+) -> bool:
+    """Whether the sentence a rule's hit starts in reads as good to the model beyond doubt."""
+    for start, end in spans:
+        if start <= hit[0] < end:
+            return model.reads_good(text[start:end])
+    return False
+
+
+def _learned(
+    text: str,
+    found: Sequence[tuple[int, int, ToneRule]],
+    spans: Sequence[tuple[int, int]],
+    rules: ToneRules,
+    model: ToneModel,
+) -> list[tuple[int, int, ToneRule]]:
+    """The model's faults, one per sentence, for the sentences no rule has flagged."""
+    by_code = {rule.code.value: rule for rule in reversed(default_tone_rules().faults)}
+    by_code.update({rule.code.value: rule for rule in reversed(rules.faults)})
+    out: list[tuple[int, int, ToneRule]] = []
+    for start, end in spans:
+        if any(s < end and start < e for s, e, _ in found):
+            continue
+        kind = model.fault(text[start:end])
+        if kind is not None and kind in by_code:
+            out.append((start, end, by_code[kind]))
+    return out
 
 
 def _inside_a_longer_hit(
