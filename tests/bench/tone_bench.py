@@ -4,11 +4,13 @@ Run from the repository root:
 
     .venv/bin/python -m tests.bench.tone_bench [--verbose]
 
-It checks every message of tests/unit/tone_corpus.yml with the shipped rules and prints, for the
-whole corpus and for each set (dev: written alongside the rules; round1 to round5: each written
-after the rules were frozen, measured as held out, then used to widen them; blind and blind2:
-written by other authors from the kinds' definitions alone, never used to change them; the
-corpus header has each round's figures):
+It checks every message of tests/unit/tone_corpus.yml with the shipped check (the phrase rules
+and the learned reader after them) and prints, for the whole corpus and for each set (dev:
+written alongside the rules; round1 to round5: each written after the rules were frozen,
+measured as held out, then used to widen them; blind and blind2: written by other authors from
+the kinds' definitions alone, never used to change the rules, and the learned reader's
+validation set; blind3: written the same way after the learned reader was frozen; the corpus
+header has each round's figures):
 recall (faulty messages flagged at all), exact kinds (faulty messages showing exactly the
 expected kinds), and false alarms (good messages flagged), then per kind of fault how many
 messages that should show it do, and how many show it that should not. Issue 11's targets: at
