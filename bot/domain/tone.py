@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.domain.tone_model import ToneModel, default_tone_model, sentences
+from bot.domain.tone_model import ToneModel, default_path_model, default_tone_model, sentences
 
 DEFAULT_TONE_RULES = "tone.yml"
 CONDITION_WINDOW = 200
@@ -218,6 +218,7 @@ def check_tone(
     rules: ToneRules | None = None,
     learned: bool = True,
     model: ToneModel | None = None,
+    path_model: ToneModel | None = None,
 ) -> list[ToneFault]:
     """Every fault in reading order, then anything missing.
 
@@ -227,8 +228,10 @@ def check_tone(
     a phrase the rules know keeps its exact excerpt and kind, and wording they have never seen
     is still caught. The model may also overrule a shipped rule's hit in a sentence it is
     nearly sure is good (a phrase rule cannot tell "your deadline" from "our deadline"); a
-    team's own rules are never overruled. `learned=False` gives the rules alone (the trainer
-    learns from them); `model` replaces the shipped model (tests).
+    team's own rules are never overruled. A message in which the rules find no path back is
+    read once more by the path reader, which may find one in words the rules do not know.
+    `learned=False` gives the rules alone (the trainer learns from them); `model` and
+    `path_model` replace the shipped readers (tests).
     """
     shipped = rules is None or rules is default_tone_rules()
     rules = rules or default_tone_rules()
@@ -248,9 +251,9 @@ def check_tone(
     hits = [hit for hit in hits if not _inside_a_longer_hit(hit, hits)]
     hits.sort(key=lambda hit: (hit[0], hit[2].code.value))
     found = [(origin[start], origin[end - 1] + 1, rule) for start, end, rule in hits]
+    read = list(sentences(text))
     if learned:
         model = model or default_tone_model()
-        read = list(sentences(text))
         if shipped:
             found = [hit for hit in found if not _overruled(text, hit, read, model)]
         found += _learned(text, found, read, rules, model)
@@ -259,8 +262,13 @@ def check_tone(
     for rule in rules.required:
         if rule.code is FaultCode.MISSING_CONDITIONS and not expect_conditions:
             continue
-        if not any(pattern.search(flat) for pattern in rule.patterns):
-            faults.append(rule.fault(""))
+        if any(pattern.search(flat) for pattern in rule.patterns):
+            continue
+        if learned and rule.code is FaultCode.MISSING_CONDITIONS:
+            reader = path_model or default_path_model()
+            if any(reader.finding(text[start:end]) for start, end in read):
+                continue
+        faults.append(rule.fault(""))
     return faults
 
 
@@ -288,7 +296,7 @@ def _learned(
     for start, end in spans:
         if any(s < end and start < e for s, e, _ in found):
             continue
-        kind = model.fault(text[start:end])
+        kind = model.finding(text[start:end])
         if kind is not None and kind in by_code:
             out.append((start, end, by_code[kind]))
     return out

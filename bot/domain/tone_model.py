@@ -24,7 +24,10 @@ from importlib import resources
 from typing import Any
 
 DEFAULT_MODEL = "tone_model.json"
+PATH_MODEL = "tone_path_model.json"
 GOOD = "good"
+PATH_BACK = "path_back"
+"""The path reader's one finding: the sentence says what would make it worth talking again."""
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[$€£%]")
@@ -129,6 +132,8 @@ class ToneModel:
     """A sentence is faulty when the chance it is good falls below 1 - threshold."""
     veto: float = 1.0
     """A sentence whose chance of being good is at least this overrules a phrase rule's hit."""
+    nothing: str = GOOD
+    """The class that means there is nothing to report ("none" for the path reader)."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ToneModel:
@@ -139,6 +144,7 @@ class ToneModel:
             readers=tuple(Linear.from_json(r) for r in data["readers"]),
             threshold=float(data["threshold"]),
             veto=float(data.get("veto", 1.0)),
+            nothing=str(data.get("nothing", GOOD)),
         )
 
     def vector(self, sentence: str) -> dict[int, float]:
@@ -161,14 +167,14 @@ class ToneModel:
         return dict(zip(self.classes, total, strict=True))
 
     def reads_good(self, sentence: str) -> bool:
-        return self.probabilities(sentence)[GOOD] >= self.veto
+        return self.probabilities(sentence)[self.nothing] >= self.veto
 
-    def fault(self, sentence: str) -> str | None:
-        """The likeliest kind of fault, or None when the sentence reads as good."""
+    def finding(self, sentence: str) -> str | None:
+        """The likeliest class to report (a kind of fault, a path back), or None."""
         chances = self.probabilities(sentence)
-        if 1.0 - chances[GOOD] < self.threshold:
+        if 1.0 - chances[self.nothing] < self.threshold:
             return None
-        return max((c for c in self.classes if c != GOOD), key=lambda c: chances[c])
+        return max((c for c in self.classes if c != self.nothing), key=lambda c: chances[c])
 
 
 def load_tone_model(text: str) -> ToneModel:
@@ -177,7 +183,21 @@ def load_tone_model(text: str) -> ToneModel:
 
 @functools.cache
 def default_tone_model() -> ToneModel:
+    """The sentence reader for the six kinds of fault."""
     text = resources.files("prompts").joinpath(DEFAULT_MODEL).read_text("utf-8")
+    return load_tone_model(text)
+
+
+@functools.cache
+def default_path_model() -> ToneModel:
+    """The sentence reader for a path back, which the missing-conditions rule asks for.
+
+    The rule looks for a condition and an offer to return in one sentence, in words it knows;
+    fresh wording of a path back ("I'll reach out on 16 January to book a kickoff") got past
+    it and a good message was told it had none. This reader is asked only when the rule found
+    nothing, so it can only lift that complaint, never raise it.
+    """
+    text = resources.files("prompts").joinpath(PATH_MODEL).read_text("utf-8")
     return load_tone_model(text)
 
 

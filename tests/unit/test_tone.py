@@ -161,7 +161,9 @@ def test_conditions_can_be_waived_for_a_message_that_is_not_a_no() -> None:
 
 
 def test_condition_must_sit_in_one_sentence_with_the_offer_to_return() -> None:
-    assert check_tone("I'd be glad to. Thanks. If only.")[0].code == "missing_conditions"
+    # The rule alone: the path reader after it reads "I'd be glad to." as a path back.
+    alone = check_tone("I'd be glad to. Thanks. If only.", learned=False)
+    assert alone[0].code == "missing_conditions"
     assert check_tone("If you name an owner, I'd be glad to restart.") == []
     assert check_tone("We would happily pick this up again once the data is ready.") == []
 

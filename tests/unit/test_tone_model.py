@@ -17,6 +17,7 @@ import pytest
 from bot.domain.tone import check_tone, load_tone_rules
 from bot.domain.tone_model import (
     ToneModel,
+    default_path_model,
     default_tone_model,
     features,
     load_tone_model,
@@ -73,16 +74,16 @@ def test_chances_are_the_softmax_of_the_weighted_tf_idf() -> None:
     blame = math.exp(3.0) / (math.exp(3.0) + math.exp(-2.5))
     assert chances["blame"] == pytest.approx(blame)
     assert sum(chances.values()) == pytest.approx(1.0)
-    assert model.fault("You are purple") == "blame"
-    assert model.fault("Many thanks for the time") is None
-    assert model.fault("Words it never saw") is None  # the intercept favours good
+    assert model.finding("You are purple") == "blame"
+    assert model.finding("Many thanks for the time") is None
+    assert model.finding("Words it never saw") is None  # the intercept favours good
 
 
 def test_the_threshold_decides_how_sure_the_model_must_be() -> None:
     sentence = "Thanks, but that was purple"
     # tf-idf (2, 1) over length sqrt(5): blame scores 4/sqrt(5), good 0.5 - 4/sqrt(5); P ~ 0.956.
-    assert tiny_model(threshold=0.95).fault(sentence) == "blame"
-    assert tiny_model(threshold=0.96).fault(sentence) is None
+    assert tiny_model(threshold=0.95).finding(sentence) == "blame"
+    assert tiny_model(threshold=0.96).finding(sentence) is None
 
 
 def test_sentences_are_spans_of_the_text_as_written_without_short_lines() -> None:
@@ -160,3 +161,31 @@ def test_the_chances_of_several_readers_are_averaged() -> None:
     chances = load_tone_model(json.dumps(data)).probabilities("purple")
     one = math.exp(5.0) / (math.exp(5.0) + math.exp(-5.0))
     assert chances["blame"] == pytest.approx((one + 0.5) / 2)
+
+
+def tiny_path_model() -> ToneModel:
+    """One feature: "kickoff" votes for a path back."""
+    data = {
+        "classes": ["none", "path_back"],
+        "vocabulary": ["kickoff"],
+        "idf": [1.0],
+        "readers": [{"weights": [[-3.0, 3.0]], "intercept": [0.5, -0.5]}],
+        "threshold": 0.5,
+        "nothing": "none",
+    }
+    return load_tone_model(json.dumps(data))
+
+
+def test_the_path_reader_lifts_missing_conditions_only_where_it_finds_a_path_back() -> None:
+    found = "Thanks for the update. I'll write on 16 January to book a kickoff with your team."
+    none = "Thanks for the update. We have closed the file on our side for this year."
+    path = tiny_path_model()
+    assert [f.code for f in check_tone(found, learned=False)] == ["missing_conditions"]
+    assert check_tone(found, path_model=path) == []
+    assert [f.code for f in check_tone(none, path_model=path)] == ["missing_conditions"]
+
+
+def test_the_shipped_path_reader_loads() -> None:
+    model = default_path_model()
+    assert set(model.classes) == {"none", "path_back"}
+    assert model.nothing == "none"
