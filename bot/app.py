@@ -40,6 +40,7 @@ from bot.approvals import ping as approval_ping
 from bot.approvals.reminders import REMINDERS
 from bot.config import Settings
 from bot.domain.checklist import Checklist, load_checklist
+from bot.domain.tone_model import default_path_model, default_tone_model
 from bot.home import listeners as home
 from bot.insight import command as insight_command
 from bot.insight import digest as insight_digest
@@ -248,6 +249,10 @@ def wire(
     for surface in SURFACES:
         surface.register(app, deps)
     app.error(_apologise)
+    # The tone readers' weights (a few MB of JSON) load here, not inside the 3-second ack of the
+    # first *Edit draft* a rep submits.
+    default_tone_model()
+    default_path_model()
     return Wired(app=app, deps=deps)
 
 
