@@ -50,7 +50,7 @@ from sklearn.naive_bayes import MultinomialNB
 
 from bot.domain.tone import FaultCode, check_tone
 from bot.domain.tone_model import GOOD, PATH_BACK, features, sentences
-from tests.unit.tone_corpus import load_corpus
+from tests.unit.tone_corpus import Message, load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = Path(__file__).with_name("tone_sentences.yml")
@@ -86,15 +86,23 @@ class Example:
     the out-of-fold figures are for wording by someone the model has not read."""
 
 
+def written(path: Path) -> list[Example]:
+    """The sentences written for training, each in its author's fold."""
+    data = yaml.safe_load(path.read_text("utf-8"))
+    return [
+        Example(str(item["text"]), str(item["kind"]), f"author:{item['author']}")
+        for item in data["sentences"]
+    ]
+
+
+def training_messages() -> list[Message]:
+    return [m for m in load_corpus() if m.set in TRAINING_SETS]
+
+
 def fault_examples() -> list[Example]:
     """Sentences labelled good or with their kind of fault."""
-    out: list[Example] = []
-    data = yaml.safe_load(SENTENCES.read_text("utf-8"))
-    for item in data["sentences"]:
-        out.append(Example(str(item["text"]), str(item["kind"]), f"author:{item['author']}"))
-    for message in load_corpus():
-        if message.set not in TRAINING_SETS:
-            continue
+    out = written(SENTENCES)
+    for message in training_messages():
         spans = list(sentences(message.text))
         if not message.faulty:
             out += [Example(message.text[a:b], GOOD, message.id) for a, b in spans]
@@ -115,13 +123,8 @@ def path_examples() -> list[Example]:
     and offer is a path back (the rest are left out: one of them may be a path back in words
     the rule does not know, which is what this reader is for).
     """
-    out: list[Example] = []
-    data = yaml.safe_load(PATH_SENTENCES.read_text("utf-8"))
-    for item in data["sentences"]:
-        out.append(Example(str(item["text"]), str(item["kind"]), f"author:{item['author']}"))
-    for message in load_corpus():
-        if message.set not in TRAINING_SETS:
-            continue
+    out = written(PATH_SENTENCES)
+    for message in training_messages():
         missing = FaultCode.MISSING_CONDITIONS.value in message.kinds
         for a, b in sentences(message.text):
             text = message.text[a:b]
