@@ -251,7 +251,7 @@ def check_tone(
     hits = [hit for hit in hits if not _inside_a_longer_hit(hit, hits)]
     hits.sort(key=lambda hit: (hit[0], hit[2].code.value))
     found = [(origin[start], origin[end - 1] + 1, rule) for start, end, rule in hits]
-    read = list(sentences(text))
+    read = list(sentences(text)) if learned else []
     if learned:
         model = model or default_tone_model()
         if shipped:

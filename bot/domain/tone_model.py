@@ -1,12 +1,17 @@
-"""A learned second reader for the tone check: it reads each sentence for the kinds of fault.
+"""The tone check's learned sentence readers, after its phrase rules.
+
+Two readers share this code: one reads each sentence for the six kinds of fault
+(`default_tone_model`), one for a path back that the missing-conditions rule did not see
+(`default_path_model`).
 
 Seven rounds of phrase rules (`prompts/tone.yml`) said the same thing: rules written from
 examples catch the wording of those examples and about half of a fresh writer's faulty wording.
 Linear models over the words of a sentence carry further, because they weigh every word
 seen in thousands of faulty and good sentences instead of waiting for one exact phrase.
 
-The model is data, like the rules: `prompts/tone_model.json` holds its vocabulary, weights and
-threshold, written by `tests/bench/tone_train.py` (scikit-learn, installed only for training).
+A reader is data, like the rules: `prompts/tone_model.json` and `prompts/tone_path_model.json`
+hold their vocabulary, weights and threshold, written by `tests/bench/tone_train.py`
+(scikit-learn, installed only for training).
 Reading it needs no numpy: a sentence has a few dozen features, so the arithmetic is a few
 hundred multiplications in plain Python, and the Slack app's install stays small. The features
 are computed here, by the same function the trainer calls, so training and use cannot drift.
@@ -31,7 +36,7 @@ PATH_BACK = "path_back"
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[$€£%]")
-_NUMBER = re.compile(r"^\d+$")
+_NUMBER = re.compile(r"^\d+(st|nd|rd|th)?$")
 _WEEKDAY = re.compile(
     r"^(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri)$"
 )
@@ -58,7 +63,7 @@ def words(sentence: str) -> list[str]:
         text = text.replace(short, long)
     out: list[str] = []
     for word in _WORD.findall(text):
-        if _NUMBER.match(word) or re.match(r"^\d+(st|nd|rd|th)$", word):
+        if _NUMBER.match(word):
             out.append("<num>")
         elif _WEEKDAY.match(word):
             out.append("<day>")
@@ -129,7 +134,7 @@ class ToneModel:
     idf: tuple[float, ...]
     readers: tuple[Linear, ...]
     threshold: float
-    """A sentence is faulty when the chance it is good falls below 1 - threshold."""
+    """A sentence is reported when the chance of `nothing` falls to 1 - threshold or below."""
     veto: float = 1.0
     """A sentence whose chance of being good is at least this overrules a phrase rule's hit."""
     nothing: str = GOOD

@@ -61,13 +61,21 @@ EXCERPTS_SHOWN = 3
 
 
 def shorten(excerpt: str, limit: int = EXCERPT_LIMIT) -> str:
-    """The excerpt on one line, its middle cut when long: both ends are what a rep recognises."""
-    flat = " ".join(excerpt.split())
+    """The excerpt on one line, its middle cut when long: both ends are what a rep recognises.
+
+    The cut falls between words, and a sentence's own full stop is dropped: the line closes the
+    quote with one ("…a real test”."), and a whole sentence is what the learned reader quotes.
+    """
+    flat = " ".join(excerpt.split()).rstrip(".!?")
     if len(flat) <= limit:
         return flat
-    head = flat[: (limit - 1) // 2].rstrip()
-    tail = flat[len(flat) - (limit - 1 - (limit - 1) // 2) :].lstrip()
-    return f"{head}…{tail}"
+    head = flat[: (limit - 1) // 2]
+    tail = flat[len(flat) - (limit - 1 - (limit - 1) // 2) :]
+    if " " in head and not flat[len(head)].isspace():  # do not end on part of a word
+        head = head.rsplit(" ", 1)[0]
+    if " " in tail and not flat[len(flat) - len(tail) - 1].isspace():
+        tail = tail.split(" ", 1)[1]
+    return f"{head.rstrip()}…{tail.lstrip()}"
 
 
 def _same(text: str) -> str:

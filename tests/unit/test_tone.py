@@ -345,6 +345,16 @@ def test_a_long_excerpt_keeps_both_ends_and_lines_escape_and_bold_their_parts() 
         and cut.startswith("If you don't")
         and cut.endswith("we walk")
     )
+    sentence = (
+        "Honestly your team sat on our security questionnaire for seven weeks, which is why "
+        "we never got to a real test."
+    )
+    assert shorten(sentence) == (
+        "Honestly your team sat on our security…which is why we never got to a real test"
+    )
+    for width in range(30, 81):  # wherever the middle falls, both ends are whole words
+        head, tail = shorten(sentence, limit=width).split("…")
+        assert sentence.startswith(head + " ") and sentence.endswith(" " + tail + ".")
     issue = tone_issues("You people <@U1> are idiots & fools.", expect_conditions=False)[0]
     line = fault_line(issue, escape=lambda t: t.replace("<", "&lt;"), bold=lambda t: f"*{t}*")
     assert line.startswith("*Blames or judges the buyer*: “You people”, “idiots”, “fools”.")

@@ -16,7 +16,18 @@ from bot.domain.tone import FaultCode
 from bot.domain.tone_report import tone_issues
 
 CORPUS = Path(__file__).with_name("tone_corpus.yml")
-SETS = ("dev", "round1", "round2", "round3", "round4", "round5", "blind", "blind2", "blind3", "blind4")
+SETS = (
+    "dev",
+    "round1",
+    "round2",
+    "round3",
+    "round4",
+    "round5",
+    "blind",
+    "blind2",
+    "blind3",
+    "blind4",
+)
 RECALL_TARGET = 0.95
 """At least this share of faulty messages flagged (issue 11)."""
 FALSE_ALARM_TARGET = 0.05
